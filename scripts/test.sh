@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: the Criterion unit tests and the end-to-end suite, first on
+# a normal build, then on an ASan + UBSan build. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+scripts/setup.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+
+run_suite() {  # name build-dir extra-cmake-args...
+  local name=$1 dir=$2; shift 2
+  echo "=== $name: build ($dir)"
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs" >/dev/null
+  echo "=== $name: unit tests"
+  "$dir/unit_tests" --jobs "$jobs" || status=1
+  echo "=== $name: end-to-end tests"
+  VENVSYNC_BIN="$dir/venvsync" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$root/tests/e2e" || status=1
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+run_suite "release" "$root/build"
+run_suite "asan+ubsan" "$root/build-asan" -DVENVSYNC_SANITIZE=ON
+
+if [ $status -eq 0 ]; then echo "=== all suites passed"; else echo "=== FAILURES (see above)"; fi
+exit $status

@@ -1,0 +1,261 @@
+#include "apply/apply.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+#include "venv/cfg.h"
+#include "venv/venv.h"
+
+/* Writes a complete environment for e into a new staging directory beside e->path. */
+static err_t *stage(const mf_env_t *e, const interp_t *py, char **out)
+{
+    *out = NULL;
+    char *parent = path_dirname(e->path);
+    err_t *err = fs_mkdirs(parent, 0755);
+    char *prefix = venv_stage_prefix(e->path);
+    if (!err)
+        err = fs_mkdtemp_in(parent, prefix, out);
+    free(prefix);
+    free(parent);
+    if (err)
+        return err;
+    /* mkdtemp makes 0700; an environment gets the mode mkdir would give it. */
+    mode_t um = umask(0);
+    umask(um);
+    chmod(*out, 0777 & ~um);
+    venv_params_t vp = {.path = e->path, .py = py, .prompt = e->prompt,
+                        .system_site_packages = e->system_site_packages};
+    err = venv_write(&vp, *out);
+    if (err) {
+        err_free(fs_rmtree(*out));
+        free(*out);
+        *out = NULL;
+    }
+    return err;
+}
+
+static err_t *do_create(const mf_env_t *e, const interp_t *py)
+{
+    char *st;
+    err_t *err = stage(e, py, &st);
+    if (err)
+        return err_ctx(err, "creating %s", e->path);
+    if (rename(st, e->path) != 0) {
+        int en = errno;
+        err_free(fs_rmtree(st));
+        free(st);
+        if (en == ENOTEMPTY || en == EEXIST)
+            return err_new(EXIT_APPLY, "creating %s: something appeared at that path meanwhile; "
+                                       "nothing was changed", e->path);
+        return err_sys(EXIT_APPLY, en, "creating %s: moving the new environment into place", e->path);
+    }
+    char *parent = path_dirname(e->path);
+    fs_sync_dir(parent);
+    free(parent);
+    free(st);
+    return NULL;
+}
+
+static err_t *do_recreate(const mf_env_t *e, const interp_t *py)
+{
+    char *st;
+    err_t *err = stage(e, py, &st);
+    if (err)
+        return err_ctx(err, "recreating %s (the old environment is untouched)", e->path);
+    if (renameat2(AT_FDCWD, st, AT_FDCWD, e->path, RENAME_EXCHANGE) != 0) {
+        if (errno != EINVAL && errno != ENOSYS) {
+            int en = errno;
+            err_free(fs_rmtree(st));
+            free(st);
+            return err_sys(EXIT_APPLY, en, "recreating %s: swapping in the new environment "
+                                           "(the old one is untouched)", e->path);
+        }
+        /* No atomic exchange on this file system: two renames, old one parked first. */
+        char *parent = path_dirname(e->path);
+        char *prefix = venv_stage_prefix(e->path);
+        char *old = xasprintf("%s/%sold-%ld", parent, prefix, (long)getpid());
+        free(prefix);
+        free(parent);
+        if (rename(e->path, old) != 0 || rename(st, e->path) != 0) {
+            int en = errno;
+            if (!fs_exists(e->path))
+                rename(old, e->path);
+            err_free(fs_rmtree(st));
+            free(st);
+            free(old);
+            return err_sys(EXIT_APPLY, en, "recreating %s: swapping in the new environment", e->path);
+        }
+        free(st);
+        st = old;
+    }
+    /* st now holds the old environment. */
+    err = fs_rmtree(st);
+    free(st);
+    if (err)
+        return err_ctx(err, "recreated %s, but removing the old copy failed", e->path);
+    return NULL;
+}
+
+/* Rewrites pyvenv.cfg: venv's and venvsync's keys from a fresh rendering when py is known,
+ * otherwise just the keys the manifest decides (prompt, system-site-packages) and the path. */
+static err_t *write_cfg(const mf_env_t *e, const observed_env_t *o, const interp_t *py)
+{
+    char *cfgpath = path_join(e->path, "pyvenv.cfg");
+    venv_cfg_t *c = NULL;
+    err_t *err = venv_cfg_read(cfgpath, &c);
+    if (err) {
+        free(cfgpath);
+        return err;
+    }
+    if (py) {
+        venv_params_t vp = {.path = e->path, .py = py, .prompt = e->prompt,
+                            .system_site_packages = e->system_site_packages};
+        buf_t fresh = BUF_INIT;
+        venv_render_cfg(&vp, &fresh);
+        venv_cfg_t *f = venv_cfg_parse(fresh.data, fresh.len);
+        for (size_t i = 0; i < f->n; i++)
+            if (f->lines[i].key)
+                venv_cfg_set(c, f->lines[i].key, f->lines[i].value);
+        venv_cfg_free(f);
+        buf_free(&fresh);
+    } else {
+        char *pr = py_repr_str(e->prompt);
+        venv_cfg_set(c, CFG_PROMPT, pr);
+        free(pr);
+        venv_cfg_set(c, CFG_SYSTEM_SITE, e->system_site_packages ? "true" : "false");
+        const char *cmd = venv_cfg_get(c, CFG_COMMAND);
+        if (o->recorded_path && cmd && strcmp(o->recorded_path, e->path) != 0) {
+            buf_t nc = BUF_INIT;
+            buf_add_replaced(&nc, cmd, o->recorded_path, e->path);
+            venv_cfg_set(c, CFG_COMMAND, buf_cstr(&nc));
+            buf_free(&nc);
+        }
+        if (venv_cfg_get(c, CFG_VENVSYNC))
+            venv_cfg_set(c, CFG_VS_PATH, e->path);
+    }
+    buf_t out = BUF_INIT;
+    venv_cfg_render(c, &out);
+    err = fs_write_atomic(cfgpath, out.data, out.len, 0644);
+    buf_free(&out);
+    venv_cfg_free(c);
+    free(cfgpath);
+    return err;
+}
+
+/* Points bin/'s interpreter links at py, replacing the old ones. */
+static err_t *relink(const mf_env_t *e, const interp_t *py)
+{
+    char *bin = path_join(e->path, "bin");
+    char **names = NULL;
+    err_t *err = fs_list_dir(bin, &names);
+    for (size_t i = 0; !err && names[i]; i++) {
+        if (strncmp(names[i], "python", 6) != 0 && strncmp(names[i], "pypy", 4) != 0)
+            continue;
+        char *p = path_join(bin, names[i]);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode) && unlink(p) != 0)
+            err = err_sys(EXIT_APPLY, errno, "removing %s", p);
+        free(p);
+    }
+    strv_free(names);
+    if (!err) {
+        char *exe = path_join(bin, py->exe_name);
+        err = fs_symlink_replace(py->path, exe);
+        free(exe);
+    }
+    char **links = err ? NULL : venv_python_links(py);
+    for (size_t i = 0; links && links[i] && !err; i++) {
+        if (strcmp(links[i], py->exe_name) == 0)
+            continue;
+        char *p = path_join(bin, links[i]);
+        err = fs_symlink_replace(py->exe_name, p);
+        free(p);
+    }
+    strv_free(links);
+    free(bin);
+    return err;
+}
+
+err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p, const interp_t *py)
+{
+    bool cfg = false, activators = false;
+    for (size_t i = 0; i < p->nactions; i++) {
+        const action_t *a = &p->actions[i];
+        err_t *err = NULL;
+        switch (a->kind) {
+        case ACT_REFUSE:
+            return err_hint(err_new(EXIT_USAGE, "%s", p->reason), "%s", a->reason);
+        case ACT_CREATE:
+            err = do_create(e, py);
+            break;
+        case ACT_RECREATE:
+            if (o->kind != OBS_VENV)
+                return err_new(EXIT_APPLY, "refusing to replace %s: it is not a virtual environment",
+                               e->path);
+            err = do_recreate(e, py);
+            break;
+        case ACT_RELINK:
+            err = relink(e, py);
+            cfg = true;
+            break;
+        case ACT_RELOCATE:
+            cfg = activators = true;
+            break;
+        case ACT_WRITE_CFG:
+            cfg = true;
+            break;
+        case ACT_WRITE_ACTIVATOR:
+            activators = true;
+            break;
+        case ACT_CLEANUP:
+            break; /* done under the lock before planning: see apply_cleanup_stale */
+        }
+        if (err)
+            return err;
+    }
+    err_t *err = NULL;
+    if (cfg)
+        err = write_cfg(e, o, (p->python_need != NEED_NONE) ? py : NULL);
+    if (!err && activators)
+        err = venv_write_activators(e->path, e->path, e->prompt);
+    return err;
+}
+
+int apply_cleanup_stale(const char *env_path)
+{
+    char *parent = path_dirname(env_path);
+    char *prefix = venv_stage_prefix(env_path);
+    size_t plen = strlen(prefix);
+    int n = 0;
+    DIR *d = opendir(parent);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (strncmp(de->d_name, prefix, plen) != 0)
+                continue;
+            char *p = path_join(parent, de->d_name);
+            struct stat st;
+            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+                err_t *err = fs_rmtree(p);
+                if (!err)
+                    n++;
+                err_free(err);
+            }
+            free(p);
+        }
+        closedir(d);
+    }
+    free(prefix);
+    free(parent);
+    return n;
+}

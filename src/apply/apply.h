@@ -1,0 +1,31 @@
+/*
+ * apply: carrying out one environment's plan on disk.
+ *
+ * Every change is atomic at the level the user can see:
+ *  - create: the tree is written into a staging directory beside the target
+ *    (".<name>.venvsync-stage-XXXXXX") and renamed into place;
+ *  - recreate: the new tree is staged the same way and exchanged with the old one in a single
+ *    renameat2(RENAME_EXCHANGE); the old tree is deleted only after the swap;
+ *  - files are replaced with fs_write_atomic, links with fs_symlink_replace.
+ * An interrupted run therefore leaves the old environment or the new one, never a mix, and
+ * apply_cleanup_stale() removes the staging directories a killed run left behind.
+ *
+ * The caller holds the environment's lock (lock.h) and has re-observed and re-planned under it.
+ * apply never touches a path the plan calls foreign.
+ */
+#ifndef VENVSYNC_APPLY_APPLY_H
+#define VENVSYNC_APPLY_APPLY_H
+#include "manifest/manifest.h"
+#include "plan/observe.h"
+#include "plan/plan.h"
+#include "python/interp.h"
+#include "util/err.h"
+
+/* Applies p for env e. py is the interpreter the plan was made with (NULL when the plan needs
+ * none). o is the observation the plan was made from. */
+err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p, const interp_t *py);
+
+/* Removes staging and swap leftovers of earlier, killed runs beside env_path. Returns how many. */
+int apply_cleanup_stale(const char *env_path);
+
+#endif

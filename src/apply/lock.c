@@ -1,0 +1,78 @@
+#include "apply/lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+err_t *env_lock_acquire(const char *cache_dir, const char *env_path, FILE *log, env_lock_t *out)
+{
+    out->fd = -1;
+    out->path = NULL;
+    char *dir = path_join(cache_dir, "locks");
+    err_t *e = fs_mkdirs(dir, 0755);
+    if (e) {
+        free(dir);
+        return err_ctx(e, "locking %s", env_path);
+    }
+    char hex[65];
+    sha256_hex(env_path, strlen(env_path), hex);
+    char *name = xasprintf("%.32s.lock", hex);
+    out->path = path_join(dir, name);
+    free(name);
+    free(dir);
+    int fd = open(out->path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        e = err_sys(EXIT_APPLY, errno, "locking %s: opening %s", env_path, out->path);
+        free(out->path);
+        out->path = NULL;
+        return e;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            e = err_sys(EXIT_APPLY, errno, "locking %s", env_path);
+            close(fd);
+            return e;
+        }
+        if (log) {
+            buf_t holder = BUF_INIT;
+            fs_try_read(out->path, &holder);
+            fprintf(log, "venvsync: waiting for another run (pid %s) working on %s\n",
+                    holder.len ? buf_cstr(&holder) : "?", env_path);
+            buf_free(&holder);
+        }
+        while (flock(fd, LOCK_EX) != 0) {
+            if (errno != EINTR) {
+                e = err_sys(EXIT_APPLY, errno, "locking %s", env_path);
+                close(fd);
+                return e;
+            }
+        }
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0) {
+        /* the pid is informational only */
+    }
+    out->fd = fd;
+    return NULL;
+}
+
+void env_lock_release(env_lock_t *l)
+{
+    if (l->fd >= 0) {
+        flock(l->fd, LOCK_UN);
+        close(l->fd);
+    }
+    l->fd = -1;
+    free(l->path);
+    l->path = NULL;
+}

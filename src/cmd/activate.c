@@ -1,0 +1,69 @@
+/*
+ * activate: print the path of an environment's activation script for the caller's shell, for
+ * `source "$(venvsync activate dev)"`.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/common.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/path.h"
+#include "venv/activators.h"
+
+static err_t *run_activate(const cmd_ctx_t *ctx, int *status)
+{
+    const char *shell = NULL;
+    cmd_flag_t flags[] = {{"--shell", NULL, &shell}, {NULL, NULL, NULL}};
+    char **ops;
+    int n;
+    err_t *e = cmd_args(ctx, flags, false, &ops, &n);
+    if (e)
+        return e;
+    if (n != 1) {
+        free(ops);
+        return err_new(EXIT_USAGE, "activate: expected exactly one environment name");
+    }
+    manifest_t *m;
+    e = cmd_load_manifest(ctx, &m);
+    if (e) {
+        free(ops);
+        return e;
+    }
+    const mf_env_t *env = manifest_env(m, ops[0]);
+    if (!env) {
+        e = err_new(EXIT_USAGE, "no environment named '%s' in %s", ops[0], m->file);
+    } else {
+        if (!shell) {
+            const char *sh = getenv("SHELL");
+            shell = sh && *sh ? path_basename(sh) : "bash";
+        }
+        char *p = path_joinv(env->path, "bin", activator_for_shell(shell), NULL);
+        if (!fs_exists(p)) {
+            e = err_hint(err_new(EXIT_USAGE, "environment '%s' has no %s yet", env->name, p),
+                         "run `venvsync sync %s` first", env->name);
+        } else if (ctx->g->json) {
+            fprintf(ctx->out, "{\"path\":");
+            buf_t q = BUF_INIT;
+            json_quote(&q, p);
+            fprintf(ctx->out, "%s}\n", buf_cstr(&q));
+            buf_free(&q);
+        } else {
+            fprintf(ctx->out, "%s\n", p);
+        }
+        free(p);
+    }
+    free(ops);
+    manifest_free(m);
+    *status = 0;
+    return e;
+}
+
+const cmd_t cmd_activate = {
+    .name = "activate",
+    .usage = "activate [--shell NAME] ENV",
+    .summary = "print the path of ENV's activation script for your shell",
+    .help = "  --shell NAME   bash, zsh, fish, csh, tcsh, pwsh or nu (default: from $SHELL)\n"
+            "Use it as:  source \"$(venvsync activate dev)\"   (fish: source (venvsync activate dev))\n",
+    .run = run_activate,
+};

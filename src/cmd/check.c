@@ -1,0 +1,41 @@
+/*
+ * check: exit 0 when every selected environment matches the manifest, 1 with the reasons when
+ * not. Starts no Python.
+ */
+#include <stdlib.h>
+
+#include "cmd/common.h"
+
+static err_t *run_check(const cmd_ctx_t *ctx, int *status)
+{
+    char **ops;
+    int n;
+    err_t *e = cmd_args(ctx, NULL, false, &ops, &n);
+    if (e)
+        return e;
+    manifest_t *m;
+    engine_t en;
+    e = cmd_open_engine(ctx, ops, n, &m, &en);
+    free(ops);
+    if (e)
+        return e;
+    engine_plan(&en, false);
+    cmd_render_engine(ctx, &en, RENDER_CHECK);
+    bool drift = false;
+    for (size_t i = 0; i < en.n; i++)
+        drift = drift || env_plan_is_drift(&en.envs[i].plan);
+    e = engine_plan_errors(&en);
+    engine_free(&en);
+    manifest_free(m);
+    *status = drift ? EXIT_DRIFT : EXIT_OK;
+    return e;
+}
+
+const cmd_t cmd_check = {
+    .name = "check",
+    .usage = "check [ENV...]",
+    .summary = "exit 0 when everything matches, 1 with the reasons when not",
+    .help = "For CI and scripts: decides each environment's state without starting Python or\n"
+            "changing anything, prints the differences, and exits 1 if any environment is not ok.\n",
+    .run = run_check,
+};

@@ -1,0 +1,61 @@
+/*
+ * cmd: the command table and what every command receives.
+ *
+ * main parses the global options (anywhere before "--"), finds the command word and calls the
+ * command's run() with the remaining words: argv[0] is the command name, then its own options and
+ * operands. A command wires modules together and prints its results on stdout (text, or JSON
+ * with --json); it never prints errors: it returns them, and main prints them and picks the exit
+ * code. *status is the exit code on success (0, or 1 for drift from `check`, or a child's status
+ * for `run`).
+ */
+#ifndef VENVSYNC_CMD_CMD_H
+#define VENVSYNC_CMD_CMD_H
+#include <stdbool.h>
+#include <stdio.h>
+#include "util/err.h"
+#include "util/term.h"
+
+typedef struct global_opts {
+    const char *file;        /* -f/--file: the manifest, or NULL to search */
+    const char *chdir;       /* -C: already applied by main (cwd changed); kept for messages */
+    bool json;               /* --json */
+    int verbosity;           /* -1 with -q, 0 default, 1+ with -v */
+    bool offline;            /* --offline or VENVSYNC_OFFLINE */
+    bool no_progress;        /* --no-progress */
+    color_mode_t color;      /* --color */
+    const char *cache_dir;   /* VENVSYNC_CACHE_DIR or $XDG_CACHE_HOME/venvsync or ~/.cache/venvsync */
+    const char *python_dir;  /* VENVSYNC_PYTHON_DIR or $XDG_DATA_HOME/venvsync/python */
+} global_opts_t;
+
+typedef struct cmd_ctx {
+    const global_opts_t *g;
+    int argc;
+    char **argv;
+    FILE *out;               /* stdout */
+    FILE *log;               /* stderr: progress and -v notes only, never errors */
+} cmd_ctx_t;
+
+typedef struct cmd {
+    const char *name;
+    const char *usage;       /* "plan [ENV...]" */
+    const char *summary;     /* one line for `venvsync --help` */
+    const char *help;        /* the command's --help body: options and what it does */
+    err_t *(*run)(const cmd_ctx_t *ctx, int *status);
+} cmd_t;
+
+/* Every command's table entry, defined in its own file under src/cmd/. */
+extern const cmd_t cmd_sync, cmd_plan, cmd_check, cmd_list, cmd_run, cmd_shell, cmd_activate,
+    cmd_init, cmd_python;
+
+/* The table, NULL-terminated, and lookup by name. */
+extern const cmd_t *const cmd_table[];
+const cmd_t *cmd_find(const char *name);
+
+/*
+ * Shared option scanning for commands: returns true if argv[i] is "--help"/"-h" anywhere before
+ * "--". Commands call cmd_wants_help() first and print cmd_print_help().
+ */
+bool cmd_wants_help(const cmd_ctx_t *ctx);
+void cmd_print_help(const cmd_t *c, FILE *f);
+
+#endif

@@ -1,0 +1,160 @@
+#include "cmd/common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/path.h"
+#include "util/xalloc.h"
+
+bool cmd_wants_help(const cmd_ctx_t *ctx)
+{
+    for (int i = 1; i < ctx->argc; i++) {
+        if (strcmp(ctx->argv[i], "--") == 0)
+            return false;
+        if (strcmp(ctx->argv[i], "-h") == 0 || strcmp(ctx->argv[i], "--help") == 0)
+            return true;
+    }
+    return false;
+}
+
+void cmd_print_help(const cmd_t *c, FILE *f)
+{
+    fprintf(f, "usage: venvsync %s\n\n%s\n", c->usage, c->summary);
+    if (c->help && *c->help)
+        fprintf(f, "\n%s", c->help);
+    fprintf(f, "\nGlobal options (-f, -C, --json, -q, -v, --offline, --no-progress, --color) "
+               "work with every command; see `venvsync --help`.\n");
+}
+
+err_t *cmd_args(const cmd_ctx_t *ctx, const cmd_flag_t *flags, bool stop_at_operand,
+                char ***operands, int *n)
+{
+    char **ops = xcalloc((size_t)ctx->argc + 1, sizeof(*ops));
+    int k = 0;
+    bool literal = false;
+    for (int i = 1; i < ctx->argc; i++) {
+        char *a = ctx->argv[i];
+        if (literal || a[0] != '-' || a[1] == '\0') {
+            ops[k++] = a;
+            if (stop_at_operand)
+                literal = true;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            literal = true;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+            continue;
+        const cmd_flag_t *f = NULL;
+        const char *val = NULL;
+        for (const cmd_flag_t *p = flags; p && p->name; p++) {
+            size_t l = strlen(p->name);
+            if (strncmp(a, p->name, l) == 0 && (a[l] == '\0' || (a[l] == '=' && p->value))) {
+                f = p;
+                if (a[l] == '=')
+                    val = a + l + 1;
+                break;
+            }
+        }
+        if (!f) {
+            free(ops);
+            return err_hint(err_new(EXIT_USAGE, "%s: unknown option '%s'", ctx->argv[0], a),
+                            "see `venvsync %s --help`", ctx->argv[0]);
+        }
+        if (f->value) {
+            if (!val) {
+                if (i + 1 >= ctx->argc) {
+                    free(ops);
+                    return err_new(EXIT_USAGE, "%s: option %s needs a value", ctx->argv[0], f->name);
+                }
+                val = ctx->argv[++i];
+            }
+            *f->value = val;
+        }
+        if (f->set)
+            *f->set = true;
+    }
+    *operands = ops;
+    *n = k;
+    return NULL;
+}
+
+err_t *cmd_load_manifest(const cmd_ctx_t *ctx, manifest_t **out)
+{
+    *out = NULL;
+    char *file = NULL;
+    err_t *e = NULL;
+    if (ctx->g->file) {
+        file = path_absolute(NULL, ctx->g->file);
+    } else {
+        char *cwd = path_cwd();
+        e = manifest_find(cwd, &file);
+        free(cwd);
+        if (e)
+            return e;
+    }
+    e = manifest_load(file, out);
+    free(file);
+    return e;
+}
+
+static void render_opts(const cmd_ctx_t *ctx, render_mode_t mode, render_opts_t *r)
+{
+    r->mode = mode;
+    r->color = !ctx->g->json && term_use_color(ctx->g->color, ctx->out);
+    r->verbosity = ctx->g->verbosity;
+    r->cwd = path_cwd();
+}
+
+static void render_opts_free(render_opts_t *r)
+{
+    free((char *)r->cwd);
+    r->cwd = NULL;
+}
+
+void cmd_emit(const cmd_ctx_t *ctx, const buf_t *b)
+{
+    if (b->len)
+        fwrite(b->data, 1, b->len, ctx->out);
+}
+
+void cmd_activate_environ(const char *venv_path, const char *prompt)
+{
+    const char *old = getenv("PATH");
+    char *bin = path_join(venv_path, "bin");
+    char *path = old && *old ? xasprintf("%s:%s", bin, old) : xstrdup(bin);
+    setenv("PATH", path, 1);
+    setenv("VIRTUAL_ENV", venv_path, 1);
+    setenv("VIRTUAL_ENV_PROMPT", prompt, 1);
+    unsetenv("PYTHONHOME");
+    free(path);
+    free(bin);
+}
+
+err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest_t **m, engine_t *en)
+{
+    err_t *e = cmd_load_manifest(ctx, m);
+    if (e)
+        return e;
+    e = engine_init(en, *m, names, n, ctx->g->cache_dir, ctx->log, ctx->g->verbosity);
+    if (e) {
+        manifest_free(*m);
+        *m = NULL;
+    }
+    return e;
+}
+
+void cmd_render_engine(const cmd_ctx_t *ctx, const engine_t *en, render_mode_t mode)
+{
+    render_opts_t ro;
+    render_opts(ctx, mode, &ro);
+    buf_t out = BUF_INIT;
+    if (ctx->g->json)
+        render_json(en, &ro, &out);
+    else
+        render_text(en, &ro, &out);
+    cmd_emit(ctx, &out);
+    buf_free(&out);
+    render_opts_free(&ro);
+}

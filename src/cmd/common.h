@@ -1,0 +1,46 @@
+/*
+ * common: the small pieces every command repeats: argument scanning, finding and loading the
+ * manifest, and writing a rendered buffer. Nothing here decides anything about environments.
+ */
+#ifndef VENVSYNC_CMD_COMMON_H
+#define VENVSYNC_CMD_COMMON_H
+#include <stdbool.h>
+#include "cmd/cmd.h"
+#include "manifest/manifest.h"
+#include "plan/render.h"
+#include "util/buf.h"
+
+typedef struct cmd_flag {
+    const char *name;        /* "--no-sync" */
+    bool *set;               /* set to true when present (may be NULL when value is used) */
+    const char **value;      /* non-NULL: the flag takes a value ("--shell NAME" or "--shell=NAME") */
+} cmd_flag_t;
+
+/*
+ * Scans ctx->argv[1..]: known flags are recorded, "-h/--help" is ignored (see cmd_wants_help),
+ * other words are operands. Everything after "--" is an operand. With stop_at_operand, scanning
+ * for flags ends at the first operand (for commands that run another program). An unknown flag is
+ * an EXIT_USAGE error naming the command. *operands is malloc'd (pointing into argv).
+ */
+err_t *cmd_args(const cmd_ctx_t *ctx, const cmd_flag_t *flags, bool stop_at_operand,
+                char ***operands, int *n);
+
+/* Finds (per -f or by searching from the cwd) and loads the manifest. */
+err_t *cmd_load_manifest(const cmd_ctx_t *ctx, manifest_t **out);
+
+/* Writes b to ctx->out. */
+void cmd_emit(const cmd_ctx_t *ctx, const buf_t *b);
+
+/* Sets VIRTUAL_ENV, VIRTUAL_ENV_PROMPT and PATH for the environment at venv_path in this
+ * process's environment and unsets PYTHONHOME, as activation would (for run and shell). */
+void cmd_activate_environ(const char *venv_path, const char *prompt);
+
+
+
+#include "engine/engine.h"
+/* Loads the manifest and selects the named environments (all when n == 0). On success the
+ * caller frees both with engine_free() then manifest_free(). */
+err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest_t **m, engine_t *en);
+/* Prints the engine's plans or results in mode, as text or JSON per --json. */
+void cmd_render_engine(const cmd_ctx_t *ctx, const engine_t *en, render_mode_t mode);
+#endif

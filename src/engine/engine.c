@@ -1,0 +1,292 @@
+#include "engine/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/apply.h"
+#include "apply/lock.h"
+#include "python/probe.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t *row = xcalloc(lb + 1, sizeof(size_t));
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t sub = prev + (a[i - 1] != b[j - 1]);
+            size_t del = row[j] + 1, ins = row[j - 1] + 1;
+            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            prev = cur;
+        }
+    }
+    size_t d = row[lb];
+    free(row);
+    return d;
+}
+
+err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
+                   const char *cache_dir, FILE *log, int verbosity)
+{
+    memset(en, 0, sizeof(*en));
+    en->m = m;
+    en->cache_dir = cache_dir;
+    en->log = log;
+    en->verbosity = verbosity;
+    err_t *errs = NULL;
+    for (int i = 0; i < n; i++) {
+        if (manifest_env(m, names[i]))
+            continue;
+        err_t *e = err_new(EXIT_USAGE, "no environment named '%s' in %s", names[i], m->file);
+        const char *best = NULL;
+        size_t bestd = 3;
+        for (size_t k = 0; k < m->nenvs; k++) {
+            size_t d = edit_distance(names[i], m->envs[k].name);
+            if (d < bestd) {
+                bestd = d;
+                best = m->envs[k].name;
+            }
+        }
+        if (best)
+            err_hint(e, "did you mean '%s'?", best);
+        else if (m->nenvs) {
+            buf_t all = BUF_INIT;
+            for (size_t k = 0; k < m->nenvs; k++)
+                buf_printf(&all, "%s%s", k ? ", " : "", m->envs[k].name);
+            err_hint(e, "the manifest names: %s", buf_cstr(&all));
+            buf_free(&all);
+        }
+        err_chain(&errs, e);
+    }
+    if (errs)
+        return errs;
+    en->envs = xcalloc(m->nenvs ? m->nenvs : 1, sizeof(engine_env_t));
+    for (size_t k = 0; k < m->nenvs; k++) {
+        bool want = n == 0;
+        for (int i = 0; i < n && !want; i++)
+            want = strcmp(names[i], m->envs[k].name) == 0;
+        if (want)
+            en->envs[en->n++].env = &m->envs[k];
+    }
+    /* The request in force for environments that name none: .python-version, else any. */
+    bool any_unset = false;
+    for (size_t i = 0; i < en->n; i++)
+        any_unset = any_unset || !en->envs[i].env->python;
+    if (any_unset) {
+        char *v = python_version_file(m->dir);
+        if (v) {
+            char *why = NULL;
+            if (!pyreq_parse(v, &en->version_file_req, &why)) {
+                err_t *e = err_new(EXIT_USAGE, ".python-version: '%s': %s", v, why ? why : "invalid");
+                free(why);
+                free(v);
+                return e;
+            }
+            free(v);
+        }
+    }
+    for (size_t i = 0; i < en->n; i++) {
+        engine_env_t *ee = &en->envs[i];
+        ee->request = ee->env->python ? ee->env->python : en->version_file_req;
+        if (ee->request && ee->request->kind == PYREQ_PATH) {
+            char *abs = path_absolute(m->dir, ee->request->path);
+            ee->request_real = path_real(abs);
+            free(abs);
+        }
+    }
+    return NULL;
+}
+
+static err_t *ensure_discovered(engine_t *en)
+{
+    if (en->discovered)
+        return NULL;
+    if (en->log && en->verbosity > 0)
+        fprintf(en->log, "venvsync: looking for Python interpreters\n");
+    discover_opts_t o = {.cache_dir = en->cache_dir};
+    err_t *e = discover_all(&o, &en->interps);
+    if (!e)
+        en->discovered = true;
+    return e;
+}
+
+/* A caller-owned copy of interpreter l->items[i] is not needed: interp lists are kept for the
+ * engine's lifetime, but engine_env owns its py. So we re-probe (cached: no Python started). */
+static err_t *own_copy(engine_t *en, const interp_t *src, interp_t **out)
+{
+    return probe_interp(src->path, en->cache_dir, out, NULL);
+}
+
+/* Finds the interpreter the plan asks for. */
+static err_t *resolve(engine_t *en, engine_env_t *ee, interp_t **out)
+{
+    *out = NULL;
+    const env_plan_t *p = &ee->plan;
+    discover_opts_t o = {.cache_dir = en->cache_dir};
+    switch (p->python_need) {
+    case NEED_NONE:
+        return NULL;
+    case NEED_OWN:
+        if (!ee->obs.link_target)
+            return err_new(EXIT_APPLY, "%s: bin/python is not a link", ee->env->path);
+        return probe_interp(ee->obs.link_target, en->cache_dir, out, NULL);
+    case NEED_SAME_MINOR: {
+        err_t *e = ensure_discovered(en);
+        if (e)
+            return e;
+        for (size_t i = 0; i < en->interps.n; i++) {
+            const interp_t *c = en->interps.items[i];
+            if (c->major != p->need_major || c->minor != p->need_minor ||
+                c->freethreaded != p->need_freethreaded || !c->venv_capable)
+                continue;
+            pyfacts_t f = {c->implementation, c->version, c->freethreaded, c->path, c->realpath};
+            if (ee->request && !pyreq_matches(ee->request, &f))
+                continue;
+            return own_copy(en, c, out);
+        }
+        /* none of the same minor: fall through to the request, and the plan recreates */
+    }
+    /* fallthrough */
+    case NEED_REQUEST:
+        if (ee->request && ee->request->kind == PYREQ_PATH)
+            return python_resolve(ee->request, en->m->dir, &o, out);
+        {
+            err_t *e = ensure_discovered(en);
+            if (e)
+                return e;
+            const interp_t *best = discover_best(&en->interps, ee->request);
+            if (best)
+                return own_copy(en, best, out);
+            /* Let python_resolve phrase the complete error. */
+            return python_resolve(ee->request, en->m->dir, &o, out);
+        }
+    }
+    return NULL;
+}
+
+static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
+{
+    observed_env_free(&ee->obs);
+    env_plan_free(&ee->plan);
+    err_t *e = observe_env(ee->env->path, &ee->obs);
+    if (e)
+        return e;
+    desired_env_t d = {.env = ee->env, .request = ee->request, .request_real = ee->request_real};
+    plan_env(&d, &ee->obs, NULL, &ee->plan);
+    if (!do_resolve || ee->plan.python_need == NEED_NONE)
+        return NULL;
+    if (ee->py && ee->py_need != ee->plan.python_need) {
+        interp_free(ee->py);
+        ee->py = NULL;
+    }
+    if (!ee->py) {
+        ee->py_need = ee->plan.python_need;
+        e = resolve(en, ee, &ee->py);
+        if (e)
+            return err_ctx(e, "environment '%s'", ee->env->name);
+    }
+    env_plan_free(&ee->plan);
+    plan_env(&d, &ee->obs, ee->py, &ee->plan);
+    return NULL;
+}
+
+err_t *engine_plan(engine_t *en, bool do_resolve)
+{
+    for (size_t i = 0; i < en->n; i++) {
+        engine_env_t *ee = &en->envs[i];
+        err_t *e = plan_one(en, ee, do_resolve);
+        if (e)
+            ee->error = e;
+    }
+    return NULL;
+}
+
+static err_t *err_copy(const err_t *e)
+{
+    err_t *c = err_new(e->exit_code, "%s", e->msg);
+    if (e->hint)
+        err_hint(c, "%s", e->hint);
+    return c;
+}
+
+err_t *engine_plan_errors(const engine_t *en)
+{
+    err_t *all = NULL;
+    for (size_t i = 0; i < en->n; i++)
+        for (const err_t *e = en->envs[i].error; e; e = e->next)
+            err_chain(&all, err_copy(e));
+    return all;
+}
+
+err_t *engine_apply(engine_t *en)
+{
+    err_t *all = NULL;
+    for (size_t i = 0; i < en->n; i++) {
+        engine_env_t *ee = &en->envs[i];
+        if (ee->error) {
+            ee->result = RESULT_FAILED;
+            err_chain(&all, err_copy(ee->error));
+            continue;
+        }
+        if (env_plan_is_noop(&ee->plan)) {
+            ee->result = RESULT_UNCHANGED;
+            continue;
+        }
+        if (ee->plan.state == ST_FOREIGN) {
+            ee->result = RESULT_FAILED;
+            ee->error = err_hint(err_new(EXIT_USAGE, "environment '%s': %s", ee->env->name,
+                                         ee->plan.reason),
+                                 "%s", ee->plan.actions[0].reason);
+            err_chain(&all, err_copy(ee->error));
+            continue;
+        }
+        env_lock_t lock;
+        err_t *e = env_lock_acquire(en->cache_dir, ee->env->path, en->log, &lock);
+        if (!e) {
+            int stale = apply_cleanup_stale(ee->env->path);
+            if (stale && en->log && en->verbosity > 0)
+                fprintf(en->log, "venvsync: removed %d leftover staging folder(s) beside %s\n",
+                        stale, ee->env->path);
+            /* Another run may have done (some of) the work while we waited. */
+            e = plan_one(en, ee, true);
+            if (!e && env_plan_is_noop(&ee->plan))
+                ee->result = RESULT_UNCHANGED;
+            else if (!e && ee->plan.state == ST_FOREIGN)
+                e = err_new(EXIT_USAGE, "%s", ee->plan.reason);
+            else if (!e)
+                e = apply_env(ee->env, &ee->obs, &ee->plan, ee->py);
+            env_lock_release(&lock);
+        }
+        if (e) {
+            ee->result = RESULT_FAILED;
+            e = err_ctx(e, "environment '%s'", ee->env->name);
+            ee->error = e;
+            err_chain(&all, err_copy(e));
+        } else if (ee->result != RESULT_UNCHANGED) {
+            ee->result = RESULT_CHANGED;
+        }
+    }
+    return all;
+}
+
+void engine_free(engine_t *en)
+{
+    for (size_t i = 0; i < en->n; i++) {
+        observed_env_free(&en->envs[i].obs);
+        env_plan_free(&en->envs[i].plan);
+        interp_free(en->envs[i].py);
+        err_free(en->envs[i].error);
+        free(en->envs[i].request_real);
+    }
+    free(en->envs);
+    pyreq_free(en->version_file_req);
+    if (en->discovered)
+        interp_list_free(&en->interps);
+    memset(en, 0, sizeof(*en));
+}

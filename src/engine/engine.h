@@ -1,0 +1,60 @@
+/*
+ * engine: the manifest -> observe -> plan -> apply pipeline for a set of environments, shared by
+ * sync, plan, check, list and run. It owns the I/O around the pure planner: observing, finding
+ * interpreters (only for environments whose plan needs one: a no-op starts no Python), locking,
+ * re-observing under the lock, and applying.
+ *
+ * An engine_t borrows the manifest and owns everything else; engine_free() releases it.
+ */
+#ifndef VENVSYNC_ENGINE_ENGINE_H
+#define VENVSYNC_ENGINE_ENGINE_H
+#include <stdbool.h>
+#include <stdio.h>
+#include "manifest/manifest.h"
+#include "plan/observe.h"
+#include "plan/plan.h"
+#include "python/discover.h"
+#include "util/err.h"
+
+typedef enum { RESULT_NONE, RESULT_CHANGED, RESULT_UNCHANGED, RESULT_FAILED } env_result_t;
+
+typedef struct engine_env {
+    const mf_env_t *env;
+    const pyreq_t *request;    /* in force: env's, else .python-version's, else NULL (any) */
+    char *request_real;        /* PYREQ_PATH: realpath of the requested executable, or NULL */
+    observed_env_t obs;
+    env_plan_t plan;
+    interp_t *py;              /* resolved for plan.python_need, owned; NULL if none needed */
+    python_need_t py_need;     /* the need py was resolved for */
+    env_result_t result;       /* after engine_apply */
+    err_t *error;              /* why planning or applying this environment failed */
+} engine_env_t;
+
+typedef struct engine {
+    const manifest_t *m;
+    engine_env_t *envs;
+    size_t n;
+    pyreq_t *version_file_req; /* parsed .python-version, owned */
+    interp_list_t interps;     /* discovered lazily */
+    bool discovered;
+    const char *cache_dir;
+    FILE *log;                 /* -v notes and lock waits; NULL for silence */
+    int verbosity;
+} engine_t;
+
+/* Selects the named environments (all when n == 0) in manifest order. Unknown names are an
+ * EXIT_USAGE error with a suggestion. */
+err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
+                   const char *cache_dir, FILE *log, int verbosity);
+/* Observes and plans every selected environment. With resolve, finds the interpreters plans
+ * need (and fills in their actions); without, only states are decided (check, list). Per-env
+ * failures go to that env's `error`; the returned error is for failures of the whole run. */
+err_t *engine_plan(engine_t *en, bool resolve);
+/* Applies every plan that is not a no-op: lock, clean stale staging, re-observe, re-plan, apply.
+ * Continues past a failing environment; returns the chained errors of all that failed. */
+err_t *engine_apply(engine_t *en);
+/* Errors recorded on environments during planning, chained (copies). NULL when none. */
+err_t *engine_plan_errors(const engine_t *en);
+void engine_free(engine_t *en);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * main: global options, the command table, and the one place errors are printed and the exit
+ * code is chosen.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+const cmd_t *const cmd_table[] = {
+    &cmd_sync, &cmd_plan, &cmd_check, &cmd_list, &cmd_run, &cmd_shell, &cmd_activate,
+    &cmd_init, &cmd_python, NULL,
+};
+
+const cmd_t *cmd_find(const char *name)
+{
+    for (size_t i = 0; cmd_table[i]; i++)
+        if (strcmp(cmd_table[i]->name, name) == 0)
+            return cmd_table[i];
+    return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+    fprintf(f,
+            "venvsync %s: make Python virtual environments match venv.yaml\n\n"
+            "usage: venvsync [OPTIONS] [COMMAND] [ARGS...]   (no command = sync)\n\n"
+            "commands:\n",
+            VENVSYNC_VERSION);
+    for (size_t i = 0; cmd_table[i]; i++)
+        fprintf(f, "  %-28s %s\n", cmd_table[i]->usage, cmd_table[i]->summary);
+    fprintf(f,
+            "\noptions (before or after the command):\n"
+            "  -f, --file PATH     the manifest (default: nearest venv.yaml here or in a parent)\n"
+            "  -C DIR              run as if started in DIR\n"
+            "      --json          machine-readable output on stdout\n"
+            "  -q, --quiet         print only errors\n"
+            "  -v, --verbose       say more (repeatable)\n"
+            "      --offline       no network (also VENVSYNC_OFFLINE=1)\n"
+            "      --no-progress   no progress display\n"
+            "      --color=WHEN    auto, always or never (NO_COLOR is honoured)\n"
+            "      --version       print the version\n"
+            "  -h, --help          this help; `venvsync COMMAND --help` for a command\n"
+            "\nexit codes: 0 success or in sync; 1 `check` found drift; 2 usage or manifest error,\n"
+            "nothing changed; 3 failure while applying. `run` passes the command's status through.\n");
+}
+
+static void print_error(const err_t *e)
+{
+    for (const err_t *p = e; p; p = p->next) {
+        fprintf(stderr, "venvsync: error: %s\n", p->msg);
+        if (p->hint)
+            fprintf(stderr, "  hint: %s\n", p->hint);
+    }
+}
+
+static int fail(err_t *e)
+{
+    int code = e->exit_code ? e->exit_code : EXIT_APPLY;
+    print_error(e);
+    err_free(e);
+    return code;
+}
+
+/* Default directories from the environment (XDG base directories). */
+static char *default_dir(const char *override, const char *xdg, const char *fallback, const char *leaf)
+{
+    const char *v = getenv(override);
+    if (v && *v)
+        return path_absolute(NULL, v);
+    const char *x = getenv(xdg);
+    if (x && *x && x[0] == '/')
+        return path_join(x, leaf);
+    const char *home = getenv("HOME");
+    char *base = path_join(home && *home ? home : "/tmp", fallback);
+    char *r = path_join(base, leaf);
+    free(base);
+    return r;
+}
+
+static bool env_true(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 && strcasecmp(v, "no") != 0;
+}
+
+/* Commands whose words after the first operand belong to a child program. */
+static bool passes_through(const char *cmd)
+{
+    return cmd && (strcmp(cmd, "run") == 0);
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error to report, not a reason to die */
+    global_opts_t g = {0};
+    g.color = COLOR_AUTO;
+    g.offline = env_true("VENVSYNC_OFFLINE");
+    bool want_help = false, want_version = false;
+    const char *cmdname = NULL;
+    char **rest = xcalloc((size_t)argc + 2, sizeof(*rest));
+    int nrest = 0, operands = 0;
+    bool literal = false;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (literal || (passes_through(cmdname) && operands >= 2)) {
+            rest[nrest++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            literal = true;
+            rest[nrest++] = argv[i];
+            continue;
+        }
+        const char *val = NULL;
+        if (strcmp(a, "-f") == 0 || strcmp(a, "--file") == 0 || strcmp(a, "-C") == 0) {
+            if (i + 1 >= argc)
+                return fail(err_new(EXIT_USAGE, "option %s needs a value", a));
+            val = argv[++i];
+            if (a[1] == 'C')
+                g.chdir = val;
+            else
+                g.file = val;
+        } else if (strncmp(a, "--file=", 7) == 0) {
+            g.file = a + 7;
+        } else if (strcmp(a, "--json") == 0) {
+            g.json = true;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            g.verbosity = -1;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            g.verbosity = g.verbosity < 0 ? 1 : g.verbosity + 1;
+        } else if (strcmp(a, "-vv") == 0) {
+            g.verbosity = 2;
+        } else if (strcmp(a, "--offline") == 0) {
+            g.offline = true;
+        } else if (strcmp(a, "--no-progress") == 0) {
+            g.no_progress = true;
+        } else if (strncmp(a, "--color", 7) == 0 && (a[7] == '=' || a[7] == '\0')) {
+            const char *w = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : "");
+            if (strcmp(w, "auto") == 0)
+                g.color = COLOR_AUTO;
+            else if (strcmp(w, "always") == 0)
+                g.color = COLOR_ALWAYS;
+            else if (strcmp(w, "never") == 0)
+                g.color = COLOR_NEVER;
+            else
+                return fail(err_new(EXIT_USAGE, "--color takes auto, always or never, not '%s'", w));
+        } else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+            want_version = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            want_help = true;
+        } else if (!cmdname && a[0] != '-') {
+            cmdname = a;
+        } else {
+            if (a[0] != '-')
+                operands++;
+            rest[nrest++] = argv[i];
+        }
+    }
+
+    if (want_version) {
+        printf("venvsync %s\n", VENVSYNC_VERSION);
+        free(rest);
+        return 0;
+    }
+    if (cmdname && strcmp(cmdname, "help") == 0) {
+        const cmd_t *c = nrest > 0 ? cmd_find(rest[0]) : NULL;
+        if (c)
+            cmd_print_help(c, stdout);
+        else
+            print_usage(stdout);
+        free(rest);
+        return 0;
+    }
+    if (want_help) {
+        const cmd_t *c = cmdname ? cmd_find(cmdname) : NULL;
+        if (c)
+            cmd_print_help(c, stdout);
+        else
+            print_usage(stdout);
+        free(rest);
+        return 0;
+    }
+    const cmd_t *cmd = cmd_find(cmdname ? cmdname : "sync");
+    if (!cmd) {
+        err_t *e = err_new(EXIT_USAGE, "unknown command '%s'", cmdname);
+        err_hint(e, "run `venvsync --help` for the list of commands");
+        free(rest);
+        return fail(e);
+    }
+    if (g.chdir && chdir(g.chdir) != 0) {
+        free(rest);
+        return fail(err_sys(EXIT_USAGE, errno, "-C %s", g.chdir));
+    }
+    char *cache_dir = default_dir("VENVSYNC_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "venvsync");
+    char *python_dir = default_dir("VENVSYNC_PYTHON_DIR", "XDG_DATA_HOME", ".local/share", "venvsync/python");
+    g.cache_dir = cache_dir;
+    g.python_dir = python_dir;
+
+    char **cargv = xcalloc((size_t)nrest + 2, sizeof(*cargv));
+    cargv[0] = (char *)cmd->name;
+    for (int i = 0; i < nrest; i++)
+        cargv[i + 1] = rest[i];
+    cmd_ctx_t ctx = {.g = &g, .argc = nrest + 1, .argv = cargv, .out = stdout, .log = stderr};
+    int status = 0;
+    err_t *e = cmd->run(&ctx, &status);
+    fflush(stdout);
+    free(cargv);
+    free(rest);
+    free(cache_dir);
+    free(python_dir);
+    if (e)
+        return fail(e);
+    return status;
+}

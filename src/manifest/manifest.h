@@ -1,0 +1,75 @@
+/*
+ * manifest: venv.yaml, version 1, parsed with libyaml into plain structs.
+ *
+ * manifest_load() reads and validates the whole file and reports *every* problem in one chained
+ * err_t (EXIT_USAGE), each "FILE:LINE:COL: message" naming the key, with a "did you mean" for a
+ * misspelt key. It touches nothing on disk but the file it reads. On success every path in the
+ * result is absolute (relative to the manifest's directory, with ~ and ${VAR} expanded), every
+ * environment has its defaults applied (path = <root>/<name>, prompt = name, python inherited from
+ * the top level), and copy-from names an existing environment with no cycle.
+ *
+ * The manifest_t owns everything below it; manifest_free() releases it all.
+ */
+#ifndef VENVSYNC_MANIFEST_MANIFEST_H
+#define VENVSYNC_MANIFEST_MANIFEST_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "python/request.h"
+#include "util/err.h"
+
+typedef struct mf_pos { int line, col; } mf_pos_t;   /* 1-based; 0 when not from the file */
+
+typedef enum { UPGRADE_MINOR, UPGRADE_EXACT } mf_upgrade_t;
+typedef enum { DOWNLOADS_MANUAL, DOWNLOADS_AUTOMATIC, DOWNLOADS_NEVER } mf_downloads_t;
+
+typedef struct mf_item {         /* a string with where it was written */
+    char *value;
+    mf_pos_t pos;
+} mf_item_t;
+
+typedef struct mf_env {
+    char *name;
+    mf_pos_t pos;                /* of the environment's key */
+    char *path;                  /* absolute */
+    pyreq_t *python;             /* the request in force (own or inherited); NULL = none given */
+    char *python_text;           /* as written, or NULL */
+    char *prompt;                /* never NULL */
+    bool system_site_packages;
+    mf_item_t *packages;  size_t npackages;      /* PEP 508 requirement strings, as written */
+    mf_item_t *requirements; size_t nrequirements; /* absolute paths of requirements files */
+    bool exact;                  /* default true */
+    mf_upgrade_t upgrade;        /* default minor */
+    char *copy_from;             /* name of another environment, or NULL */
+    bool compile;                /* byte-compile after installing (default false) */
+} mf_env_t;
+
+typedef struct manifest {
+    char *file;                  /* absolute path of venv.yaml */
+    char *dir;                   /* its directory */
+    int version;                 /* 1 */
+    pyreq_t *python;             /* top-level default request, or NULL */
+    char *python_text;
+    char *root;                  /* absolute; default <dir>/.venvs */
+    mf_downloads_t python_downloads;
+    char *index_url;             /* or NULL (then the default index) */
+    char **extra_urls;           /* NULL-terminated, never NULL itself */
+    char **find_links;           /* NULL-terminated; local entries made absolute, URLs kept */
+    mf_env_t *envs;              /* in file order */
+    size_t nenvs;
+} manifest_t;
+
+/* Parses the file at path. */
+err_t *manifest_load(const char *path, manifest_t **out);
+/* Parses text as if it were the file `path` (for tests; path only names it in messages and
+ * anchors relative paths). */
+err_t *manifest_parse(const char *text, size_t len, const char *path, manifest_t **out);
+void manifest_free(manifest_t *m);
+
+/* The nearest venv.yaml in start_dir or a parent, as a malloc'd absolute path. EXIT_USAGE error
+ * when there is none. */
+err_t *manifest_find(const char *start_dir, char **out);
+
+/* The environment named name, or NULL. */
+const mf_env_t *manifest_env(const manifest_t *m, const char *name);
+
+#endif

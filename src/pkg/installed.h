@@ -1,0 +1,33 @@
+/*
+ * installed: the distributions installed in a site-packages directory, read from their
+ * *.dist-info/METADATA (or legacy *.egg-info / PKG-INFO): name and version as the metadata says
+ * them. Only reads; never starts Python.
+ *
+ * A dist_list_t owns its entries; dist_list_free() releases them.
+ */
+#ifndef VENVSYNC_PKG_INSTALLED_H
+#define VENVSYNC_PKG_INSTALLED_H
+#include <stddef.h>
+#include "util/err.h"
+
+typedef struct dist {
+    char *name;        /* as in METADATA's Name */
+    char *version;     /* as in METADATA's Version */
+    char *info_dir;    /* the *.dist-info or *.egg-info entry's name */
+} dist_t;
+
+typedef struct dist_list {
+    dist_t *items;     /* sorted by name, case-insensitively */
+    size_t n;
+} dist_list_t;
+
+/* Lists site_packages. A missing directory is an empty list. Entries without a readable
+ * Name/Version are skipped. */
+err_t *installed_list(const char *site_packages, dist_list_t *out);
+void dist_list_free(dist_list_t *l);
+
+/* Value of header `key` (case-insensitive) in RFC 822-style metadata text, malloc'd, or NULL.
+ * Stops at the first blank line (the body). */
+char *metadata_header(const char *text, const char *key);
+
+#endif

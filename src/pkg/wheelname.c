@@ -1,0 +1,224 @@
+/* wheelname: wheel filenames (see wheelname.h). */
+#include "pkg/wheelname.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkg/name.h"
+#include "util/xalloc.h"
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decodes s; NULL on a malformed escape or an encoded NUL or '/'. */
+static char *percent_decode(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = xmalloc(n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%') {
+            *o++ = s[i];
+            continue;
+        }
+        int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
+        int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15)) {
+            free(out);
+            return NULL;
+        }
+        *o++ = (char)(hi * 16 + lo);
+        i += 2;
+    }
+    *o = '\0';
+    return out;
+}
+
+static void free_strv(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void wheelname_free(wheelname_t *w)
+{
+    if (!w)
+        return;
+    free(w->filename);
+    free(w->name);
+    free(w->key);
+    free(w->version_text);
+    version_free(&w->version);
+    free(w->build);
+    free(w->build_num);
+    free_strv(w->pythons, w->npythons);
+    free_strv(w->abis, w->nabis);
+    free_strv(w->platforms, w->nplatforms);
+    free(w);
+}
+
+/* Splits a '.'-separated tag set into lowercased components; false on an empty component. */
+static bool split_set(const char *s, size_t n, char ***out, size_t *count)
+{
+    size_t cap = 0;
+    *out = NULL;
+    *count = 0;
+    size_t i = 0;
+    for (;;) {
+        size_t start = i;
+        while (i < n && s[i] != '.')
+            i++;
+        if (i == start)
+            return false;
+        XGROW(*out, cap, *count + 1);
+        char *part = xstrndup(s + start, i - start);
+        for (char *p = part; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p - 'A' + 'a');
+        (*out)[(*count)++] = part;
+        if (i == n)
+            return true;
+        i++;
+    }
+}
+
+static bool name_char_ok(unsigned char c)
+{
+    /* packaging: ^[\w\d._]*$ (Unicode \w): ASCII letters, digits, '_', '.', and non-ASCII. */
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c == '_' || c == '.' || c >= 0x80;
+}
+
+err_t *wheelname_parse(const char *filename, wheelname_t **out)
+{
+    *out = NULL;
+    char *fn = percent_decode(filename);
+    if (!fn)
+        return err_new(EXIT_USAGE, "invalid wheel filename '%s': bad percent-escape", filename);
+    const char *why = NULL;
+    wheelname_t *w = xcalloc(1, sizeof *w);
+    w->filename = fn;
+    size_t n = strlen(fn);
+    if (n < 4 || strcmp(fn + n - 4, ".whl") != 0) {
+        why = "it does not end in .whl";
+        goto fail;
+    }
+    n -= 4;
+    const char *dash[6];
+    size_t ndash = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fn[i] == '-') {
+            if (ndash == 5) {
+                ndash++;
+                break;
+            }
+            dash[ndash++] = fn + i;
+        }
+    if (ndash != 4 && ndash != 5) {
+        why = "expected name-version[-build]-python-abi-platform.whl";
+        goto fail;
+    }
+    const char *end = fn + n;
+    /* name */
+    size_t nlen = (size_t)(dash[0] - fn);
+    if (nlen == 0) {
+        why = "the name is empty";
+        goto fail;
+    }
+    for (size_t i = 0; i < nlen; i++)
+        if (!name_char_ok((unsigned char)fn[i])) {
+            why = "the name may only hold letters, digits, '_' and '.'";
+            goto fail;
+        }
+    if (memmem(fn, nlen, "__", 2)) {
+        why = "the name holds '__'";
+        goto fail;
+    }
+    w->name = xstrndup(fn, nlen);
+    w->key = pkg_name_normalize(w->name);
+    /* version */
+    w->version_text = xstrndup(dash[0] + 1, (size_t)(dash[1] - dash[0] - 1));
+    if (!version_parse(w->version_text, &w->version) || !*w->version_text ||
+        strpbrk(w->version_text, " \t\n\r\f\v")) {
+        why = "the version is not a valid PEP 440 version";
+        goto fail;
+    }
+    size_t t = 1;
+    if (ndash == 5) {
+        w->build = xstrndup(dash[1] + 1, (size_t)(dash[2] - dash[1] - 1));
+        if (!(w->build[0] >= '0' && w->build[0] <= '9')) {
+            why = "the build tag must start with a digit";
+            goto fail;
+        }
+        size_t digits = strspn(w->build, "0123456789"), z = 0;
+        while (z + 1 < digits && w->build[z] == '0')
+            z++;
+        w->build_num = xstrndup(w->build + z, digits - z);
+        w->build_rest = w->build + digits;
+        t = 2;
+    }
+    if (!split_set(dash[t] + 1, (size_t)(dash[t + 1] - dash[t] - 1), &w->pythons, &w->npythons) ||
+        !split_set(dash[t + 1] + 1, (size_t)(dash[t + 2] - dash[t + 1] - 1), &w->abis,
+                   &w->nabis) ||
+        !split_set(dash[t + 2] + 1, (size_t)(end - dash[t + 2] - 1), &w->platforms,
+                   &w->nplatforms)) {
+        why = "a compatibility tag is empty";
+        goto fail;
+    }
+    *out = w;
+    return NULL;
+fail:;
+    err_t *e = err_new(EXIT_USAGE, "invalid wheel filename '%s': %s", fn, why);
+    wheelname_free(w);
+    return e;
+}
+
+int wheelname_build_cmp(const wheelname_t *a, const wheelname_t *b)
+{
+    if (!a->build || !b->build)
+        return (a->build != NULL) - (b->build != NULL);
+    size_t la = strlen(a->build_num), lb = strlen(b->build_num);
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    int c = strcmp(a->build_num, b->build_num);
+    if (!c)
+        c = strcmp(a->build_rest, b->build_rest);
+    return (c > 0) - (c < 0);
+}
+
+long wheelname_rank(const wheelname_t *w, const tagset_t *tags)
+{
+    long best = -1;
+    for (size_t i = 0; i < w->npythons; i++)
+        for (size_t j = 0; j < w->nabis; j++)
+            for (size_t k = 0; k < w->nplatforms; k++) {
+                long p = tagset_priority(tags, w->pythons[i], w->abis[j], w->platforms[k]);
+                if (p >= 0 && (best < 0 || p < best))
+                    best = p;
+            }
+    return best;
+}
+
+long wheelname_best(wheelname_t *const *cands, size_t n, const tagset_t *tags)
+{
+    long best = -1, best_rank = -1;
+    for (size_t i = 0; i < n; i++) {
+        long r = wheelname_rank(cands[i], tags);
+        if (r < 0)
+            continue;
+        if (best < 0 || r < best_rank ||
+            (r == best_rank && wheelname_build_cmp(cands[i], cands[best]) > 0)) {
+            best = (long)i;
+            best_rank = r;
+        }
+    }
+    return best;
+}

@@ -1,0 +1,216 @@
+#include "plan/observe.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "python/probe.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+#include "venv/activators.h"
+#include "venv/venv.h"
+
+static bool cfg_true(const char *v)
+{
+    return v && strcasecmp(v, "true") == 0;
+}
+
+static char *lower(const char *s)
+{
+    char *r = xstrdup(s);
+    for (char *p = r; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return r;
+}
+
+/* "3.12.1.final.0" (virtualenv's version_info) -> "3.12.1" */
+static char *version_from_info(const char *vi)
+{
+    const char *p = vi;
+    int dots = 0;
+    while (*p && !(dots == 2 && !isdigit((unsigned char)*p))) {
+        if (*p == '.')
+            dots++;
+        if (dots == 3)
+            break;
+        p++;
+    }
+    return xstrndup(vi, (size_t)(p - vi));
+}
+
+static size_t count_dists(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if ((l > 10 && strcmp(de->d_name + l - 10, ".dist-info") == 0) ||
+            (l > 9 && strcmp(de->d_name + l - 9, ".egg-info") == 0))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static size_t count_staging(const char *path)
+{
+    char *parent = path_dirname(path);
+    char *prefix = venv_stage_prefix(path);
+    size_t plen = strlen(prefix), n = 0;
+    DIR *d = opendir(parent);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)))
+            n += strncmp(de->d_name, prefix, plen) == 0;
+        closedir(d);
+    }
+    free(prefix);
+    free(parent);
+    return n;
+}
+
+err_t *observe_env(const char *path, observed_env_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->path = xstrdup(path);
+    o->stale_staging = count_staging(path);
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) {
+            o->kind = OBS_ABSENT;
+            return NULL;
+        }
+        return err_sys(EXIT_APPLY, errno, "examining %s", path);
+    }
+    if (S_ISLNK(st.st_mode)) {
+        o->kind = OBS_FOREIGN;
+        o->foreign_why = xstrdup("a symbolic link");
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        o->kind = OBS_FOREIGN;
+        o->foreign_why = xstrdup(S_ISREG(st.st_mode) ? "a regular file" : "a special file");
+        return NULL;
+    }
+    char *cfgpath = path_join(path, "pyvenv.cfg");
+    buf_t text = BUF_INIT;
+    if (!fs_try_read(cfgpath, &text)) {
+        int e = errno;
+        free(cfgpath);
+        buf_free(&text);
+        if (e != ENOENT)
+            return err_sys(EXIT_APPLY, e, "reading %s/pyvenv.cfg", path);
+        if (fs_is_dir_empty(path)) {
+            o->kind = OBS_EMPTY_DIR;
+        } else {
+            o->kind = OBS_FOREIGN;
+            o->foreign_why = xstrdup("a directory without pyvenv.cfg");
+        }
+        return NULL;
+    }
+    free(cfgpath);
+    o->kind = OBS_VENV;
+    o->cfg = venv_cfg_parse(text.data ? text.data : "", text.len);
+    buf_free(&text);
+
+    const venv_cfg_t *c = o->cfg;
+    o->by_venvsync = venv_cfg_get(c, CFG_VENVSYNC) != NULL;
+    o->version = venv_cfg_get(c, CFG_VERSION);
+    if (!o->version && venv_cfg_get(c, "version_info")) {
+        /* virtualenv and uv: keep our own copy in the cfg so lifetimes stay simple */
+        char *v = version_from_info(venv_cfg_get(c, "version_info"));
+        venv_cfg_set(o->cfg, CFG_VERSION, v);
+        free(v);
+        o->version = venv_cfg_get(c, CFG_VERSION);
+    }
+    const char *impl = venv_cfg_get(c, CFG_VS_IMPL);
+    if (!impl)
+        impl = venv_cfg_get(c, "implementation");
+    if (impl) {
+        o->impl_lower = lower(impl);
+        o->implementation = o->impl_lower;
+    }
+    o->freethreaded = cfg_true(venv_cfg_get(c, CFG_VS_FREETHREADED));
+    o->system_site_packages = cfg_true(venv_cfg_get(c, CFG_SYSTEM_SITE));
+    const char *pr = venv_cfg_get(c, CFG_PROMPT);
+    o->prompt = pr ? py_unrepr_str(pr) : NULL;
+    o->recorded_path = venv_cfg_get(c, CFG_VS_PATH);
+    o->recorded_python = venv_cfg_get(c, CFG_VS_PYTHON);
+    o->recorded_python_id = venv_cfg_get(c, CFG_VS_PYTHON_ID);
+    o->home = venv_cfg_get(c, CFG_HOME);
+
+    /* The interpreter link and the recorded interpreter. */
+    char *pylink = path_join(path, "bin/python");
+    char tgt[4096];
+    ssize_t n = readlink(pylink, tgt, sizeof tgt - 1);
+    if (n > 0) {
+        tgt[n] = '\0';
+        char *bindir = path_join(path, "bin");
+        o->link_target = path_absolute(bindir, tgt);
+        free(bindir);
+    }
+    o->python_real = path_real(pylink);
+    free(pylink);
+    if (o->recorded_python) {
+        file_id_t now, then;
+        o->recorded_python_present = file_id_of(o->recorded_python, &now);
+        o->recorded_python_same = o->recorded_python_present && o->recorded_python_id &&
+                                  file_id_parse(o->recorded_python_id, &then) &&
+                                  file_id_equal(&now, &then) && o->python_real &&
+                                  strcmp(o->python_real, o->recorded_python) == 0;
+    }
+
+    /* site-packages: lib/pythonX.Y[t]/site-packages */
+    if (o->version) {
+        int major = 0, minor = 0;
+        if (sscanf(o->version, "%d.%d", &major, &minor) == 2) {
+            char *sp = xasprintf("%s/lib/python%d.%d%s/site-packages", path, major, minor,
+                                 o->freethreaded ? "t" : "");
+            o->site_packages_present = fs_is_dir(sp);
+            if (o->site_packages_present)
+                o->ndists = count_dists(sp);
+            free(sp);
+        }
+    }
+
+    /* Activators. */
+    o->nactivators = activator_count();
+    o->activators = xcalloc(o->nactivators ? o->nactivators : 1, sizeof(char *));
+    buf_t a = BUF_INIT;
+    for (size_t i = 0; i < o->nactivators; i++) {
+        char *ap = xasprintf("%s/bin/%s", path, activator_name(i));
+        buf_reset(&a);
+        if (fs_try_read(ap, &a))
+            o->activators[i] = xstrdup(buf_cstr(&a));
+        free(ap);
+    }
+    buf_free(&a);
+    return NULL;
+}
+
+void observed_env_free(observed_env_t *o)
+{
+    if (!o)
+        return;
+    free(o->path);
+    free(o->foreign_why);
+    venv_cfg_free(o->cfg);
+    free(o->impl_lower);
+    free(o->prompt);
+    free(o->link_target);
+    free(o->python_real);
+    for (size_t i = 0; i < o->nactivators; i++)
+        free(o->activators[i]);
+    free(o->activators);
+    memset(o, 0, sizeof(*o));
+}

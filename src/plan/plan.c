@@ -1,0 +1,316 @@
+#include "plan/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/xalloc.h"
+#include "venv/activators.h"
+
+static const char *const state_names[] = {
+    [ST_OK] = "ok", [ST_MISSING] = "missing", [ST_DRIFTED] = "drifted",
+    [ST_WRONG_PYTHON] = "wrong-python", [ST_BROKEN] = "broken", [ST_MOVED] = "moved",
+    [ST_FOREIGN] = "foreign",
+};
+
+static const char *const action_names[] = {
+    [ACT_CREATE] = "create", [ACT_RECREATE] = "recreate", [ACT_RELINK] = "relink",
+    [ACT_RELOCATE] = "relocate", [ACT_WRITE_CFG] = "write-cfg",
+    [ACT_WRITE_ACTIVATOR] = "write-activator", [ACT_REFUSE] = "refuse",
+    [ACT_CLEANUP] = "cleanup",
+};
+
+const char *env_state_name(env_state_t s) { return state_names[s]; }
+const char *action_kind_name(action_kind_t k) { return action_names[k]; }
+
+char action_sigil(action_kind_t k)
+{
+    switch (k) {
+    case ACT_CREATE: return '+';
+    case ACT_REFUSE: return '!';
+    case ACT_CLEANUP: return '-';
+    default: return '~';
+    }
+}
+
+bool env_plan_is_noop(const env_plan_t *p)
+{
+    return p->state == ST_OK && p->nactions == 0;
+}
+
+bool env_plan_is_drift(const env_plan_t *p)
+{
+    return p->state != ST_OK;
+}
+
+static void add_action(env_plan_t *p, action_kind_t k, const char *from, const char *to,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_action(env_plan_t *p, action_kind_t k, const char *from, const char *to,
+                       const char *fmt, ...)
+{
+    XGROW(p->actions, p->cap, p->nactions + 1);
+    action_t *a = &p->actions[p->nactions++];
+    memset(a, 0, sizeof(*a));
+    a->kind = k;
+    a->from = xstrdup(from);
+    a->to = xstrdup(to);
+    buf_t b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    a->reason = buf_detach(&b);
+}
+
+/* Raises the state to s when s is more severe; records the first reason at that severity. */
+static int severity(env_state_t s)
+{
+    switch (s) {
+    case ST_OK: return 0;
+    case ST_DRIFTED: return 1;
+    case ST_MOVED: return 2;
+    case ST_BROKEN: return 3;
+    case ST_WRONG_PYTHON: return 4;
+    case ST_MISSING: return 5;
+    case ST_FOREIGN: return 6;
+    }
+    return 0;
+}
+
+static void set_state(env_plan_t *p, env_state_t s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_state(env_plan_t *p, env_state_t s, const char *fmt, ...)
+{
+    if (severity(s) <= severity(p->state) && p->reason)
+        return;
+    if (severity(s) < severity(p->state))
+        return;
+    buf_t b = BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    free(p->reason);
+    p->reason = buf_detach(&b);
+    p->state = s;
+}
+
+static char *facts_label(const observed_env_t *o)
+{
+    const char *impl = o->implementation ? o->implementation : "cpython";
+    const char *py = o->by_venvsync ? o->recorded_python : o->link_target;
+    if (py)
+        return xasprintf("%s %s%s (%s)", impl, o->version ? o->version : "?",
+                         o->freethreaded ? "t" : "", py);
+    return xasprintf("%s %s%s", impl, o->version ? o->version : "?", o->freethreaded ? "t" : "");
+}
+
+static bool parse_minor(const char *version, int *major, int *minor)
+{
+    char *end;
+    long a = strtol(version, &end, 10);
+    if (end == version || *end != '.')
+        return false;
+    const char *s = end + 1;
+    long b = strtol(s, &end, 10);
+    if (end == s)
+        return false;
+    *major = (int)a;
+    *minor = (int)b;
+    return true;
+}
+
+static void plan_create(env_plan_t *p, const desired_env_t *d, const interp_t *py, bool recreate)
+{
+    p->python_need = NEED_REQUEST;
+    if (!py)
+        return;
+    free(p->python);
+    p->python = interp_label(py);
+    if (recreate)
+        add_action(p, ACT_RECREATE, NULL, p->python,
+                   "built beside the old one and swapped in; the old one is removed after");
+    else
+        add_action(p, ACT_CREATE, NULL, p->python, "built beside it and renamed into place");
+    (void)d;
+}
+
+/* Drift that can be fixed in place: pyvenv.cfg keys and activators. */
+static void plan_drift(env_plan_t *p, const desired_env_t *d, const observed_env_t *o, bool moved)
+{
+    const mf_env_t *e = d->env;
+    if (!o->prompt || strcmp(o->prompt, e->prompt) != 0) {
+        set_state(p, ST_DRIFTED, "prompt is '%s', manifest says '%s'", o->prompt ? o->prompt : "",
+                  e->prompt);
+        add_action(p, ACT_WRITE_CFG, o->prompt, e->prompt, "prompt changed");
+    }
+    if (o->system_site_packages != e->system_site_packages) {
+        set_state(p, ST_DRIFTED, "system-site-packages is %s, manifest says %s",
+                  o->system_site_packages ? "true" : "false",
+                  e->system_site_packages ? "true" : "false");
+        add_action(p, ACT_WRITE_CFG, o->system_site_packages ? "true" : "false",
+                   e->system_site_packages ? "true" : "false", "system-site-packages changed");
+    }
+    if (moved)
+        return; /* relocation rewrites every activator */
+    activator_vars_t vars = {.venv_dir = o->path, .prompt = e->prompt, .bin_name = "bin"};
+    buf_t want = BUF_INIT;
+    for (size_t i = 0; i < activator_count(); i++) {
+        const char *have = i < o->nactivators ? o->activators[i] : NULL;
+        buf_reset(&want);
+        activator_render(i, &vars, &want);
+        char *rel = xasprintf("bin/%s", activator_name(i));
+        if (!have) {
+            set_state(p, ST_DRIFTED, "%s is missing", rel);
+            add_action(p, ACT_WRITE_ACTIVATOR, NULL, rel, "missing");
+        } else if (strcmp(have, buf_cstr(&want)) != 0) {
+            set_state(p, ST_DRIFTED, "%s differs from what venvsync writes", rel);
+            add_action(p, ACT_WRITE_ACTIVATOR, rel, rel, "modified or out of date");
+        }
+        free(rel);
+    }
+    buf_free(&want);
+}
+
+static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_t *o,
+                      const interp_t *py)
+{
+    const mf_env_t *e = d->env;
+    p->python = facts_label(o);
+
+    if (!o->version) {
+        set_state(p, ST_BROKEN, "pyvenv.cfg records no Python version");
+        plan_create(p, d, py, true);
+        return;
+    }
+    pyfacts_t facts = {
+        .implementation = o->implementation ? o->implementation : "cpython",
+        .version = o->version,
+        .freethreaded = o->freethreaded,
+        .path = o->by_venvsync ? o->recorded_python : o->link_target,
+        .realpath = o->by_venvsync ? o->recorded_python : o->python_real,
+    };
+    bool matches = !d->request;
+    if (d->request && d->request->kind == PYREQ_PATH)
+        matches = d->request_real && facts.realpath && strcmp(d->request_real, facts.realpath) == 0;
+    else if (d->request)
+        matches = pyreq_matches(d->request, &facts);
+    if (!matches) {
+        set_state(p, ST_WRONG_PYTHON, "has %s, manifest asks for %s", p->python, d->request->text);
+        plan_create(p, d, py, true);
+        return;
+    }
+    if (!o->site_packages_present) {
+        set_state(p, ST_BROKEN, "half-written: site-packages is missing");
+        plan_create(p, d, py, true);
+        return;
+    }
+
+    bool python_ok = o->by_venvsync ? (o->recorded_python_present && o->recorded_python_same)
+                                    : o->python_real != NULL;
+    if (!python_ok) {
+        const char *was = facts.path ? facts.path : "bin/python";
+        if (o->by_venvsync && o->recorded_python_present)
+            set_state(p, ST_BROKEN, "interpreter %s changed since the environment was written", was);
+        else
+            set_state(p, ST_BROKEN, "interpreter %s is gone", was);
+        int major, minor;
+        if (e->upgrade == UPGRADE_MINOR && parse_minor(o->version, &major, &minor)) {
+            p->python_need = NEED_SAME_MINOR;
+            p->need_major = major;
+            p->need_minor = minor;
+            p->need_freethreaded = o->freethreaded;
+            if (!py)
+                return;
+            if (py->major == major && py->minor == minor && py->freethreaded == o->freethreaded) {
+                char *to = interp_label(py);
+                add_action(p, ACT_RELINK, was, to, "same minor version: site-packages is kept");
+                free(p->python);
+                p->python = to;
+            } else {
+                char *lbl = interp_label(py);
+                free(p->reason);
+                p->reason = xasprintf("interpreter %s is gone and no other %d.%d%s was found; "
+                                      "packages will be reinstalled", was, major, minor,
+                                      o->freethreaded ? "t" : "");
+                free(lbl);
+                plan_create(p, d, py, true);
+                return;
+            }
+        } else {
+            if (e->upgrade == UPGRADE_EXACT)
+                free(p->reason), p->reason = xasprintf(
+                    "interpreter %s is gone or changed and upgrade is 'exact': packages will be "
+                    "reinstalled", was);
+            plan_create(p, d, py, true);
+            return;
+        }
+    }
+
+    bool moved = o->by_venvsync && o->recorded_path && strcmp(o->recorded_path, o->path) != 0;
+    if (moved) {
+        set_state(p, ST_MOVED, "written at %s, now at %s", o->recorded_path, o->path);
+        add_action(p, ACT_RELOCATE, o->recorded_path, o->path,
+                   "rewrite pyvenv.cfg and activators for the new location");
+    }
+    if (!o->by_venvsync) {
+        set_state(p, ST_DRIFTED, "not written by venvsync: its interpreter is not recorded");
+        p->python_need = p->python_need == NEED_NONE ? NEED_OWN : p->python_need;
+        add_action(p, ACT_WRITE_CFG, NULL, NULL,
+                   "record the interpreter's identity in pyvenv.cfg");
+    }
+    plan_drift(p, d, o, moved);
+}
+
+void plan_env(const desired_env_t *d, const observed_env_t *o, const interp_t *py, env_plan_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->name = xstrdup(d->env->name);
+    out->path = xstrdup(d->env->path);
+    out->state = ST_OK;
+    switch (o->kind) {
+    case OBS_ABSENT:
+        set_state(out, ST_MISSING, "no environment at %s", d->env->path);
+        plan_create(out, d, py, false);
+        break;
+    case OBS_EMPTY_DIR:
+        set_state(out, ST_MISSING, "%s is an empty directory", d->env->path);
+        plan_create(out, d, py, false);
+        break;
+    case OBS_FOREIGN:
+        set_state(out, ST_FOREIGN, "%s is %s, not a virtual environment; venvsync will not touch it",
+                  d->env->path, o->foreign_why ? o->foreign_why : "not a virtual environment");
+        add_action(out, ACT_REFUSE, NULL, NULL, "move it away or set another `path:` in the manifest");
+        break;
+    case OBS_VENV:
+        plan_venv(out, d, o, py);
+        break;
+    }
+    if (o->stale_staging && o->kind != OBS_FOREIGN) {
+        char n[32];
+        snprintf(n, sizeof n, "%zu", o->stale_staging);
+        add_action(out, ACT_CLEANUP, NULL, n, "leftovers of an interrupted run");
+    }
+}
+
+void env_plan_free(env_plan_t *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nactions; i++) {
+        free(p->actions[i].package);
+        free(p->actions[i].from);
+        free(p->actions[i].to);
+        free(p->actions[i].reason);
+    }
+    free(p->actions);
+    free(p->name);
+    free(p->path);
+    free(p->reason);
+    free(p->python);
+    memset(p, 0, sizeof(*p));
+}

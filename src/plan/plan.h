@@ -1,0 +1,95 @@
+/*
+ * plan: the pure decision. Given what the manifest wants for an environment and what is on disk,
+ * say which state it is in and which ordered actions fix it, each with a reason.
+ *
+ * No I/O, no clock, no globals: every case is a unit test. An env_plan_t owns its strings and
+ * actions; env_plan_free() releases them.
+ *
+ * Planning happens in two steps because finding an interpreter may start Python:
+ *   1. plan_env(..., py = NULL) decides the state and whether an interpreter is needed
+ *      (plan->python_need); a no-op stops here.
+ *   2. the caller resolves an interpreter for plan->python_need and calls plan_env again with it,
+ *      which fills in the actions that need one (create, recreate, relink, adopt).
+ */
+#ifndef VENVSYNC_PLAN_PLAN_H
+#define VENVSYNC_PLAN_PLAN_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "manifest/manifest.h"
+#include "plan/observe.h"
+#include "python/interp.h"
+#include "python/request.h"
+
+typedef enum {
+    ST_OK,             /* matches */
+    ST_MISSING,        /* no directory (or an empty one) */
+    ST_DRIFTED,        /* activators, prompt or flags differ, or not yet recorded by venvsync */
+    ST_WRONG_PYTHON,   /* interpreter does not satisfy the request */
+    ST_BROKEN,         /* interpreter gone or changed, or the tree is half-written */
+    ST_MOVED,          /* the directory was moved since it was written */
+    ST_FOREIGN,        /* not a virtual environment: refused */
+} env_state_t;
+
+typedef enum {
+    ACT_CREATE,            /* write a new environment (staged, renamed into place) */
+    ACT_RECREATE,          /* write a new one beside, swap it in, remove the old */
+    ACT_RELINK,            /* point the links and pyvenv.cfg at another build of the same minor */
+    ACT_RELOCATE,          /* rewrite what names the old path (pyvenv.cfg, activators) */
+    ACT_WRITE_CFG,         /* rewrite pyvenv.cfg keys (prompt, system-site-packages, venvsync's) */
+    ACT_WRITE_ACTIVATOR,   /* (re)write one activation script; `to` names it */
+    ACT_REFUSE,            /* foreign: leave it alone and fail */
+    ACT_CLEANUP,           /* remove staging folders an interrupted run left beside the path */
+} action_kind_t;
+
+typedef struct action {
+    action_kind_t kind;
+    char *package;         /* package actions (a later issue); NULL here */
+    char *from, *to;       /* e.g. old and new prompt, old and new interpreter; may be NULL */
+    char *reason;          /* never NULL */
+} action_t;
+
+typedef enum {
+    NEED_NONE,             /* no interpreter needed */
+    NEED_REQUEST,          /* the best interpreter for the request */
+    NEED_SAME_MINOR,       /* the best for the request with major.minor = need_major.need_minor
+                              (and the same free-threading): a relink candidate; if none, the
+                              caller falls back to NEED_REQUEST and the plan recreates */
+    NEED_OWN,              /* the environment's own interpreter (link_target), to adopt it */
+} python_need_t;
+
+typedef struct env_plan {
+    char *name;
+    char *path;
+    env_state_t state;
+    char *reason;          /* why this state, one line; NULL for ok */
+    char *python;          /* label of the interpreter the environment has or will have; may be NULL */
+    python_need_t python_need;
+    int need_major, need_minor;
+    bool need_freethreaded;
+    action_t *actions;
+    size_t nactions, cap;
+} env_plan_t;
+
+/* What the planner needs to know about the desired environment. */
+typedef struct desired_env {
+    const mf_env_t *env;          /* name, path, prompt, flags, upgrade policy */
+    const pyreq_t *request;       /* the request in force (env, manifest, .python-version); NULL = any */
+    const char *request_real;     /* PYREQ_PATH: the real path of the requested executable, or
+                                     NULL when it does not exist (then nothing matches it) */
+} desired_env_t;
+
+/* Fills *out (zeroed first). py: the resolved interpreter for out->python_need, or NULL. */
+void plan_env(const desired_env_t *d, const observed_env_t *o, const interp_t *py, env_plan_t *out);
+void env_plan_free(env_plan_t *p);
+
+const char *env_state_name(env_state_t s);      /* "ok", "missing", "wrong-python", ... */
+const char *action_kind_name(action_kind_t k);  /* "create", "write-activator", ... */
+/* '+' (adds), '-' (removes), '~' (changes), '!' (refuses). */
+char action_sigil(action_kind_t k);
+/* True when applying the plan changes nothing (state ok, no actions). */
+bool env_plan_is_noop(const env_plan_t *p);
+/* True when the environment differs from the manifest (any state but ok). Leftovers of an
+ * interrupted run alone are not drift: sync removes them, check does not complain. */
+bool env_plan_is_drift(const env_plan_t *p);
+
+#endif

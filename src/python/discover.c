@@ -1,0 +1,692 @@
+/*
+ * discover: where interpreters live, probing them in parallel, choosing one (discover.h).
+ */
+#include "python/discover.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "python/probe.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+/* ---- candidates --------------------------------------------------------------------------- */
+
+typedef struct cand {
+    char *path;      /* as found (unresolved) */
+    char *realpath;
+} cand_t;
+
+typedef struct scan {
+    cand_t *c;
+    size_t n, cap;
+    char **dirs;     /* directories already scanned (realpath), to scan each once */
+    size_t ndirs, capdirs;
+    char **later;    /* venv homes to scan after everything else */
+    size_t nlater, caplater;
+    const char *shims;   /* realpath of $PYENV_ROOT/shims, or NULL */
+} scan_t;
+
+/* Rank of an interpreter file name inside one directory (lower first), or -1 to ignore it:
+ * python3.N (N = 0..20), python3.Nt, python3, python, pypy3.N, pypy3. */
+static int name_rank(const char *n)
+{
+    int minor;
+    char tail[3] = {0};
+    if (strncmp(n, "python3.", 8) == 0 || strncmp(n, "pypy3.", 6) == 0) {
+        bool pypy = n[0] == 'p' && n[1] == 'y' && n[2] == 'p';
+        const char *d = n + (pypy ? 6 : 8);
+        if (!isdigit((unsigned char)d[0]))
+            return -1;
+        size_t k = 0;
+        while (isdigit((unsigned char)d[k]))
+            k++;
+        if (k > 2)
+            return -1;
+        minor = atoi(d);
+        if (minor > 20)
+            return -1;
+        snprintf(tail, sizeof tail, "%s", d + k);
+        if (strlen(d + k) > 1)
+            return -1;
+        if (pypy)
+            return tail[0] == '\0' ? 300 + minor : -1;
+        if (tail[0] == '\0')
+            return 100 + minor;
+        if (tail[0] == 't')
+            return 200 + minor;
+        return -1;
+    }
+    if (strcmp(n, "python3") == 0)
+        return 250;
+    if (strcmp(n, "python") == 0)
+        return 260;
+    if (strcmp(n, "pypy3") == 0)
+        return 350;
+    return -1;
+}
+
+typedef struct ranked {
+    int rank;
+    char *name;
+} ranked_t;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    const ranked_t *x = a, *y = b;
+    return x->rank != y->rank ? (x->rank < y->rank ? -1 : 1) : strcmp(x->name, y->name);
+}
+
+/* A script that hands over to a version manager (pyenv, asdf, mise): its target depends on
+ * the cwd and the environment, so it is never an interpreter of its own. */
+static bool is_shim(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char head[1024];
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    if (n < 2 || head[0] != '#' || head[1] != '!')
+        return false;
+    return strstr(head, "pyenv") || strstr(head, "asdf") || strstr(head, "mise") ||
+           strstr(head, "rtx");
+}
+
+static bool seen_realpath(const scan_t *s, const char *real)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->c[i].realpath, real) == 0)
+            return true;
+    return false;
+}
+
+static char *venv_home(const char *exe)
+{
+    char *d1 = path_dirname(exe);
+    char *d2 = path_dirname(d1);
+    char *home = NULL;
+    for (int k = 0; k < 2 && !home; k++) {
+        char *cfg = path_join(k == 0 ? d1 : d2, "pyvenv.cfg");
+        buf_t b = BUF_INIT;
+        if (fs_try_read(cfg, &b)) {
+            /* CPython's reading: split on the first '=', keys lower-cased and trimmed. */
+            const char *p = buf_cstr(&b);
+            while (*p && !home) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t)(nl - p) : strlen(p);
+                const char *eq = memchr(p, '=', len);
+                if (eq) {
+                    const char *ks = p, *ke = eq;
+                    while (ks < ke && isspace((unsigned char)*ks))
+                        ks++;
+                    while (ke > ks && isspace((unsigned char)ke[-1]))
+                        ke--;
+                    if (ke - ks == 4 && strncasecmp(ks, "home", 4) == 0) {
+                        const char *vs = eq + 1, *ve = p + len;
+                        while (vs < ve && isspace((unsigned char)*vs))
+                            vs++;
+                        while (ve > vs && isspace((unsigned char)ve[-1]))
+                            ve--;
+                        if (ve > vs)
+                            home = xstrndup(vs, (size_t)(ve - vs));
+                    }
+                }
+                p = nl ? nl + 1 : p + len;
+            }
+        }
+        buf_free(&b);
+        free(cfg);
+    }
+    free(d1);
+    free(d2);
+    return home;
+}
+
+static void scan_dir(scan_t *s, const char *dir)
+{
+    if (!dir || dir[0] != '/')
+        return;              /* relative PATH entries depend on the cwd: never trusted */
+    char *rdir = path_real(dir);
+    if (!rdir)
+        return;
+    if (s->shims && strcmp(rdir, s->shims) == 0) {
+        free(rdir);
+        return;
+    }
+    for (size_t i = 0; i < s->ndirs; i++) {
+        if (strcmp(s->dirs[i], rdir) == 0) {
+            free(rdir);
+            return;
+        }
+    }
+    XGROW(s->dirs, s->capdirs, s->ndirs + 1);
+    s->dirs[s->ndirs++] = rdir;
+
+    char **names = NULL;
+    err_t *e = fs_list_dir(dir, &names);
+    if (e) {
+        err_free(e);
+        return;
+    }
+    size_t nn = strv_len(names), nr = 0;
+    ranked_t *r = xcalloc(nn + 1, sizeof *r);
+    for (size_t i = 0; i < nn; i++) {
+        int rank = name_rank(names[i]);
+        if (rank >= 0)
+            r[nr++] = (ranked_t){rank, names[i]};
+    }
+    qsort(r, nr, sizeof *r, cmp_ranked);
+    for (size_t i = 0; i < nr; i++) {
+        char *p = path_join(dir, r[i].name);
+        struct stat st;
+        char *real = NULL;
+        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode) || access(p, X_OK) != 0 ||
+            !(real = path_real(p)) || seen_realpath(s, real) || is_shim(p)) {
+            free(p);
+            free(real);
+            continue;
+        }
+        if (probe_is_venv_interp(p)) {
+            /* A virtual environment's interpreter: look at its base instead. */
+            char *home = venv_home(p);
+            if (home) {
+                XGROW(s->later, s->caplater, s->nlater + 1);
+                s->later[s->nlater++] = home;
+            }
+            free(p);
+            free(real);
+            continue;
+        }
+        XGROW(s->c, s->cap, s->n + 1);
+        s->c[s->n++] = (cand_t){p, real};
+    }
+    free(r);
+    strv_free(names);
+}
+
+/* Scans <root>/<each subdir>/bin, subdirectories in name order, skipping hidden ones. */
+static void scan_installs(scan_t *s, const char *root, bool only_python3)
+{
+    char **names = NULL;
+    err_t *e = fs_list_dir(root, &names);
+    if (e) {
+        err_free(e);
+        return;
+    }
+    for (size_t i = 0; names[i]; i++) {
+        if (names[i][0] == '.')
+            continue;
+        char *bin = path_joinv(root, names[i], "bin", (char *)NULL);
+        if (only_python3) {
+            char *p = path_join(bin, "python3");
+            struct stat st;
+            char *real = NULL;
+            if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0 &&
+                (real = path_real(p)) && !seen_realpath(s, real)) {
+                XGROW(s->c, s->cap, s->n + 1);
+                s->c[s->n++] = (cand_t){p, real};
+            } else {
+                free(p);
+                free(real);
+            }
+        } else {
+            scan_dir(s, bin);
+        }
+        free(bin);
+    }
+    strv_free(names);
+}
+
+static char *env_dir(const char *var, const char *xdg, const char *home_rel, const char *leaf)
+{
+    const char *v = getenv(var);
+    if (v && *v)
+        return path_absolute(NULL, v);
+    const char *x = getenv(xdg);
+    if (x && x[0] == '/')
+        return path_join(x, leaf);
+    const char *home = getenv("HOME");
+    if (!home || home[0] != '/')
+        return NULL;
+    return path_joinv(home, home_rel, leaf, (char *)NULL);
+}
+
+static void collect(scan_t *s)
+{
+    /* venvsync's managed interpreters. */
+    char *managed = env_dir("VENVSYNC_PYTHON_DIR", "XDG_DATA_HOME", ".local/share",
+                            "venvsync/python");
+    if (managed)
+        scan_installs(s, managed, true);
+    free(managed);
+
+    /* uv's managed interpreters. */
+    char *uv = env_dir("UV_PYTHON_INSTALL_DIR", "XDG_DATA_HOME", ".local/share", "uv/python");
+    if (uv)
+        scan_installs(s, uv, false);
+    free(uv);
+
+    /* pyenv's versions (never its shims). */
+    const char *pr = getenv("PYENV_ROOT");
+    char *pyenv = NULL;
+    if (pr && *pr)
+        pyenv = path_absolute(NULL, pr);
+    else if (getenv("HOME") && getenv("HOME")[0] == '/')
+        pyenv = path_join(getenv("HOME"), ".pyenv");
+    char *shims = NULL;
+    if (pyenv) {
+        char *sd = path_join(pyenv, "shims");
+        shims = path_real(sd);
+        free(sd);
+        s->shims = shims;
+        char *versions = path_join(pyenv, "versions");
+        scan_installs(s, versions, false);
+        free(versions);
+    }
+    free(pyenv);
+
+    /* PATH, then the usual system places. */
+    const char *path = getenv("PATH");
+    if (path) {
+        char *copy = xstrdup(path);
+        char *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+            scan_dir(s, d);
+        free(copy);
+    }
+    scan_dir(s, "/usr/local/bin");
+    scan_dir(s, "/usr/bin");
+
+    /* The bases of virtual environments met on the way (each may add more homes). */
+    for (size_t i = 0; i < s->nlater; i++)
+        scan_dir(s, s->later[i]);
+
+    s->shims = NULL;
+    free(shims);
+}
+
+static void scan_free(scan_t *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->c[i].path);
+        free(s->c[i].realpath);
+    }
+    free(s->c);
+    for (size_t i = 0; i < s->ndirs; i++)
+        free(s->dirs[i]);
+    free(s->dirs);
+    for (size_t i = 0; i < s->nlater; i++)
+        free(s->later[i]);
+    free(s->later);
+}
+
+/* ---- parallel probing --------------------------------------------------------------------- */
+
+typedef struct pool {
+    pthread_mutex_t lock;
+    size_t next;
+    const scan_t *s;
+    const char *cache_dir;
+    interp_t **res;
+    err_t **errs;
+    bool *ran;
+} pool_t;
+
+static void *worker(void *arg)
+{
+    pool_t *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i >= p->s->n)
+            return NULL;
+        p->errs[i] = probe_interp(p->s->c[i].path, p->cache_dir, &p->res[i], &p->ran[i]);
+    }
+}
+
+static void probe_all(pool_t *p)
+{
+    size_t n = p->s->n;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthreads = ncpu < 2 ? 2 : ncpu > 8 ? 8 : (size_t)ncpu;
+    if (nthreads > n)
+        nthreads = n;
+    pthread_t *t = xcalloc(nthreads + 1, sizeof *t);
+    size_t started = 0;
+    for (size_t i = 0; i < nthreads; i++)
+        if (pthread_create(&t[started], NULL, worker, p) == 0)
+            started++;
+    if (started == 0)
+        worker(p);     /* no threads to be had: probe here, one after the other */
+    for (size_t i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
+    free(t);
+}
+
+/* ---- ordering ----------------------------------------------------------------------------- */
+
+static int level_rank(const char *l)
+{
+    if (!l || strcmp(l, "final") == 0)
+        return 4;
+    if (strcmp(l, "candidate") == 0)
+        return 3;
+    if (strcmp(l, "beta") == 0)
+        return 2;
+    if (strcmp(l, "alpha") == 0)
+        return 1;
+    return 0;
+}
+
+typedef struct sortable {
+    interp_t *py;
+    size_t order;
+} sortable_t;
+
+int interp_cmp_best(const interp_t *a, const interp_t *b)
+{
+    if (a->major != b->major)
+        return a->major > b->major ? -1 : 1;
+    if (a->minor != b->minor)
+        return a->minor > b->minor ? -1 : 1;
+    if (a->micro != b->micro)
+        return a->micro > b->micro ? -1 : 1;
+    int la = level_rank(a->releaselevel), lb = level_rank(b->releaselevel);
+    if (la != lb)
+        return la > lb ? -1 : 1;
+    if (la != 4) {
+        /* Same pre-release level: "3.14.0rc2" after "3.14.0rc10" would be wrong with strcmp. */
+        size_t na = strlen(a->version ? a->version : ""), nb = strlen(b->version ? b->version : "");
+        if (na != nb)
+            return na > nb ? -1 : 1;
+        int c = strcmp(a->version, b->version);
+        if (c)
+            return c > 0 ? -1 : 1;
+    }
+    if (a->freethreaded != b->freethreaded)
+        return a->freethreaded ? 1 : -1;
+    bool ca = a->implementation && strcmp(a->implementation, "cpython") == 0;
+    bool cb = b->implementation && strcmp(b->implementation, "cpython") == 0;
+    if (ca != cb)
+        return ca ? -1 : 1;
+    return 0;
+}
+
+static int cmp_sortable(const void *x, const void *y)
+{
+    const sortable_t *a = x, *b = y;
+    int c = interp_cmp_best(a->py, b->py);
+    if (c)
+        return c;
+    return a->order < b->order ? -1 : a->order > b->order ? 1 : 0;
+}
+
+void interp_list_sort(interp_list_t *l)
+{
+    sortable_t *v = xcalloc(l->n + 1, sizeof *v);
+    for (size_t i = 0; i < l->n; i++)
+        v[i] = (sortable_t){l->items[i], i};
+    qsort(v, l->n, sizeof *v, cmp_sortable);
+    for (size_t i = 0; i < l->n; i++)
+        l->items[i] = v[i].py;
+    free(v);
+}
+
+/* ---- the public entry points -------------------------------------------------------------- */
+
+err_t *discover_all_stats(const discover_opts_t *o, interp_list_t *out, discover_stats_t *stats)
+{
+    memset(out, 0, sizeof *out);
+    scan_t s = {0};
+    collect(&s);
+
+    pool_t p = {.s = &s, .cache_dir = o ? o->cache_dir : NULL};
+    pthread_mutex_init(&p.lock, NULL);
+    p.res = xcalloc(s.n + 1, sizeof *p.res);
+    p.errs = xcalloc(s.n + 1, sizeof *p.errs);
+    p.ran = xcalloc(s.n + 1, sizeof *p.ran);
+    if (s.n)
+        probe_all(&p);
+    pthread_mutex_destroy(&p.lock);
+
+    discover_stats_t st = {.candidates = s.n};
+    out->items = xcalloc(s.n + 1, sizeof *out->items);
+    size_t nskipped = 0;
+    out->skipped = xcalloc(s.n + 1, sizeof *out->skipped);
+    for (size_t i = 0; i < s.n; i++) {
+        if (p.ran[i])
+            st.probed++;
+        if (p.res[i]) {
+            out->items[out->n++] = p.res[i];
+        } else {
+            const char *msg = p.errs[i] ? p.errs[i]->msg : "unknown error";
+            out->skipped[nskipped++] = xasprintf("%s: %s", s.c[i].path, msg);
+        }
+        err_free(p.errs[i]);
+    }
+    interp_list_sort(out);
+    free(p.res);
+    free(p.errs);
+    free(p.ran);
+    scan_free(&s);
+    if (stats)
+        *stats = st;
+    return NULL;
+}
+
+err_t *discover_all(const discover_opts_t *o, interp_list_t *out)
+{
+    return discover_all_stats(o, out, NULL);
+}
+
+void interp_list_free(interp_list_t *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        interp_free(l->items[i]);
+    free(l->items);
+    strv_free(l->skipped);
+    memset(l, 0, sizeof *l);
+}
+
+static bool fits_request(const interp_t *py, const pyreq_t *r, bool strict)
+{
+    if (!r || r->kind == PYREQ_ANY) {
+        /* Any: a final, non-debug GIL build if there is one. */
+        if (strict && (level_rank(py->releaselevel) != 4 || py->debug || py->freethreaded))
+            return false;
+        if (r && r->impl && strcmp(r->impl, py->implementation) != 0)
+            return false;
+        if (r && r->freethreaded && !py->freethreaded)
+            return false;
+        return true;
+    }
+    if (strict && (level_rank(py->releaselevel) != 4 || py->debug))
+        return false;
+    pyfacts_t f = {py->implementation, py->version, py->freethreaded, py->path, py->realpath};
+    return pyreq_matches(r, &f);
+}
+
+static bool fits(const interp_t *py, const pyreq_t *r, bool strict)
+{
+    return py->venv_capable && fits_request(py, r, strict);
+}
+
+const interp_t *discover_best(const interp_list_t *l, const pyreq_t *r)
+{
+    /* First pass: final releases, no debug builds. Second: whatever matches. */
+    for (int strict = 1; strict >= 0; strict--)
+        for (size_t i = 0; i < l->n; i++)
+            if (fits(l->items[i], r, strict))
+                return l->items[i];
+    return NULL;
+}
+
+char *discover_install_hint(const pyreq_t *r)
+{
+    char ver[64] = "";
+    if (r && r->kind == PYREQ_VERSION && r->nparts >= 2)
+        snprintf(ver, sizeof ver, "%ld.%ld%s", r->parts[0], r->parts[1],
+                 r->freethreaded ? "t" : "");
+    else if (r && r->kind == PYREQ_VERSION)
+        snprintf(ver, sizeof ver, "%ld", r->parts[0]);
+    buf_t b = BUF_INIT;
+    if (ver[0]) {
+        buf_printf(&b, "install it with `pyenv install %s`", ver);
+        if (r->nparts >= 2 && r->parts[0] == 3 && !r->freethreaded)
+            buf_printf(&b, " or from your system's packages where they carry it (Debian/Ubuntu: "
+                       "`apt install python3.%ld-venv`)", r->parts[1]);
+    } else {
+        buf_adds(&b, "install a matching version with `pyenv install 3.X` or from your "
+                     "system's packages (Debian/Ubuntu: `apt install python3.X-venv`)");
+    }
+    buf_adds(&b, ", then run again; or name an interpreter by its absolute path. Managed "
+                 "downloads (`venvsync python install`) are not available in this build.");
+    return buf_detach(&b);
+}
+
+char *discover_describe(const interp_list_t *l)
+{
+    buf_t b = BUF_INIT;
+    if (l->n == 0)
+        buf_adds(&b, "no Python interpreters were found (searched venvsync's and uv's managed "
+                     "folders, pyenv's versions, PATH, /usr/local/bin and /usr/bin)");
+    else
+        buf_printf(&b, "found %zu interpreter%s:", l->n, l->n == 1 ? "" : "s");
+    for (size_t i = 0; i < l->n; i++) {
+        const interp_t *py = l->items[i];
+        char *v = xasprintf("%s%s", py->version, py->freethreaded ? "t" : "");
+        buf_printf(&b, "\n    %-10s %-8s %s", v, py->implementation, py->path);
+        if (!py->venv_capable)
+            buf_adds(&b, "  (cannot host a virtual environment)");
+        else if (py->debug)
+            buf_adds(&b, "  (debug build)");
+        free(v);
+    }
+    return buf_detach(&b);
+}
+
+static interp_t *take(interp_list_t *l, const interp_t *py)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->items[i] == py) {
+            interp_t *r = l->items[i];
+            memmove(&l->items[i], &l->items[i + 1], (l->n - i - 1) * sizeof *l->items);
+            l->n--;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+err_t *python_resolve(const pyreq_t *r, const char *base_dir, const discover_opts_t *o,
+                      interp_t **out)
+{
+    *out = NULL;
+    const char *cache_dir = o ? o->cache_dir : NULL;
+    if (r && r->kind == PYREQ_PATH) {
+        char *abs = path_absolute(base_dir, r->path);
+        interp_t *py = NULL;
+        err_t *e = probe_interp(abs, cache_dir, &py, NULL);
+        free(abs);
+        if (e)
+            return err_hint(err_ctx(err_code(e, EXIT_USAGE), "python '%s'", r->text),
+                            "name a Python 3 interpreter's executable, or a version such as "
+                            "\"3.12\"");
+        if (!py->venv_capable) {
+            e = err_new(EXIT_USAGE, "python '%s' is %s %s, which cannot host a virtual "
+                        "environment (Python 3.3 or newer is needed)", r->text,
+                        py->implementation, py->version);
+            interp_free(py);
+            return err_hint(e, "name a Python 3 interpreter instead");
+        }
+        *out = py;
+        return NULL;
+    }
+
+    interp_list_t l;
+    err_t *e = discover_all(o, &l);
+    if (e)
+        return e;
+    const interp_t *best = discover_best(&l, r);
+    if (best) {
+        *out = take(&l, best);
+        interp_list_free(&l);
+        return NULL;
+    }
+    char *found = discover_describe(&l);
+    const char *what = r ? r->text : "any";
+    const interp_t *old = NULL;
+    for (size_t i = 0; i < l.n && !old; i++)
+        if (fits_request(l.items[i], r, false))
+            old = l.items[i];
+    if (old) {
+        e = err_new(EXIT_USAGE, "no Python interpreter that can host a virtual environment "
+                    "matches '%s' (%s %s at %s is too old: venvs need Python 3.3 or newer); %s",
+                    what, old->implementation, old->version, old->path, found);
+        err_hint(e, "ask for a Python 3 version instead, e.g. \"3.12\"");
+    } else {
+        e = err_new(EXIT_USAGE, "no Python interpreter matches '%s'; %s", what, found);
+        char *hint = discover_install_hint(r);
+        err_hint(e, "%s", hint);
+        free(hint);
+    }
+    free(found);
+    interp_list_free(&l);
+    return e;
+}
+
+/* ---- .python-version ---------------------------------------------------------------------- */
+
+char *python_version_parse(const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        const char *e = nl ? nl : p + strlen(p);
+        const char *s = p;
+        while (s < e && isspace((unsigned char)*s))
+            s++;
+        const char *t = e;
+        while (t > s && isspace((unsigned char)t[-1]))
+            t--;
+        if (t > s && *s != '#')
+            return xstrndup(s, (size_t)(t - s));
+        p = nl ? nl + 1 : e;
+    }
+    return NULL;
+}
+
+char *python_version_file(const char *dir)
+{
+    char *d = path_absolute(NULL, dir);
+    for (;;) {
+        char *f = path_join(d, ".python-version");
+        buf_t b = BUF_INIT;
+        struct stat st;
+        bool found = stat(f, &st) == 0 && S_ISREG(st.st_mode);
+        /* The nearest file decides, as in pyenv, even when it has no usable line. */
+        char *r = found && fs_try_read(f, &b) ? python_version_parse(buf_cstr(&b)) : NULL;
+        buf_free(&b);
+        free(f);
+        if (found || strcmp(d, "/") == 0) {
+            free(d);
+            return r;
+        }
+        char *up = path_dirname(d);
+        free(d);
+        d = up;
+    }
+}

@@ -1,0 +1,28 @@
+/*
+ * path: the one place paths are joined, normalised and expanded. All results are malloc'd
+ * strings owned by the caller. Nothing here touches the disk except path_cwd() and path_real().
+ */
+#ifndef VENVSYNC_UTIL_PATH_H
+#define VENVSYNC_UTIL_PATH_H
+#include <stdbool.h>
+#include "util/err.h"
+
+/* a + "/" + b, without doubling slashes; an absolute b is returned as is. */
+char *path_join(const char *a, const char *b);
+/* Joins any number of parts; the list ends with NULL. */
+char *path_joinv(const char *first, ...) __attribute__((sentinel));
+/* Lexical normalisation: collapses "//", "." and "dir/.." (never above "/"); keeps a leading "..". */
+char *path_normalize(const char *p);
+/* Absolute and normalised: p relative to base (base absolute; NULL means the cwd). */
+char *path_absolute(const char *base, const char *p);
+char *path_dirname(const char *p);              /* "a/b" -> "a", "b" -> ".", "/a" -> "/" */
+const char *path_basename(const char *p);       /* points into p */
+char *path_cwd(void);
+/* realpath(3), or NULL with errno set. */
+char *path_real(const char *p);
+/* Expands a leading "~" or "~/" and every "${VAR}" / "$VAR". An unset variable is an error. */
+err_t *path_expand(const char *p, char **out);
+/* True when `p` equals `dir` or lies below it (both normalised, absolute). */
+bool path_is_within(const char *p, const char *dir);
+
+#endif

@@ -1,0 +1,27 @@
+#include "util/term.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+bool term_use_color(color_mode_t mode, FILE *f)
+{
+    if (mode == COLOR_ALWAYS)
+        return true;
+    if (mode == COLOR_NEVER)
+        return false;
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return false;
+    const char *t = getenv("TERM");
+    if (t && strcmp(t, "dumb") == 0)
+        return false;
+    return isatty(fileno(f));
+}
+
+term_style_t term_style(bool color)
+{
+    if (!color)
+        return (term_style_t){"", "", "", "", "", "", ""};
+    return (term_style_t){"\033[1m", "\033[2m", "\033[31m", "\033[32m", "\033[33m", "\033[34m", "\033[0m"};
+}

@@ -1,0 +1,20 @@
+/*
+ * term: how output looks. Holds no state of its own: the options decide, main passes them in.
+ */
+#ifndef VENVSYNC_UTIL_TERM_H
+#define VENVSYNC_UTIL_TERM_H
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color_mode_t;
+
+/* Whether to colour output written to `f`: honours the mode, NO_COLOR, TERM=dumb and isatty. */
+bool term_use_color(color_mode_t mode, FILE *f);
+
+/* ANSI sequences, or "" when colour is off. */
+typedef struct term_style {
+    const char *bold, *dim, *red, *green, *yellow, *blue, *reset;
+} term_style_t;
+term_style_t term_style(bool color);
+
+#endif

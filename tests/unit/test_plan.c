@@ -1,0 +1,421 @@
+/* The planner is pure: every state and transition, without touching the disk. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+#include "python/request.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+#include "venv/activators.h"
+
+#define ENV_PATH "/proj/.venv"
+#define PY311 "/usr/bin/python3.11"
+
+static mf_env_t env;
+static interp_t py311, py311b, py312;
+
+static void make_interp(interp_t *p, const char *path, int major, int minor, int micro)
+{
+    memset(p, 0, sizeof(*p));
+    p->path = xstrdup(path);
+    p->realpath = xstrdup(path);
+    p->implementation = xstrdup("cpython");
+    p->version = xasprintf("%d.%d.%d", major, minor, micro);
+    p->major = major;
+    p->minor = minor;
+    p->micro = micro;
+    p->exe_name = xstrdup(strrchr(path, '/') + 1);
+    p->venv_capable = true;
+}
+
+static void setup(void)
+{
+    memset(&env, 0, sizeof(env));
+    env.name = "dev";
+    env.path = ENV_PATH;
+    env.prompt = "dev";
+    env.exact = true;
+    env.upgrade = UPGRADE_MINOR;
+    make_interp(&py311, PY311, 3, 11, 2);
+    make_interp(&py311b, "/opt/py/bin/python3.11", 3, 11, 9);
+    make_interp(&py312, "/usr/bin/python3.12", 3, 12, 1);
+}
+
+static void free_interp_fields(interp_t *p)
+{
+    free(p->path);
+    free(p->realpath);
+    free(p->implementation);
+    free(p->version);
+    free(p->exe_name);
+}
+
+static void teardown(void)
+{
+    free_interp_fields(&py311);
+    free_interp_fields(&py311b);
+    free_interp_fields(&py312);
+}
+
+/* An observation of a healthy environment venvsync wrote for env with python 3.11.2. */
+static void healthy(observed_env_t *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->path = ENV_PATH;
+    o->kind = OBS_VENV;
+    o->by_venvsync = true;
+    o->version = "3.11.2";
+    o->implementation = "cpython";
+    o->prompt = "dev";
+    o->recorded_path = ENV_PATH;
+    o->recorded_python = PY311;
+    o->recorded_python_id = "1:2:3:4:5";
+    o->link_target = PY311;
+    o->python_real = PY311;
+    o->recorded_python_present = true;
+    o->recorded_python_same = true;
+    o->site_packages_present = true;
+    o->nactivators = activator_count();
+    o->activators = xcalloc(o->nactivators, sizeof(char *));
+    activator_vars_t v = {ENV_PATH, "dev", "bin"};
+    for (size_t i = 0; i < o->nactivators; i++) {
+        buf_t b = BUF_INIT;
+        activator_render(i, &v, &b);
+        o->activators[i] = buf_detach(&b);
+    }
+}
+
+static void drop(observed_env_t *o)
+{
+    for (size_t i = 0; i < o->nactivators; i++)
+        free(o->activators[i]);
+    free(o->activators);
+}
+
+static pyreq_t *req(const char *text)
+{
+    pyreq_t *r = NULL;
+    char *why = NULL;
+    cr_assert(pyreq_parse(text, &r, &why), "request %s: %s", text, why ? why : "");
+    return r;
+}
+
+static size_t count_kind(const env_plan_t *p, action_kind_t k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nactions; i++)
+        n += p->actions[i].kind == k;
+    return n;
+}
+
+TestSuite(plan, .init = setup, .fini = teardown);
+
+Test(plan, absent_is_missing_and_needs_an_interpreter)
+{
+    observed_env_t o = {.path = ENV_PATH, .kind = OBS_ABSENT};
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_MISSING);
+    cr_assert_eq(p.python_need, NEED_REQUEST);
+    cr_assert_eq(p.nactions, 0, "no interpreter yet, so no create action");
+    cr_assert(!env_plan_is_noop(&p));
+    env_plan_free(&p);
+
+    plan_env(&d, &o, &py311, &p);
+    cr_assert_eq(p.state, ST_MISSING);
+    cr_assert_eq(p.nactions, 1);
+    cr_assert_eq(p.actions[0].kind, ACT_CREATE);
+    cr_assert(strstr(p.actions[0].to, PY311), "create names the interpreter: %s", p.actions[0].to);
+    cr_assert_eq(action_sigil(ACT_CREATE), '+');
+    env_plan_free(&p);
+}
+
+Test(plan, empty_directory_is_missing)
+{
+    observed_env_t o = {.path = ENV_PATH, .kind = OBS_EMPTY_DIR};
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, &py311, &p);
+    cr_assert_eq(p.state, ST_MISSING);
+    cr_assert_eq(p.actions[0].kind, ACT_CREATE);
+    env_plan_free(&p);
+}
+
+Test(plan, foreign_is_refused_and_needs_nothing)
+{
+    observed_env_t o = {.path = ENV_PATH, .kind = OBS_FOREIGN, .foreign_why = "a regular file"};
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, &py311, &p);
+    cr_assert_eq(p.state, ST_FOREIGN);
+    cr_assert_eq(p.python_need, NEED_NONE);
+    cr_assert_eq(p.nactions, 1);
+    cr_assert_eq(p.actions[0].kind, ACT_REFUSE);
+    cr_assert(strstr(p.reason, "a regular file"));
+    cr_assert_str_eq(env_state_name(p.state), "foreign");
+    env_plan_free(&p);
+}
+
+Test(plan, healthy_environment_is_a_noop_without_python)
+{
+    observed_env_t o;
+    healthy(&o);
+    pyreq_t *r = req("3.11");
+    desired_env_t d = {.env = &env, .request = r};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_OK, "state %s: %s", env_state_name(p.state), p.reason);
+    cr_assert_eq(p.nactions, 0);
+    cr_assert_eq(p.python_need, NEED_NONE);
+    cr_assert(env_plan_is_noop(&p));
+    cr_assert(strstr(p.python, "3.11.2"));
+    env_plan_free(&p);
+    pyreq_free(r);
+    drop(&o);
+}
+
+Test(plan, request_not_satisfied_is_wrong_python_and_recreates)
+{
+    observed_env_t o;
+    healthy(&o);
+    pyreq_t *r = req(">=3.12");
+    desired_env_t d = {.env = &env, .request = r};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_WRONG_PYTHON);
+    cr_assert_eq(p.python_need, NEED_REQUEST);
+    cr_assert(strstr(p.reason, ">=3.12"), "reason names the request: %s", p.reason);
+    env_plan_free(&p);
+    plan_env(&d, &o, &py312, &p);
+    cr_assert_eq(p.nactions, 1);
+    cr_assert_eq(p.actions[0].kind, ACT_RECREATE);
+    cr_assert(strstr(p.actions[0].to, "3.12.1"));
+    env_plan_free(&p);
+    pyreq_free(r);
+    drop(&o);
+}
+
+Test(plan, vanished_interpreter_relinks_to_the_same_minor)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.recorded_python_present = false;
+    o.recorded_python_same = false;
+    o.python_real = NULL;
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert_eq(p.python_need, NEED_SAME_MINOR);
+    cr_assert_eq(p.need_major, 3);
+    cr_assert_eq(p.need_minor, 11);
+    cr_assert(strstr(p.reason, "gone"), "%s", p.reason);
+    env_plan_free(&p);
+
+    plan_env(&d, &o, &py311b, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert_eq(count_kind(&p, ACT_RELINK), 1);
+    cr_assert_eq(count_kind(&p, ACT_RECREATE), 0);
+    cr_assert_str_eq(p.actions[0].from, PY311);
+    cr_assert(strstr(p.actions[0].to, "/opt/py/bin/python3.11"));
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, vanished_interpreter_without_same_minor_recreates)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.recorded_python_present = false;
+    o.recorded_python_same = false;
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, &py312, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert_eq(count_kind(&p, ACT_RECREATE), 1);
+    cr_assert(strstr(p.reason, "reinstalled"), "says packages are reinstalled: %s", p.reason);
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, changed_interpreter_with_upgrade_exact_recreates)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.recorded_python_same = false; /* present, but another build */
+    env.upgrade = UPGRADE_EXACT;
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert_eq(p.python_need, NEED_REQUEST);
+    env_plan_free(&p);
+    plan_env(&d, &o, &py311b, &p);
+    cr_assert_eq(count_kind(&p, ACT_RECREATE), 1);
+    cr_assert_eq(count_kind(&p, ACT_RELINK), 0);
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, moved_environment_is_relocated)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.recorded_path = "/old/place/.venv";
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_MOVED);
+    cr_assert_eq(p.python_need, NEED_NONE);
+    cr_assert_eq(count_kind(&p, ACT_RELOCATE), 1);
+    cr_assert_str_eq(p.actions[0].from, "/old/place/.venv");
+    cr_assert_str_eq(p.actions[0].to, ENV_PATH);
+    cr_assert_eq(count_kind(&p, ACT_WRITE_ACTIVATOR), 0, "relocation rewrites activators itself");
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, changed_prompt_rewrites_cfg_and_activators)
+{
+    observed_env_t o;
+    healthy(&o);
+    env.prompt = "newprompt";
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_DRIFTED);
+    cr_assert_eq(p.python_need, NEED_NONE);
+    cr_assert_eq(count_kind(&p, ACT_WRITE_CFG), 1);
+    cr_assert_str_eq(p.actions[0].from, "dev");
+    cr_assert_str_eq(p.actions[0].to, "newprompt");
+    cr_assert_eq(count_kind(&p, ACT_WRITE_ACTIVATOR), activator_count(),
+                 "every activator embeds the prompt");
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, system_site_packages_flip_rewrites_cfg_only)
+{
+    observed_env_t o;
+    healthy(&o);
+    env.system_site_packages = true;
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_DRIFTED);
+    cr_assert_eq(p.nactions, 1);
+    cr_assert_eq(p.actions[0].kind, ACT_WRITE_CFG);
+    cr_assert_str_eq(p.actions[0].to, "true");
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, missing_and_edited_activators_are_rewritten)
+{
+    observed_env_t o;
+    healthy(&o);
+    free(o.activators[0]);
+    o.activators[0] = NULL;
+    free(o.activators[1]);
+    o.activators[1] = xstrdup("# edited by hand\n");
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_DRIFTED);
+    cr_assert_eq(count_kind(&p, ACT_WRITE_ACTIVATOR), 2);
+    cr_assert_str_eq(p.actions[0].reason, "missing");
+    cr_assert(strstr(p.actions[0].to, activator_name(0)));
+    cr_assert(strstr(p.actions[1].to, activator_name(1)));
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, environment_from_python_venv_is_adopted)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.by_venvsync = false;
+    o.recorded_path = NULL;
+    o.recorded_python = NULL;
+    o.recorded_python_id = NULL;
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_DRIFTED);
+    cr_assert_eq(p.python_need, NEED_OWN);
+    cr_assert_eq(count_kind(&p, ACT_WRITE_CFG), 1);
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, half_written_environment_is_broken)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.site_packages_present = false;
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, &py311, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert(strstr(p.reason, "half-written"));
+    cr_assert_eq(count_kind(&p, ACT_RECREATE), 1);
+    env_plan_free(&p);
+
+    o.site_packages_present = true;
+    o.version = NULL;
+    plan_env(&d, &o, &py311, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert_eq(count_kind(&p, ACT_RECREATE), 1);
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, wrong_python_outranks_drift)
+{
+    observed_env_t o;
+    healthy(&o);
+    env.prompt = "other";
+    o.recorded_path = "/elsewhere";
+    pyreq_t *r = req("3.12");
+    desired_env_t d = {.env = &env, .request = r};
+    env_plan_t p;
+    plan_env(&d, &o, &py312, &p);
+    cr_assert_eq(p.state, ST_WRONG_PYTHON);
+    cr_assert_eq(p.nactions, 1, "recreation subsumes every in-place fix");
+    env_plan_free(&p);
+    pyreq_free(r);
+    drop(&o);
+}
+
+Test(plan, names_are_stable)
+{
+    cr_assert_str_eq(env_state_name(ST_WRONG_PYTHON), "wrong-python");
+    cr_assert_str_eq(env_state_name(ST_MOVED), "moved");
+    cr_assert_str_eq(action_kind_name(ACT_WRITE_ACTIVATOR), "write-activator");
+    cr_assert_str_eq(action_kind_name(ACT_RELINK), "relink");
+}
+
+Test(plan, path_request_compares_real_paths)
+{
+    observed_env_t o;
+    healthy(&o);
+    pyreq_t *r = req("/usr/bin/python3");
+    desired_env_t d = {.env = &env, .request = r, .request_real = PY311};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_OK, "python3 -> python3.11 is the recorded interpreter: %s", p.reason);
+    env_plan_free(&p);
+    d.request_real = "/usr/bin/python3.12";
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_WRONG_PYTHON);
+    env_plan_free(&p);
+    d.request_real = NULL; /* the requested executable does not exist */
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_WRONG_PYTHON);
+    cr_assert_eq(p.python_need, NEED_REQUEST);
+    env_plan_free(&p);
+    pyreq_free(r);
+    drop(&o);
+}
