@@ -65,10 +65,13 @@ def main():
     ap.add_argument("--venvsync", default=os.path.join(HERE, "..", "build", "venvsync"))
     ap.add_argument("--python", default="/usr/bin/python3")
     ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--dir", default=None, help="where to create the environments (default: $TMPDIR); "
+                    "compare a disk file system with a tmpfs such as /dev/shm")
     a = ap.parse_args()
     vs = os.path.abspath(a.venvsync)
     py = os.path.realpath(a.python)
-    work = tempfile.mkdtemp(prefix="vs-bench-")
+    work = tempfile.mkdtemp(prefix="vs-bench-", dir=a.dir)
+    print(f"file system: {subprocess.run(['stat', '-f', '-c', '%T', work], capture_output=True, text=True).stdout.strip()} ({work})")
     env = dict(os.environ, VENVSYNC_CACHE_DIR=os.path.join(work, "cache"), NO_COLOR="1")
     try:
         # one manifest per run so each creation starts from nothing

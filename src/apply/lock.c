@@ -42,13 +42,8 @@ err_t *env_lock_acquire(const char *cache_dir, const char *env_path, FILE *log, 
             close(fd);
             return e;
         }
-        if (log) {
-            buf_t holder = BUF_INIT;
-            fs_try_read(out->path, &holder);
-            fprintf(log, "venvsync: waiting for another run (pid %s) working on %s\n",
-                    holder.len ? buf_cstr(&holder) : "?", env_path);
-            buf_free(&holder);
-        }
+        if (log)
+            fprintf(log, "venvsync: waiting for another venvsync run working on %s\n", env_path);
         while (flock(fd, LOCK_EX) != 0) {
             if (errno != EINTR) {
                 e = err_sys(EXIT_APPLY, errno, "locking %s", env_path);
@@ -56,11 +51,6 @@ err_t *env_lock_acquire(const char *cache_dir, const char *env_path, FILE *log, 
                 return e;
             }
         }
-    }
-    char pid[32];
-    int n = snprintf(pid, sizeof pid, "%ld", (long)getpid());
-    if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)n, 0) < 0) {
-        /* the pid is informational only */
     }
     out->fd = fd;
     return NULL;

@@ -4,8 +4,7 @@
  *
  * The lock is an flock(2) on <cache_dir>/locks/<sha256 of the environment's absolute path>.lock.
  * The kernel releases it when the holder exits, however it exits, so a dead run's lock is taken
- * over at once; the file itself is left in place (deleting it would race). The lock file records
- * the holder's pid for the "waiting for" message.
+ * over at once; the file itself is left in place (deleting it would race) and stays empty.
  */
 #ifndef VENVSYNC_APPLY_LOCK_H
 #define VENVSYNC_APPLY_LOCK_H

@@ -5,31 +5,10 @@
 
 #include "apply/apply.h"
 #include "apply/lock.h"
+#include "manifest/suggest.h"
 #include "python/probe.h"
 #include "util/path.h"
 #include "util/xalloc.h"
-
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = xcalloc(lb + 1, sizeof(size_t));
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t sub = prev + (a[i - 1] != b[j - 1]);
-            size_t del = row[j] + 1, ins = row[j - 1] + 1;
-            row[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            prev = cur;
-        }
-    }
-    size_t d = row[lb];
-    free(row);
-    return d;
-}
 
 err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
                    const char *cache_dir, FILE *log, int verbosity)
@@ -44,15 +23,11 @@ err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
         if (manifest_env(m, names[i]))
             continue;
         err_t *e = err_new(EXIT_USAGE, "no environment named '%s' in %s", names[i], m->file);
-        const char *best = NULL;
-        size_t bestd = 3;
-        for (size_t k = 0; k < m->nenvs; k++) {
-            size_t d = edit_distance(names[i], m->envs[k].name);
-            if (d < bestd) {
-                bestd = d;
-                best = m->envs[k].name;
-            }
-        }
+        const char **cands = xcalloc(m->nenvs + 1, sizeof(char *));
+        for (size_t k = 0; k < m->nenvs; k++)
+            cands[k] = m->envs[k].name;
+        const char *best = suggest_closest(names[i], cands, m->nenvs);
+        free(cands);
         if (best)
             err_hint(e, "did you mean '%s'?", best);
         else if (m->nenvs) {
@@ -80,6 +55,10 @@ err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
         any_unset = any_unset || !en->envs[i].env->python;
     if (any_unset) {
         char *v = python_version_file(m->dir);
+        if (v && strcmp(v, "system") == 0) { /* pyenv's word for "not a pyenv version": any */
+            free(v);
+            v = NULL;
+        }
         if (v) {
             char *why = NULL;
             if (!pyreq_parse(v, &en->version_file_req, &why)) {

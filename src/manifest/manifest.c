@@ -580,26 +580,29 @@ static void walk_index(ctx_t *c, manifest_t *m, yaml_node_t *v)
     collect(c, v, &ps, false, 0);
     const pair_t *slot[I_N] = {0};
     known_pairs(c, &ps, 1, NULL, index_keys, I_N, slot);
+    const what_t w_url = {.key = "url", .index = true};
+    const what_t w_extra = {.key = "extra-urls", .index = true};
+    const what_t w_find = {.key = "find-links", .index = true};
 
     if (slot[I_URL]) {
-        const char *s = get_string(c, slot[I_URL]->val, &(what_t){.key = "url", .index = true});
+        const char *s = get_string(c, slot[I_URL]->val, &w_url);
         if (s && !strstr(s, "://"))
-            report(c, slot[I_URL]->val, "'url' in 'index' must be a URL like "
-                                        "https://pypi.org/simple, not '%s'", s);
+            reportw(c, slot[I_URL]->val, &w_url, 0, " must be a URL like "
+                                                    "https://pypi.org/simple, not '%s'", s);
         else if (s)
             m->index_url = xstrdup(s);
     }
     if (slot[I_EXTRA]) {
         size_t n;
-        yaml_node_t **it = get_list(c, slot[I_EXTRA]->val, &(what_t){.key = "extra-urls", .index = true}, &n);
+        yaml_node_t **it = get_list(c, slot[I_EXTRA]->val, &w_extra, &n);
         if (it) {
             free(m->extra_urls);
             m->extra_urls = xcalloc(n + 1, sizeof(char *));
             size_t k = 0;
             for (size_t i = 0; i < n; i++) {
                 if (!strstr(sval(it[i]), "://"))
-                    report(c, it[i], "item %zu of 'extra-urls' in 'index' must be a URL like "
-                                     "https://example.org/simple, not '%s'", i + 1, sval(it[i]));
+                    reportw(c, it[i], &w_extra, i + 1, " must be a URL like "
+                            "https://example.org/simple, not '%s'", sval(it[i]));
                 else
                     m->extra_urls[k++] = xstrdup(sval(it[i]));
             }
@@ -608,7 +611,7 @@ static void walk_index(ctx_t *c, manifest_t *m, yaml_node_t *v)
     }
     if (slot[I_FIND]) {
         size_t n;
-        yaml_node_t **it = get_list(c, slot[I_FIND]->val, &(what_t){.key = "find-links", .index = true}, &n);
+        yaml_node_t **it = get_list(c, slot[I_FIND]->val, &w_find, &n);
         if (it) {
             free(m->find_links);
             m->find_links = xcalloc(n + 1, sizeof(char *));
@@ -618,7 +621,7 @@ static void walk_index(ctx_t *c, manifest_t *m, yaml_node_t *v)
                 if (strstr(s, "://")) {
                     m->find_links[k++] = xstrdup(s);
                 } else {
-                    char *p = resolve_path(c, it[i], s, &(what_t){.key = "find-links", .index = true});
+                    char *p = resolve_path(c, it[i], s, &w_find);
                     if (p)
                         m->find_links[k++] = p;
                 }
@@ -923,7 +926,8 @@ static void inherit_python(manifest_t *m, envx_t *xs)
 {
     size_t n = m->nenvs;
     /* src[i]: the environment whose own request i uses, -1 for the top level, -2 not known
-     * yet, -3 on the current walk. Each chain is walked once, and every environment on it gets the answer. */
+     * yet, -3 on the current walk. Each chain is walked once; everything on it gets the
+     * answer. */
     int *src = xmalloc((n ? n : 1) * sizeof *src);
     size_t *walk = xmalloc((n ? n : 1) * sizeof *walk);
     for (size_t i = 0; i < n; i++)
@@ -1063,7 +1067,8 @@ static void walk_top(ctx_t *c, manifest_t *m, yaml_node_t *root)
             report(c, v, "'version' must be 1, not %s", describe(v, &b));
     }
     if (slot[T_PYTHON])
-        m->python = get_request(c, slot[T_PYTHON]->val, &(what_t){.key = "python"}, &m->python_text);
+        m->python = get_request(c, slot[T_PYTHON]->val, &(what_t){.key = "python"},
+                                &m->python_text);
     if (slot[T_ROOT]) {
         const char *s = get_string(c, slot[T_ROOT]->val, &(what_t){.key = "root"});
         if (s)

@@ -55,7 +55,7 @@ void render_text(const engine_t *en, const render_opts_t *o, buf_t *out)
             changed++;
         else
             pending++;
-        if (o->verbosity < 0 && (noop || ee->result == RESULT_UNCHANGED) && !ee->error)
+        if (o->verbosity < 0)
             continue;
         char *shown = render_path(ee->env->path, o->cwd);
         buf_printf(out, "%s%s%s %s(%s)%s: %s%s%s", s.bold, ee->env->name, s.reset, s.dim, shown,

@@ -86,6 +86,23 @@ err_t *fs_write_atomic(const char *path, const void *data, size_t len, mode_t mo
     return e;
 }
 
+err_t *fs_write_new(const char *path, const void *data, size_t len, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0)
+        return err_sys(3, errno, "creating %s", path);
+    mode_t um = umask(0);
+    umask(um);
+    err_t *e = write_all(fd, data, len, path);
+    if (!e && (mode & um) && fchmod(fd, mode) != 0)
+        e = err_sys(3, errno, "setting the mode of %s", path);
+    if (close(fd) != 0 && !e)
+        e = err_sys(3, errno, "writing %s", path);
+    if (e)
+        unlink(path);
+    return e;
+}
+
 err_t *fs_mkdirs(const char *path, mode_t mode)
 {
     if (mkdir(path, mode) == 0 || errno == EEXIST) {

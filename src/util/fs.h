@@ -21,6 +21,9 @@ err_t *fs_read(const char *path, buf_t *out);
 bool fs_try_read(const char *path, buf_t *out);
 /* Atomically replaces path with data; mode applies to the new file (umask not applied). */
 err_t *fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Creates a new file (it must not exist) holding data, with exactly `mode`. Not atomic: for
+ * trees being built in a staging directory that is renamed into place as a whole. */
+err_t *fs_write_new(const char *path, const void *data, size_t len, mode_t mode);
 /* mkdir -p; existing directories are fine. */
 err_t *fs_mkdirs(const char *path, mode_t mode);
 /* Symlink target -> linkpath, replacing an existing link or file at linkpath atomically. */

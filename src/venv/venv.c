@@ -165,10 +165,24 @@ static err_t *check_params(const venv_params_t *p)
     return NULL;
 }
 
+/* Creates rel (and its missing parents) below the fresh tree dir, top-down, so no mkdir fails. */
 static err_t *make_dir(const char *dir, const char *rel)
 {
     char *d = path_join(dir, rel);
-    err_t *e = fs_mkdirs(d, 0777); /* mkdir applies the umask, as os.makedirs does */
+    size_t base = strlen(d) - strlen(rel);
+    err_t *e = NULL;
+    for (char *p = d + base;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        /* mkdir applies the umask, as os.makedirs does */
+        if (mkdir(d, 0777) != 0 && errno != EEXIST)
+            e = err_sys(EXIT_APPLY, errno, "creating directory %s", d);
+        *p = c;
+        if (e || c == '\0')
+            break;
+    }
     free(d);
     return e;
 }
@@ -183,12 +197,30 @@ static err_t *make_link(const char *target, const char *dir, const char *rel)
     return e;
 }
 
+/* Writes dir/rel: a new file when the tree is fresh (being staged), else an atomic replace. */
 static err_t *write_file(const char *dir, const char *rel, const char *data, size_t len,
-                         mode_t mode)
+                         mode_t mode, bool fresh)
 {
     char *f = path_join(dir, rel);
-    err_t *e = fs_write_atomic(f, data, len, mode);
+    err_t *e = fresh ? fs_write_new(f, data, len, mode) : fs_write_atomic(f, data, len, mode);
     free(f);
+    return e;
+}
+
+static err_t *write_activators(const char *dir, const char *venv_dir, const char *prompt, bool fresh)
+{
+    activator_vars_t vars = {.venv_dir = venv_dir, .prompt = prompt ? prompt : "",
+                             .bin_name = BIN};
+    buf_t b = BUF_INIT;
+    err_t *e = NULL;
+    for (size_t i = 0; i < activator_count() && !e; i++) {
+        buf_reset(&b);
+        activator_render(i, &vars, &b);
+        char *rel = path_join(BIN, activator_name(i));
+        e = write_file(dir, rel, buf_cstr(&b), b.len, ACTIVATOR_MODE, fresh);
+        free(rel);
+    }
+    buf_free(&b);
     return e;
 }
 
@@ -223,7 +255,7 @@ err_t *venv_write(const venv_params_t *p, const char *dir)
 
     buf_t b = BUF_INIT;
     venv_render_cfg(p, &b);
-    e = write_file(dir, "pyvenv.cfg", b.data, b.len, 0666 & ~um);
+    e = write_file(dir, "pyvenv.cfg", b.data, b.len, 0666 & ~um, true);
     buf_free(&b);
     if (e)
         goto out;
@@ -242,11 +274,11 @@ err_t *venv_write(const venv_params_t *p, const char *dir)
     if (e)
         goto out;
 
-    e = venv_write_activators(dir, p->path, p->prompt ? p->prompt : "");
+    e = write_activators(dir, p->path, p->prompt, true);
     if (e)
         goto out;
 
-    e = write_file(dir, ".gitignore", "*\n", 2, 0666 & ~um);
+    e = write_file(dir, ".gitignore", "*\n", 2, 0666 & ~um, true);
 out:
     free(purelib);
     free(include);
@@ -255,19 +287,7 @@ out:
 
 err_t *venv_write_activators(const char *dir, const char *venv_dir, const char *prompt)
 {
-    activator_vars_t vars = {.venv_dir = venv_dir, .prompt = prompt ? prompt : "",
-                             .bin_name = BIN};
-    buf_t b = BUF_INIT;
-    err_t *e = NULL;
-    for (size_t i = 0; i < activator_count() && !e; i++) {
-        buf_reset(&b);
-        activator_render(i, &vars, &b);
-        char *rel = path_join(BIN, activator_name(i));
-        e = write_file(dir, rel, buf_cstr(&b), b.len, ACTIVATOR_MODE);
-        free(rel);
-    }
-    buf_free(&b);
-    return e;
+    return write_activators(dir, venv_dir, prompt, false);
 }
 
 char *venv_stage_prefix(const char *env_path)
