@@ -259,3 +259,31 @@ int apply_cleanup_stale(const char *env_path)
     free(parent);
     return n;
 }
+
+err_t *apply_remove_env(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return err_sys(EXIT_USAGE, errno, "removing %s", path);
+    if (!S_ISDIR(st.st_mode))
+        return err_new(EXIT_USAGE, "refusing to remove %s: it is %s, not a virtual environment",
+                       path, S_ISLNK(st.st_mode) ? "a symbolic link" : "not a directory");
+    char *cfg = path_join(path, "pyvenv.cfg");
+    bool is_env = lstat(cfg, &st) == 0 && S_ISREG(st.st_mode);
+    free(cfg);
+    if (!is_env)
+        return err_new(EXIT_USAGE, "refusing to remove %s: it has no pyvenv.cfg, so it is not a "
+                                   "virtual environment", path);
+    char *parent = path_dirname(path);
+    char *prefix = venv_stage_prefix(path);
+    char *doomed = xasprintf("%s/%sremove-%ld", parent, prefix, (long)getpid());
+    free(prefix);
+    free(parent);
+    err_t *e = NULL;
+    if (rename(path, doomed) != 0)
+        e = err_sys(EXIT_APPLY, errno, "removing %s", path);
+    else
+        e = err_ctx(fs_rmtree(doomed), "removing %s (moved aside; the next sync finishes it)", path);
+    free(doomed);
+    return e;
+}

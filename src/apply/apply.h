@@ -25,6 +25,12 @@
  * none). o is the observation the plan was made from. */
 err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p, const interp_t *py);
 
+/* Deletes the virtual environment at path: it must be a real directory (not a link) holding a
+ * pyvenv.cfg, else nothing is touched and an EXIT_USAGE error says why. The tree is first renamed
+ * to a staging name beside it (so it disappears at once, and a killed removal is finished by the
+ * next run's cleanup), then deleted. The caller holds the environment's lock. */
+err_t *apply_remove_env(const char *path);
+
 /* Removes staging and swap leftovers of earlier, killed runs beside env_path. Returns how many. */
 int apply_cleanup_stale(const char *env_path);
 

@@ -1,6 +1,7 @@
 #include "cmd/common.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "util/path.h"
@@ -157,4 +158,22 @@ void cmd_render_engine(const cmd_ctx_t *ctx, const engine_t *en, render_mode_t m
     cmd_emit(ctx, &out);
     buf_free(&out);
     render_opts_free(&ro);
+}
+
+err_t *cmd_confirm(const cmd_ctx_t *ctx, const char *question, bool yes, bool *ok)
+{
+    *ok = yes;
+    if (yes)
+        return NULL;
+    if (!isatty(STDIN_FILENO))
+        return err_hint(err_new(EXIT_USAGE, "%s: not asking, stdin is not a terminal", ctx->argv[0]),
+                        "pass --yes to confirm");
+    fprintf(ctx->log, "%s [y/N] ", question);
+    fflush(ctx->log);
+    char line[64];
+    if (fgets(line, sizeof line, stdin))
+        *ok = line[0] == 'y' || line[0] == 'Y';
+    if (!*ok)
+        fprintf(ctx->log, "cancelled; nothing was changed\n");
+    return NULL;
 }

@@ -43,4 +43,8 @@ void cmd_activate_environ(const char *venv_path, const char *prompt);
 err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest_t **m, engine_t *en);
 /* Prints the engine's plans or results in mode, as text or JSON per --json. */
 void cmd_render_engine(const cmd_ctx_t *ctx, const engine_t *en, render_mode_t mode);
+/* Asks question (adding " [y/N] ") on the terminal and sets *ok. With yes, *ok is true without
+ * asking. When stdin is not a terminal and yes is false, it is an EXIT_USAGE error telling the
+ * user to pass --yes. */
+err_t *cmd_confirm(const cmd_ctx_t *ctx, const char *question, bool yes, bool *ok);
 #endif

@@ -8,9 +8,11 @@
 
 static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 {
+    bool oneline = false;
+    cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {NULL, NULL, NULL}};
     char **ops;
     int n;
-    err_t *e = cmd_args(ctx, NULL, false, &ops, &n);
+    err_t *e = cmd_args(ctx, flags, false, &ops, &n);
     if (e)
         return e;
     manifest_t *m;
@@ -22,7 +24,14 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
     engine_plan(&en, true);
     e = engine_apply(&en);
 
-    cmd_render_engine(ctx, &en, RENDER_SYNC);
+    if (oneline) {
+        buf_t out = BUF_INIT;
+        render_oneline(&en, &out);
+        cmd_emit(ctx, &out);
+        buf_free(&out);
+    } else {
+        cmd_render_engine(ctx, &en, RENDER_SYNC);
+    }
     engine_free(&en);
     manifest_free(m);
     *status = 0;
@@ -31,12 +40,13 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_sync = {
     .name = "sync",
-    .usage = "sync [ENV...]",
+    .usage = "sync [--oneline] [ENV...]",
     .summary = "make the environments match venv.yaml (the default command)",
     .help = "Observes each environment named (all when none is), plans the difference and applies it:\n"
             "creates missing environments, fixes drifted ones in place, recreates those with the wrong\n"
             "interpreter (staged beside and swapped in), repairs broken and moved ones. A path that is\n"
             "not a virtual environment is never touched (exit 2). With nothing to do, it starts no\n"
-            "Python and makes no network request.\n",
+            "Python and makes no network request.\n"
+            "  --oneline   print one line naming what changed, nothing when nothing did (git hooks)\n",
     .run = run_sync,
 };

@@ -102,11 +102,23 @@ static err_t *own_copy(engine_t *en, const interp_t *src, interp_t **out)
     return probe_interp(src->path, en->cache_dir, out, NULL);
 }
 
+static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, interp_t **out);
+
 /* Finds the interpreter the plan asks for. */
 static err_t *resolve(engine_t *en, engine_env_t *ee, interp_t **out)
 {
+    return resolve_need(en, ee, &ee->plan, out);
+}
+
+err_t *engine_request_interp(engine_t *en, engine_env_t *ee, interp_t **out)
+{
+    env_plan_t want = {.python_need = NEED_REQUEST};
+    return resolve_need(en, ee, &want, out);
+}
+
+static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, interp_t **out)
+{
     *out = NULL;
-    const env_plan_t *p = &ee->plan;
     discover_opts_t o = {.cache_dir = en->cache_dir};
     switch (p->python_need) {
     case NEED_NONE:

@@ -53,6 +53,9 @@ err_t *engine_plan(engine_t *en, bool resolve);
 /* Applies every plan that is not a no-op: lock, clean stale staging, re-observe, re-plan, apply.
  * Continues past a failing environment; returns the chained errors of all that failed. */
 err_t *engine_apply(engine_t *en);
+/* The interpreter the environment's request picks now (discovering if needed), whatever the
+ * environment on disk has. The caller owns *out. */
+err_t *engine_request_interp(engine_t *en, engine_env_t *ee, interp_t **out);
 /* Errors recorded on environments during planning, chained (copies). NULL when none. */
 err_t *engine_plan_errors(const engine_t *en);
 void engine_free(engine_t *en);

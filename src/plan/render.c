@@ -149,3 +149,16 @@ void render_json(const engine_t *en, const render_opts_t *o, buf_t *out)
     json_end(&j);
     buf_addc(out, '\n');
 }
+
+void render_oneline(const engine_t *en, buf_t *out)
+{
+    size_t changed = 0;
+    for (size_t i = 0; i < en->n; i++) {
+        if (en->envs[i].result != RESULT_CHANGED)
+            continue;
+        buf_adds(out, changed++ ? ", " : "venvsync: synced ");
+        buf_adds(out, en->envs[i].env->name);
+    }
+    if (changed)
+        buf_addc(out, '\n');
+}

@@ -29,6 +29,9 @@ typedef struct render_opts {
 
 void render_text(const engine_t *en, const render_opts_t *o, buf_t *out);
 void render_json(const engine_t *en, const render_opts_t *o, buf_t *out);
+/* One line naming the environments a sync changed ("venvsync: synced dev, docs"), or nothing
+ * when it changed none: for git hooks. */
+void render_oneline(const engine_t *en, buf_t *out);
 /* The path shown to the user: relative to cwd when under it, else absolute. malloc'd. */
 char *render_path(const char *path, const char *cwd);
 

@@ -1,0 +1,75 @@
+/*
+ * remove: delete one virtual environment, named by the manifest or by path. Anything that is
+ * not a virtual environment is refused (exit 2) and left as it is. Asks on a terminal; --yes
+ * for scripts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/apply.h"
+#include "apply/lock.h"
+#include "cmd/common.h"
+#include "util/fs.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+
+static err_t *run_remove(const cmd_ctx_t *ctx, int *status)
+{
+    bool yes = false;
+    cmd_flag_t flags[] = {{"--yes", &yes, NULL}, {"-y", &yes, NULL}, {NULL, NULL, NULL}};
+    char **ops;
+    int n;
+    err_t *e = cmd_args(ctx, flags, false, &ops, &n);
+    if (e)
+        return e;
+    if (n != 1) {
+        free(ops);
+        return err_new(EXIT_USAGE, "remove: expected one environment name or path");
+    }
+    /* A name from the manifest, else a path. */
+    char *path = NULL;
+    manifest_t *m = NULL;
+    bool looks_like_path = strchr(ops[0], '/') || strcmp(ops[0], ".") == 0 || fs_exists(ops[0]);
+    err_t *me = cmd_load_manifest(ctx, &m);
+    const mf_env_t *env = m ? manifest_env(m, ops[0]) : NULL;
+    if (env)
+        path = xstrdup(env->path);
+    else if (looks_like_path)
+        path = path_absolute(NULL, ops[0]);
+    else
+        e = me ? me : err_new(EXIT_USAGE, "no environment named '%s' in %s", ops[0], m->file);
+    if (e != me)
+        err_free(me);
+    free(ops);
+    if (!e && !fs_exists(path))
+        e = err_new(EXIT_USAGE, "%s does not exist", path);
+    if (!e) {
+        char *q = xasprintf("remove the environment at %s?", path);
+        bool ok = false;
+        e = cmd_confirm(ctx, q, yes, &ok);
+        free(q);
+        if (!e && ok) {
+            env_lock_t lock;
+            e = env_lock_acquire(ctx->g->cache_dir, path, ctx->log, &lock);
+            if (!e) {
+                e = apply_remove_env(path);
+                env_lock_release(&lock);
+            }
+            if (!e && ctx->g->verbosity >= 0)
+                fprintf(ctx->out, "removed %s\n", path);
+        }
+    }
+    free(path);
+    manifest_free(m);
+    *status = 0;
+    return e;
+}
+
+const cmd_t cmd_remove = {
+    .name = "remove",
+    .usage = "remove [--yes] ENV|PATH",
+    .summary = "delete an environment; refuses anything that is not one",
+    .help = "  -y, --yes   do not ask (needed when stdin is not a terminal)\n"
+            "Only a directory holding pyvenv.cfg is removed; anything else is refused (exit 2).\n",
+    .run = run_remove,
+};
