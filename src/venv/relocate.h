@@ -74,18 +74,20 @@ void venv_shebang(buf_t *out, const char *interp, const char *args);
 #define VENV_SHEBANG_MAX 127
 
 /* One row of a RECORD file (CSV as Python's csv module reads it: ',' separated, '"' quoted with
- * '""' inside quotes, rows end with LF or CRLF outside quotes). */
+ * '""' inside quotes, rows end with LF, CRLF or CR outside quotes). */
 typedef struct record_row {
     const char *raw;       /* the row's bytes in the text, terminator excluded */
     size_t raw_len;
-    const char *eol;       /* its terminator: "\r\n", "\n" or "" (last row without one) */
-    char *fields[3];       /* path, hash, size decoded; missing fields are "" (never NULL) */
+    const char *eol;       /* its terminator: "\r\n", "\n", "\r" or "" (last row without one) */
+    const char *fields[3]; /* path, hash, size decoded; missing fields are "" (never NULL) */
     size_t nfields;        /* fields present in the row (more than 3 are counted, not kept) */
+    buf_t store;           /* owns the decoded fields */
 } record_row_t;
 
 /* Parses the row starting at text[*pos] (len bytes in all) into row, advancing *pos past its
- * terminator. Returns false at the end of the text. Empty lines are returned as rows with
- * nfields == 0. The caller frees the fields with record_row_clear(). */
+ * terminator. Returns false at the end of the text. An empty line is a row with nfields == 0.
+ * Start with a zeroed row and reuse it for every row: the fields stay valid until the next
+ * call; record_row_clear() frees them at the end. */
 bool record_next_row(const char *text, size_t len, size_t *pos, record_row_t *row);
 void record_row_clear(record_row_t *row);
 /* Appends field to out as Python's csv writer does (QUOTE_MINIMAL: quoted when it holds ',',
