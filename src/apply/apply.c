@@ -14,6 +14,7 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 #include "venv/cfg.h"
+#include "venv/relocate.h"
 #include "venv/venv.h"
 
 /* Writes a complete environment for e into a new staging directory beside e->path. */
@@ -108,9 +109,10 @@ static err_t *do_recreate(const mf_env_t *e, const interp_t *py)
 
 /* Rewrites pyvenv.cfg: venv's and venvsync's keys from a fresh rendering when py is known,
  * otherwise just the keys the manifest decides (prompt, system-site-packages) and the path. */
-static err_t *write_cfg(const mf_env_t *e, const observed_env_t *o, const interp_t *py)
+static err_t *write_cfg(const char *dir, const mf_env_t *e, const char *old_path,
+                        const interp_t *py)
 {
-    char *cfgpath = path_join(e->path, "pyvenv.cfg");
+    char *cfgpath = path_join(dir, "pyvenv.cfg");
     venv_cfg_t *c = NULL;
     err_t *err = venv_cfg_read(cfgpath, &c);
     if (err) {
@@ -134,9 +136,9 @@ static err_t *write_cfg(const mf_env_t *e, const observed_env_t *o, const interp
         free(pr);
         venv_cfg_set(c, CFG_SYSTEM_SITE, e->system_site_packages ? "true" : "false");
         const char *cmd = venv_cfg_get(c, CFG_COMMAND);
-        if (o->recorded_path && cmd && strcmp(o->recorded_path, e->path) != 0) {
+        if (old_path && cmd && strcmp(old_path, e->path) != 0) {
             buf_t nc = BUF_INIT;
-            buf_add_replaced(&nc, cmd, o->recorded_path, e->path);
+            buf_add_replaced(&nc, cmd, old_path, e->path);
             venv_cfg_set(c, CFG_COMMAND, buf_cstr(&nc));
             buf_free(&nc);
         }
@@ -189,6 +191,7 @@ static err_t *relink(const mf_env_t *e, const interp_t *py)
 err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p, const interp_t *py)
 {
     bool cfg = false, activators = false;
+    const char *relocate_from = NULL;
     for (size_t i = 0; i < p->nactions; i++) {
         const action_t *a = &p->actions[i];
         err_t *err = NULL;
@@ -209,7 +212,11 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
             cfg = true;
             break;
         case ACT_RELOCATE:
+            relocate_from = a->from;
             cfg = activators = true;
+            break;
+        case ACT_COPY:
+            err = apply_copy_env(a->from, e->path, e, COPY_SHARE);
             break;
         case ACT_WRITE_CFG:
             cfg = true;
@@ -224,8 +231,11 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
             return err;
     }
     err_t *err = NULL;
-    if (cfg)
-        err = write_cfg(e, o, (p->python_need != NEED_NONE) ? py : NULL);
+    if (relocate_from)
+        err = err_ctx(venv_relocate(e->path, relocate_from, e->path, NULL), "relocating %s",
+                      e->path);
+    if (!err && cfg)
+        err = write_cfg(e->path, e, o->recorded_path, (p->python_need != NEED_NONE) ? py : NULL);
     if (!err && activators)
         err = venv_write_activators(e->path, e->path, e->prompt);
     return err;
@@ -258,6 +268,39 @@ int apply_cleanup_stale(const char *env_path)
     free(prefix);
     free(parent);
     return n;
+}
+
+err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_mode_t mode)
+{
+    char *parent = path_dirname(dst);
+    char *prefix = venv_stage_prefix(dst);
+    err_t *err = fs_mkdirs(parent, 0755);
+    char *st = NULL;
+    if (!err)
+        err = fs_mkdtemp_in(parent, prefix, &st);
+    free(prefix);
+    free(parent);
+    /* venv_copy_tree creates its destination: keep the unique name, drop the directory */
+    if (!err && rmdir(st) != 0)
+        err = err_sys(EXIT_APPLY, errno, "preparing %s", st);
+    if (!err)
+        err = venv_copy_tree(src, st, mode, NULL);
+    if (!err)
+        err = err_ctx(venv_relocate(st, src, dst, NULL), "relocating the copy");
+    if (!err)
+        err = write_cfg(st, e, src, NULL);
+    if (!err)
+        err = venv_write_activators(st, dst, e->prompt);
+    if (!err && rename(st, dst) != 0) {
+        int en = errno;
+        err = (en == ENOTEMPTY || en == EEXIST)
+                  ? err_new(EXIT_APPLY, "something appeared at %s meanwhile; nothing was changed", dst)
+                  : err_sys(EXIT_APPLY, en, "moving the copy into place at %s", dst);
+    }
+    if (err && st)
+        err_free(fs_rmtree(st));
+    free(st);
+    return err ? err_ctx(err, "copying %s to %s", src, dst) : NULL;
 }
 
 err_t *apply_remove_env(const char *path)

@@ -10,6 +10,29 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 
+/* Stable reorder so that an environment comes after the one it is copied from (the manifest
+ * has no copy-from cycles), keeping manifest order otherwise. */
+static void order_copy_sources_first(engine_t *en)
+{
+    for (size_t pass = 0; pass < en->n; pass++) {
+        bool moved = false;
+        for (size_t i = 0; i < en->n; i++) {
+            const char *from = en->envs[i].env->copy_from;
+            for (size_t k = i + 1; from && k < en->n; k++) {
+                if (strcmp(en->envs[k].env->name, from) != 0)
+                    continue;
+                engine_env_t src = en->envs[k];
+                memmove(&en->envs[i + 1], &en->envs[i], (k - i) * sizeof(engine_env_t));
+                en->envs[i] = src;
+                moved = true;
+                break;
+            }
+        }
+        if (!moved)
+            break;
+    }
+}
+
 err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
                    const char *cache_dir, FILE *log, int verbosity)
 {
@@ -49,6 +72,7 @@ err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
         if (want)
             en->envs[en->n++].env = &m->envs[k];
     }
+    order_copy_sources_first(en);
     /* The request in force for environments that name none: .python-version, else any. */
     bool any_unset = false;
     for (size_t i = 0; i < en->n; i++)
@@ -169,9 +193,22 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
     if (e)
         return e;
     desired_env_t d = {.env = ee->env, .request = ee->request, .request_real = ee->request_real};
+    /* copy-from matters only while the environment does not exist: then look at the source
+     * as it is now (it was synced first, see engine_init's ordering) */
+    observed_env_t src = {0};
+    const mf_env_t *from = ee->env->copy_from ? manifest_env(en->m, ee->env->copy_from) : NULL;
+    if (from && (ee->obs.kind == OBS_ABSENT || ee->obs.kind == OBS_EMPTY_DIR)) {
+        err_t *se = observe_env(from->path, &src);
+        if (se)
+            err_free(se);
+        else
+            d.copy_src = &src;
+    }
     plan_env(&d, &ee->obs, NULL, &ee->plan);
-    if (!do_resolve || ee->plan.python_need == NEED_NONE)
+    if (!do_resolve || ee->plan.python_need == NEED_NONE) {
+        observed_env_free(&src);
         return NULL;
+    }
     if (ee->py && ee->py_need != ee->plan.python_need) {
         interp_free(ee->py);
         ee->py = NULL;
@@ -179,11 +216,14 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
     if (!ee->py) {
         ee->py_need = ee->plan.python_need;
         e = resolve(en, ee, &ee->py);
-        if (e)
+        if (e) {
+            observed_env_free(&src);
             return err_ctx(e, "environment '%s'", ee->env->name);
+        }
     }
     env_plan_free(&ee->plan);
     plan_env(&d, &ee->obs, ee->py, &ee->plan);
+    observed_env_free(&src);
     return NULL;
 }
 

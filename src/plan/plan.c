@@ -19,7 +19,7 @@ static const char *const action_names[] = {
     [ACT_CREATE] = "create", [ACT_RECREATE] = "recreate", [ACT_RELINK] = "relink",
     [ACT_RELOCATE] = "relocate", [ACT_WRITE_CFG] = "write-cfg",
     [ACT_WRITE_ACTIVATOR] = "write-activator", [ACT_REFUSE] = "refuse",
-    [ACT_CLEANUP] = "cleanup",
+    [ACT_CLEANUP] = "cleanup", [ACT_COPY] = "copy",
 };
 
 const char *env_state_name(env_state_t s) { return state_names[s]; }
@@ -28,7 +28,8 @@ const char *action_kind_name(action_kind_t k) { return action_names[k]; }
 char action_sigil(action_kind_t k)
 {
     switch (k) {
-    case ACT_CREATE: return '+';
+    case ACT_CREATE:
+    case ACT_COPY: return '+';
     case ACT_REFUSE: return '!';
     case ACT_CLEANUP: return '-';
     default: return '~';
@@ -176,6 +177,57 @@ static void plan_drift(env_plan_t *p, const desired_env_t *d, const observed_env
     buf_free(&want);
 }
 
+/* The facts of the interpreter an observed environment records. */
+static pyfacts_t observed_facts(const observed_env_t *o)
+{
+    return (pyfacts_t){
+        .implementation = o->implementation ? o->implementation : "cpython",
+        .version = o->version,
+        .freethreaded = o->freethreaded,
+        .path = o->by_venvsync ? o->recorded_python : o->link_target,
+        .realpath = o->by_venvsync ? o->recorded_python : o->python_real,
+    };
+}
+
+static bool request_matches(const desired_env_t *d, const pyfacts_t *f)
+{
+    if (!d->request)
+        return true;
+    if (d->request->kind == PYREQ_PATH)
+        return d->request_real && f->realpath && strcmp(d->request_real, f->realpath) == 0;
+    return f->version && pyreq_matches(d->request, f);
+}
+
+/* A copy-from source that can be copied: a whole environment venvsync wrote, whose interpreter
+ * is there and unchanged, and that satisfies this environment's request. */
+static bool copy_source_usable(const desired_env_t *d)
+{
+    const observed_env_t *s = d->copy_src;
+    if (!s || s->kind != OBS_VENV || !s->by_venvsync || !s->version || !s->site_packages_present ||
+        !s->recorded_python_present || !s->recorded_python_same)
+        return false;
+    pyfacts_t f = observed_facts(s);
+    return request_matches(d, &f);
+}
+
+static void plan_missing(env_plan_t *p, const desired_env_t *d, const interp_t *py)
+{
+    if (copy_source_usable(d)) {
+        free(p->python);
+        p->python = facts_label(d->copy_src);
+        add_action(p, ACT_COPY, d->copy_src->path, d->env->path,
+                   "copy-from %s: a relocated copy, sharing unchanged package files", d->env->copy_from);
+        return;
+    }
+    plan_create(p, d, py, false);
+    if (d->env->copy_from && p->nactions) {
+        action_t *a = &p->actions[p->nactions - 1];
+        free(a->reason);
+        a->reason = xasprintf("copy-from %s: no healthy environment with a matching interpreter "
+                              "to copy, so built fresh", d->env->copy_from);
+    }
+}
+
 static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_t *o,
                       const interp_t *py)
 {
@@ -187,19 +239,8 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
         plan_create(p, d, py, true);
         return;
     }
-    pyfacts_t facts = {
-        .implementation = o->implementation ? o->implementation : "cpython",
-        .version = o->version,
-        .freethreaded = o->freethreaded,
-        .path = o->by_venvsync ? o->recorded_python : o->link_target,
-        .realpath = o->by_venvsync ? o->recorded_python : o->python_real,
-    };
-    bool matches = !d->request;
-    if (d->request && d->request->kind == PYREQ_PATH)
-        matches = d->request_real && facts.realpath && strcmp(d->request_real, facts.realpath) == 0;
-    else if (d->request)
-        matches = pyreq_matches(d->request, &facts);
-    if (!matches) {
+    pyfacts_t facts = observed_facts(o);
+    if (!request_matches(d, &facts)) {
         set_state(p, ST_WRONG_PYTHON, "has %s, manifest asks for %s", p->python, d->request->text);
         plan_create(p, d, py, true);
         return;
@@ -275,11 +316,11 @@ void plan_env(const desired_env_t *d, const observed_env_t *o, const interp_t *p
     switch (o->kind) {
     case OBS_ABSENT:
         set_state(out, ST_MISSING, "no environment at %s", d->env->path);
-        plan_create(out, d, py, false);
+        plan_missing(out, d, py);
         break;
     case OBS_EMPTY_DIR:
         set_state(out, ST_MISSING, "%s is an empty directory", d->env->path);
-        plan_create(out, d, py, false);
+        plan_missing(out, d, py);
         break;
     case OBS_FOREIGN:
         set_state(out, ST_FOREIGN, "%s is %s, not a virtual environment; venvsync will not touch it",

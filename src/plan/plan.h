@@ -39,6 +39,7 @@ typedef enum {
     ACT_WRITE_ACTIVATOR,   /* (re)write one activation script; `to` names it */
     ACT_REFUSE,            /* foreign: leave it alone and fail */
     ACT_CLEANUP,           /* remove staging folders an interrupted run left beside the path */
+    ACT_COPY,              /* start as a relocated copy of another environment (`from`) */
 } action_kind_t;
 
 typedef struct action {
@@ -76,6 +77,7 @@ typedef struct desired_env {
     const pyreq_t *request;       /* the request in force (env, manifest, .python-version); NULL = any */
     const char *request_real;     /* PYREQ_PATH: the real path of the requested executable, or
                                      NULL when it does not exist (then nothing matches it) */
+    const observed_env_t *copy_src; /* copy-from: the source environment as observed, or NULL */
 } desired_env_t;
 
 /* Fills *out (zeroed first). py: the resolved interpreter for out->python_need, or NULL. */

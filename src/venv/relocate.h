@@ -19,13 +19,13 @@
  *     header changes; the rest of the file is kept byte for byte. Files that do not start with
  *     "#!" (ELF binaries, activators) are not touched; pyvenv.cfg and the activators are the
  *     caller's (venv_write_activators, cfg.h).
- *   - <site>/*.pth (site = lib/python* /site-packages, and lib64/... when lib64 is a real
+ *   - <site>/<name>.pth (site = lib/python* /site-packages, and lib64/... when lib64 is a real
  *     directory): path lines inside old_path are rewritten, lines outside it (editable installs
  *     pointing at a project) are kept; in "import" lines every occurrence of old_path that is a
  *     whole path prefix is replaced. Comments, blank and relative lines are kept.
- *   - <site>/*.dist-info/direct_url.json: "url" values that are file:// URLs inside old_path
+ *   - <site>/<dist>.dist-info/direct_url.json: "url" values that are file:// URLs inside old_path
  *     (percent-decoded to compare; the new URL is percent-encoded like pip's path_to_url).
- *   - <site>/*.dist-info/RECORD: absolute rows under old_path move under new_path; rows for the
+ *   - <site>/<dist>.dist-info/RECORD: absolute rows under old_path move under new_path; rows for the
  *     files above get their current sha256 (urlsafe base64, no padding) and size. Row order,
  *     untouched rows (byte for byte), CRLF/LF terminators and CSV quoting rules are kept.
  *   .pyc files are never touched (importlib fixes co_filename on load).
@@ -69,6 +69,11 @@ err_t *venv_relocate(const char *env_dir, const char *old_path, const char *new_
  * The wheel installer should use this for #!python scripts and console-script launchers, so the
  * environment's launchers look the same however they were written. */
 void venv_shebang(buf_t *out, const char *interp, const char *args);
+
+/* The site-packages directories of the environment at env_dir, relative to it and sorted
+ * ("lib/python3.11/site-packages"): lib/python* /site-packages, plus lib64/... when lib64 is a
+ * real directory rather than the usual link to lib. NULL-terminated, malloc'd (strv_free). */
+char **venv_site_dirs(const char *env_dir);
 
 /* The maximum length of a plain shebang line, "#!" and newline included (Linux < 5.1). */
 #define VENV_SHEBANG_MAX 127

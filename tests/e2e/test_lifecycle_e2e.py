@@ -141,3 +141,69 @@ def test_ci_key_is_stable_and_tracks_what_matters(venvsync, tmp_project, tmp_pat
     k3 = venvsync("ci-key", cwd=tmp_project.root, check_rc=0).stdout.strip()
     open(tmp_project.path("req.txt"), "w").write("# changed\n")
     assert venvsync("ci-key", cwd=tmp_project.root, check_rc=0).stdout.strip() != k3
+
+
+def _text_files_naming(root, needle):
+    hits = []
+    for d, _, files in os.walk(root):
+        for n in files:
+            p = os.path.join(d, n)
+            if n.endswith(".pyc") or os.path.islink(p):
+                continue
+            with open(p, "rb") as f:
+                data = f.read()
+            if b"\0" not in data[:1024] and needle.encode() in data:
+                hits.append(os.path.relpath(p, root))
+    return hits
+
+
+def test_copy_from_starts_as_a_relocated_copy(venvsync, tmp_project):
+    tmp_project.write(f"""\
+version: 1
+python: "{DEBIAN_PYTHON}"
+environments:
+  docs:
+    copy-from: dev
+    prompt: docs
+  dev:
+    path: .venv
+""")
+    venvsync("sync", "dev", cwd=tmp_project.root, check_rc=0)
+    dev = tmp_project.path(".venv")
+    sp = subprocess.run([os.path.join(dev, "bin", "python"), "-c", "import site; print(site.getsitepackages()[0])"],
+                        capture_output=True, text=True, check=True).stdout.strip()
+    open(os.path.join(sp, "marker.py"), "w").write("VALUE = 42\n")
+    before = {n: os.stat(os.path.join(dev, "bin", n), follow_symlinks=False).st_ino for n in os.listdir(os.path.join(dev, "bin"))}
+    r = venvsync("plan", cwd=tmp_project.root, check_rc=0)
+    assert "copy" in r.stdout and "copy-from dev" in r.stdout, r.stdout
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    docs = tmp_project.path(".venvs", "docs")
+    out = subprocess.run([os.path.join(docs, "bin", "python"), "-c", "import sys, marker; print(sys.prefix, marker.VALUE)"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == [docs, "42"]
+    assert _text_files_naming(docs, dev + "/") == [] and _text_files_naming(docs, dev + "\n") == []
+    assert "'docs'" in open(os.path.join(docs, "pyvenv.cfg")).read()
+    after = {n: os.stat(os.path.join(dev, "bin", n), follow_symlinks=False).st_ino for n in os.listdir(os.path.join(dev, "bin"))}
+    assert before == after, "the source is untouched"
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
+
+
+def test_moved_environment_with_console_scripts_is_relocated(venvsync, tmp_project):
+    old = tmp_project.path("old place")
+    subprocess.run([DEBIAN_PYTHON, "-m", "venv", old], check=True)  # ensurepip: pip and its scripts
+    minor = subprocess.run([DEBIAN_PYTHON, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    tmp_project.write(f'version: 1\npython: "{minor}"\nenvironments:\n  dev: {{path: "old place"}}\n')
+    venvsync(cwd=tmp_project.root, check_rc=0)  # adopts it
+    new = tmp_project.path("new place, moved")
+    os.rename(old, new)
+    tmp_project.write(f'version: 1\npython: "{minor}"\nenvironments:\n  dev: {{path: "new place, moved"}}\n')
+    r = venvsync("check", cwd=tmp_project.root, check_rc=1)
+    assert "moved" in r.stdout
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    out = subprocess.run([os.path.join(new, "bin", "pip"), "--version"], capture_output=True, text=True, check=True).stdout
+    assert new in out, out
+    assert _text_files_naming(new, old) == []
+    r = subprocess.run([os.path.join(new, "bin", "python"), "-m", "pip", "check"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    venvsync("check", cwd=tmp_project.root, check_rc=0)

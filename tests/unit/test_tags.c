@@ -66,7 +66,7 @@ static refcase_t *read_cases(size_t *ncases)
         if (!strncmp(line, "CASE ", 5)) {
             cr_assert(n < 64);
             cur = &cases[n++];
-            snprintf(cur->name, sizeof cur->name, "%s", line + 5);
+            snprintf(cur->name, sizeof cur->name, "%.200s", line + 5);
         } else if (!strncmp(line, "FACTS ", 6)) {
             snprintf(cur->store, sizeof cur->store, "%s", line + 6);
             for (char *tok = strtok(cur->store, " "); tok; tok = strtok(NULL, " ")) {
