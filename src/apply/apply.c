@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apply/packages.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -17,8 +18,10 @@
 #include "venv/relocate.h"
 #include "venv/venv.h"
 
-/* Writes a complete environment for e into a new staging directory beside e->path. */
-static err_t *stage(const mf_env_t *e, const interp_t *py, char **out)
+/* Writes a complete environment for e into a new staging directory beside e->path, with the
+ * plan's packages. */
+static err_t *stage(const mf_env_t *e, const interp_t *py, const env_plan_t *p,
+                    const pkg_step_t *pkgs, char **out)
 {
     *out = NULL;
     char *parent = path_dirname(e->path);
@@ -37,6 +40,8 @@ static err_t *stage(const mf_env_t *e, const interp_t *py, char **out)
     venv_params_t vp = {.path = e->path, .py = py, .prompt = e->prompt,
                         .system_site_packages = e->system_site_packages};
     err = venv_write(&vp, *out);
+    if (!err && pkgs)
+        err = apply_packages(*out, e->path, py, p, pkgs->fetch);
     if (err) {
         err_free(fs_rmtree(*out));
         free(*out);
@@ -45,10 +50,11 @@ static err_t *stage(const mf_env_t *e, const interp_t *py, char **out)
     return err;
 }
 
-static err_t *do_create(const mf_env_t *e, const interp_t *py)
+static err_t *do_create(const mf_env_t *e, const interp_t *py, const env_plan_t *p,
+                        const pkg_step_t *pkgs)
 {
     char *st;
-    err_t *err = stage(e, py, &st);
+    err_t *err = stage(e, py, p, pkgs, &st);
     if (err)
         return err_ctx(err, "creating %s", e->path);
     if (rename(st, e->path) != 0) {
@@ -67,10 +73,11 @@ static err_t *do_create(const mf_env_t *e, const interp_t *py)
     return NULL;
 }
 
-static err_t *do_recreate(const mf_env_t *e, const interp_t *py)
+static err_t *do_recreate(const mf_env_t *e, const interp_t *py, const env_plan_t *p,
+                          const pkg_step_t *pkgs)
 {
     char *st;
-    err_t *err = stage(e, py, &st);
+    err_t *err = stage(e, py, p, pkgs, &st);
     if (err)
         return err_ctx(err, "recreating %s (the old environment is untouched)", e->path);
     if (renameat2(AT_FDCWD, st, AT_FDCWD, e->path, RENAME_EXCHANGE) != 0) {
@@ -188,9 +195,10 @@ static err_t *relink(const mf_env_t *e, const interp_t *py)
     return err;
 }
 
-err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p, const interp_t *py)
+err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p,
+                 const interp_t *py, const pkg_step_t *pkgs)
 {
-    bool cfg = false, activators = false;
+    bool cfg = false, activators = false, new_tree = false;
     const char *relocate_from = NULL;
     for (size_t i = 0; i < p->nactions; i++) {
         const action_t *a = &p->actions[i];
@@ -199,13 +207,15 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
         case ACT_REFUSE:
             return err_hint(err_new(EXIT_USAGE, "%s", p->reason), "%s", a->reason);
         case ACT_CREATE:
-            err = do_create(e, py);
+            err = do_create(e, py, p, pkgs);
+            new_tree = true;
             break;
         case ACT_RECREATE:
             if (o->kind != OBS_VENV)
                 return err_new(EXIT_APPLY, "refusing to replace %s: it is not a virtual environment",
                                e->path);
-            err = do_recreate(e, py);
+            err = do_recreate(e, py, p, pkgs);
+            new_tree = true;
             break;
         case ACT_RELINK:
             err = relink(e, py);
@@ -216,8 +226,14 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
             cfg = activators = true;
             break;
         case ACT_COPY:
-            err = apply_copy_env(a->from, e->path, e, COPY_SHARE);
+            err = apply_copy_env(a->from, e->path, e, COPY_SHARE, p, pkgs);
+            new_tree = true;
             break;
+        case ACT_INSTALL:
+        case ACT_UPGRADE:
+        case ACT_DOWNGRADE:
+        case ACT_REMOVE:
+            break; /* all at once below, or in the staged tree */
         case ACT_WRITE_CFG:
             cfg = true;
             break;
@@ -238,6 +254,8 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
         err = write_cfg(e->path, e, o->recorded_path, (p->python_need != NEED_NONE) ? py : NULL);
     if (!err && activators)
         err = venv_write_activators(e->path, e->path, e->prompt);
+    if (!err && !new_tree && pkgs)
+        err = apply_packages(e->path, e->path, pkgs->py, p, pkgs->fetch);
     return err;
 }
 
@@ -270,7 +288,8 @@ int apply_cleanup_stale(const char *env_path)
     return n;
 }
 
-err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_mode_t mode)
+err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_mode_t mode,
+                      const env_plan_t *p, const pkg_step_t *pkgs)
 {
     char *parent = path_dirname(dst);
     char *prefix = venv_stage_prefix(dst);
@@ -291,6 +310,8 @@ err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_
         err = write_cfg(st, e, src, NULL);
     if (!err)
         err = venv_write_activators(st, dst, e->prompt);
+    if (!err && p && pkgs)
+        err = apply_packages(st, dst, pkgs->py, p, pkgs->fetch);
     if (!err && rename(st, dst) != 0) {
         int en = errno;
         err = (en == ENOTEMPTY || en == EEXIST)

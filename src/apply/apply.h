@@ -20,16 +20,29 @@
 #include "plan/plan.h"
 #include "python/interp.h"
 #include "util/err.h"
+#include "engine/fetch.h"
 #include "venv/copytree.h"
 
+/* The package side of a plan: the interpreter whose scheme the environment has after the plan
+ * (the new one for create/recreate/relink, the source's for a copy, else its own), and the
+ * verified wheels (engine/fetch.h). */
+typedef struct pkg_step {
+    const interp_t *py;
+    const fetch_t *fetch;
+} pkg_step_t;
+
 /* Applies p for env e. py is the interpreter the plan was made with (NULL when the plan needs
- * none). o is the observation the plan was made from. */
-err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p, const interp_t *py);
+ * none). o is the observation the plan was made from. pkgs may be NULL when p has no package
+ * actions. Packages of a new tree are installed into the staging copy before it is renamed into
+ * place, so a new environment appears complete or not at all. */
+err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p,
+                 const interp_t *py, const pkg_step_t *pkgs);
 
 /* Copies the environment at src to dst (absent or an empty directory): the tree is copied into
  * a staging directory beside dst (sharing data as copytree.h says), relocated, given e's prompt
  * and venvsync's keys for dst, and renamed into place. src is only read. */
-err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_mode_t mode);
+err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_mode_t mode,
+                      const env_plan_t *p, const pkg_step_t *pkgs);
 
 /* Deletes the virtual environment at path: it must be a real directory (not a link) holding a
  * pyvenv.cfg, else nothing is touched and an EXIT_USAGE error says why. The tree is first renamed

@@ -52,7 +52,7 @@ static err_t *run_copy(const cmd_ctx_t *ctx, int *status)
         env_lock_t lock;
         e = env_lock_acquire(ctx->g->cache_dir, dst, ctx->log, &lock);
         if (!e) {
-            e = apply_copy_env(src, dst, &target, copies ? COPY_FULL : COPY_SHARE);
+            e = apply_copy_env(src, dst, &target, copies ? COPY_FULL : COPY_SHARE, NULL, NULL);
             env_lock_release(&lock);
         }
         if (!e && ctx->g->verbosity >= 0)

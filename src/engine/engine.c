@@ -5,6 +5,7 @@
 
 #include "apply/apply.h"
 #include "apply/lock.h"
+#include "apply/packages.h"
 #include "manifest/suggest.h"
 #include "python/probe.h"
 #include "util/path.h"
@@ -185,6 +186,45 @@ static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, 
     return NULL;
 }
 
+static bool has_packages(const mf_env_t *e)
+{
+    return e->npackages || e->nrequirements;
+}
+
+/* The interpreter an existing (or copied) environment has, from the probe cache: starts Python
+ * only when the cache has no entry. NULL when it cannot be known (missing, broken). */
+static err_t *own_facts(engine_t *en, const observed_env_t *o, interp_t **out)
+{
+    *out = NULL;
+    if (!o || o->kind != OBS_VENV)
+        return NULL;
+    const char *exe = o->by_venvsync ? (o->recorded_python_same ? o->recorded_python : NULL)
+                                     : o->link_target;
+    if (!exe || (!o->by_venvsync && !o->python_real))
+        return NULL;
+    return probe_interp(exe, en->cache_dir, out, NULL);
+}
+
+/* (Re)computes the wanted packages for interpreter py (NULL: leave them unknown). */
+static err_t *compute_wants(engine_t *en, engine_env_t *ee, const interp_t *py)
+{
+    free(ee->wview);
+    want_set_free(ee->wants);
+    ee->wview = NULL;
+    ee->wants = NULL;
+    if (!py)
+        return NULL;
+    return fetch_wants(en->m, ee->env, py, &ee->wants, &ee->wview);
+}
+
+static void fill_desired(const engine_env_t *ee, desired_env_t *d)
+{
+    bool known = ee->env->manages_packages && (!has_packages(ee->env) || ee->wants);
+    d->wants = ee->wview;
+    d->nwants = ee->wants ? ee->wants->n : 0;
+    d->packages_known = known;
+}
+
 static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
 {
     observed_env_free(&ee->obs);
@@ -197,17 +237,30 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
      * as it is now (it was synced first, see engine_init's ordering) */
     observed_env_t src = {0};
     const mf_env_t *from = ee->env->copy_from ? manifest_env(en->m, ee->env->copy_from) : NULL;
-    if (from && (ee->obs.kind == OBS_ABSENT || ee->obs.kind == OBS_EMPTY_DIR)) {
+    bool absent = ee->obs.kind == OBS_ABSENT || ee->obs.kind == OBS_EMPTY_DIR;
+    if (from && absent) {
         err_t *se = observe_env(from->path, &src);
         if (se)
             err_free(se);
         else
             d.copy_src = &src;
     }
-    plan_env(&d, &ee->obs, NULL, &ee->plan);
-    if (!do_resolve || ee->plan.python_need == NEED_NONE) {
+    /* Packages are compared only when the environment's interpreter is known without
+     * discovery: its own, or the copy source's. */
+    interp_free(ee->facts);
+    ee->facts = NULL;
+    if (has_packages(ee->env)) {
+        e = own_facts(en, absent ? d.copy_src : &ee->obs, &ee->facts);
+        if (!e)
+            e = compute_wants(en, ee, ee->facts);
+    }
+    if (!e) {
+        fill_desired(ee, &d);
+        plan_env(&d, &ee->obs, NULL, &ee->plan);
+    }
+    if (e || !do_resolve || ee->plan.python_need == NEED_NONE) {
         observed_env_free(&src);
-        return NULL;
+        return e;
     }
     if (ee->py && ee->py_need != ee->plan.python_need) {
         interp_free(ee->py);
@@ -216,11 +269,15 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
     if (!ee->py) {
         ee->py_need = ee->plan.python_need;
         e = resolve(en, ee, &ee->py);
-        if (e) {
-            observed_env_free(&src);
-            return err_ctx(e, "environment '%s'", ee->env->name);
-        }
     }
+    /* The environment will have py: its markers decide the packages. */
+    if (!e && has_packages(ee->env))
+        e = compute_wants(en, ee, ee->py);
+    if (e) {
+        observed_env_free(&src);
+        return err_ctx(e, "environment '%s'", ee->env->name);
+    }
+    fill_desired(ee, &d);
     env_plan_free(&ee->plan);
     plan_env(&d, &ee->obs, ee->py, &ee->plan);
     observed_env_free(&src);
@@ -253,6 +310,29 @@ err_t *engine_plan_errors(const engine_t *en)
         for (const err_t *e = en->envs[i].error; e; e = e->next)
             err_chain(&all, err_copy(e));
     return all;
+}
+
+/* The interpreter whose scheme the environment has after its plan. */
+static const interp_t *scheme_interp(const engine_env_t *ee)
+{
+    return ee->plan.python_need != NEED_NONE && ee->py ? ee->py : ee->facts;
+}
+
+/* Fetches and verifies every wheel the plan installs, then applies: nothing changes unless the
+ * whole set is there and sound. */
+static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
+{
+    if (!plan_has_packages(&ee->plan))
+        return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, NULL);
+    const interp_t *spy = scheme_interp(ee);
+    if (!spy || !ee->wants)
+        return err_new(EXIT_APPLY, "cannot change packages: the environment's interpreter is not known");
+    fetch_free(&ee->fetch);
+    err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, en->cache_dir, &en->fl, &ee->fetch);
+    if (e)
+        return err_hint(e, "the environment was left as it was");
+    pkg_step_t step = {.py = spy, .fetch = &ee->fetch};
+    return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, &step);
 }
 
 err_t *engine_apply(engine_t *en)
@@ -291,7 +371,7 @@ err_t *engine_apply(engine_t *en)
             else if (!e && ee->plan.state == ST_FOREIGN)
                 e = err_new(EXIT_USAGE, "%s", ee->plan.reason);
             else if (!e)
-                e = apply_env(ee->env, &ee->obs, &ee->plan, ee->py);
+                e = apply_with_packages(en, ee);
             env_lock_release(&lock);
         }
         if (e) {
@@ -314,10 +394,15 @@ void engine_free(engine_t *en)
         interp_free(en->envs[i].py);
         err_free(en->envs[i].error);
         free(en->envs[i].request_real);
+        interp_free(en->envs[i].facts);
+        free(en->envs[i].wview);
+        want_set_free(en->envs[i].wants);
+        fetch_free(&en->envs[i].fetch);
     }
     free(en->envs);
     pyreq_free(en->version_file_req);
     if (en->discovered)
         interp_list_free(&en->interps);
+    findlinks_free(en->fl);
     memset(en, 0, sizeof(*en));
 }

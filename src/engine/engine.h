@@ -10,6 +10,7 @@
 #define VENVSYNC_ENGINE_ENGINE_H
 #include <stdbool.h>
 #include <stdio.h>
+#include "engine/fetch.h"
 #include "manifest/manifest.h"
 #include "plan/observe.h"
 #include "plan/plan.h"
@@ -26,6 +27,11 @@ typedef struct engine_env {
     env_plan_t plan;
     interp_t *py;              /* resolved for plan.python_need, owned; NULL if none needed */
     python_need_t py_need;     /* the need py was resolved for */
+    interp_t *facts;           /* the interpreter the environment has (or copies), from the probe
+                                  cache: for markers and the package scheme; owned, may be NULL */
+    want_set_t *wants;         /* the desired packages, NULL when not computed; owned */
+    pkg_want_t *wview;         /* the planner's view of wants; owned */
+    fetch_t fetch;             /* wheels verified for the plan's package actions (engine_apply) */
     env_result_t result;       /* after engine_apply */
     err_t *error;              /* why planning or applying this environment failed */
 } engine_env_t;
@@ -36,6 +42,7 @@ typedef struct engine {
     size_t n;
     pyreq_t *version_file_req; /* parsed .python-version, owned */
     interp_list_t interps;     /* discovered lazily */
+    fl_set_t *fl;              /* local wheel sources, scanned on first use */
     bool discovered;
     const char *cache_dir;
     FILE *log;                 /* -v notes and lock waits; NULL for silence */

@@ -707,6 +707,7 @@ static void walk_env(ctx_t *c, mf_env_t *env, envx_t *x, yaml_node_t *v)
         if (id >= 0)
             env->upgrade = id == 0 ? UPGRADE_MINOR : UPGRADE_EXACT;
     }
+    env->manages_packages = slot[E_PACKAGES] || slot[E_REQS];
     if (slot[E_PACKAGES]) {
         size_t n;
         yaml_node_t **it = get_list(c, slot[E_PACKAGES]->val, WHAT("packages"), &n);

@@ -37,6 +37,8 @@ typedef struct mf_env {
     bool system_site_packages;
     mf_item_t *packages;  size_t npackages;      /* PEP 508 requirement strings, as written */
     mf_item_t *requirements; size_t nrequirements; /* absolute paths of requirements files */
+    bool manages_packages;       /* `packages:` or `requirements:` is given (even empty): venvsync
+                                    owns site-packages; otherwise it leaves packages alone */
     bool exact;                  /* default true */
     mf_upgrade_t upgrade;        /* default minor */
     char *copy_from;             /* name of another environment, or NULL */

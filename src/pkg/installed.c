@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pkg/name.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -43,7 +44,86 @@ static bool ends_with(const char *s, const char *suffix)
 
 static int cmp_dist(const void *a, const void *b)
 {
-    return strcasecmp(((const dist_t *)a)->name, ((const dist_t *)b)->name);
+    return strcmp(((const dist_t *)a)->key, ((const dist_t *)b)->key);
+}
+
+static void add_dist(dist_list_t *out, size_t *cap, char *name, char *version, const char *dir)
+{
+    XGROW(out->items, *cap, out->n + 1);
+    out->items[out->n++] = (dist_t){name, pkg_name_normalize(name), version, xstrdup(dir)};
+}
+
+/* Reads Name and Version from the metadata file of entry `dir` in sp. */
+static bool read_meta(const char *sp, const char *dir, buf_t *text, char **name, char **ver)
+{
+    const char *meta = ends_with(dir, ".dist-info") ? "METADATA" : "PKG-INFO";
+    char *p = path_join(sp, dir);
+    char *mp = fs_is_dir(p) ? path_join(p, meta) : xstrdup(p);
+    buf_reset(text);
+    *name = *ver = NULL;
+    if (fs_try_read(mp, text)) {
+        *name = metadata_header(buf_cstr(text), "Name");
+        *ver = metadata_header(buf_cstr(text), "Version");
+    }
+    free(mp);
+    free(p);
+    if (*name && *ver)
+        return true;
+    free(*name);
+    free(*ver);
+    *name = *ver = NULL;
+    return false;
+}
+
+err_t *installed_scan(const char *sp, dist_list_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    DIR *d = opendir(sp);
+    if (!d)
+        return errno == ENOENT ? NULL : err_sys(EXIT_APPLY, errno, "reading %s", sp);
+    size_t cap = 0;
+    buf_t text = BUF_INIT;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *n = de->d_name;
+        size_t suffix = ends_with(n, ".dist-info") ? 10 : ends_with(n, ".egg-info") ? 9 : 0;
+        if (!suffix)
+            continue;
+        size_t stem = strlen(n) - suffix;
+        const char *dash = memchr(n, '-', stem);
+        if (dash && dash > n && dash + 1 < n + stem) {
+            /* egg-info stems may end in "-pyX.Y": the version stops at the next '-' */
+            const char *vend = memchr(dash + 1, '-', (size_t)(n + stem - dash - 1));
+            char *name = xstrndup(n, (size_t)(dash - n));
+            char *ver = xstrndup(dash + 1, (size_t)((vend ? vend : n + stem) - dash - 1));
+            add_dist(out, &cap, name, ver, n);
+            continue;
+        }
+        char *name, *ver;
+        if (read_meta(sp, n, &text, &name, &ver))
+            add_dist(out, &cap, name, ver, n);
+    }
+    closedir(d);
+    buf_free(&text);
+    if (out->n)
+        qsort(out->items, out->n, sizeof(dist_t), cmp_dist);
+    return NULL;
+}
+
+const dist_t *dist_list_find(const dist_list_t *l, const char *key)
+{
+    size_t lo = 0, hi = l->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = strcmp(l->items[mid].key, key);
+        if (c == 0)
+            return &l->items[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 err_t *installed_list(const char *sp, dist_list_t *out)
@@ -56,29 +136,11 @@ err_t *installed_list(const char *sp, dist_list_t *out)
     buf_t text = BUF_INIT;
     struct dirent *de;
     while ((de = readdir(d))) {
-        const char *meta;
-        if (ends_with(de->d_name, ".dist-info"))
-            meta = "METADATA";
-        else if (ends_with(de->d_name, ".egg-info"))
-            meta = "PKG-INFO";
-        else
+        if (!ends_with(de->d_name, ".dist-info") && !ends_with(de->d_name, ".egg-info"))
             continue;
-        char *p = path_join(sp, de->d_name);
-        char *mp = fs_is_dir(p) ? path_join(p, meta) : xstrdup(p);
-        buf_reset(&text);
-        if (fs_try_read(mp, &text)) {
-            char *name = metadata_header(buf_cstr(&text), "Name");
-            char *ver = metadata_header(buf_cstr(&text), "Version");
-            if (name && ver) {
-                XGROW(out->items, cap, out->n + 1);
-                out->items[out->n++] = (dist_t){name, ver, xstrdup(de->d_name)};
-            } else {
-                free(name);
-                free(ver);
-            }
-        }
-        free(mp);
-        free(p);
+        char *name, *ver;
+        if (read_meta(sp, de->d_name, &text, &name, &ver))
+            add_dist(out, &cap, name, ver, de->d_name);
     }
     closedir(d);
     buf_free(&text);
@@ -91,6 +153,7 @@ void dist_list_free(dist_list_t *l)
 {
     for (size_t i = 0; i < l->n; i++) {
         free(l->items[i].name);
+        free(l->items[i].key);
         free(l->items[i].version);
         free(l->items[i].info_dir);
     }

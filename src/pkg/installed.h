@@ -11,8 +11,9 @@
 #include "util/err.h"
 
 typedef struct dist {
-    char *name;        /* as in METADATA's Name */
-    char *version;     /* as in METADATA's Version */
+    char *name;        /* as in METADATA's Name (installed_list) or the directory (installed_scan) */
+    char *key;         /* normalized name (PEP 503) */
+    char *version;     /* as in METADATA's Version, or the directory's */
     char *info_dir;    /* the *.dist-info or *.egg-info entry's name */
 } dist_t;
 
@@ -24,7 +25,12 @@ typedef struct dist_list {
 /* Lists site_packages. A missing directory is an empty list. Entries without a readable
  * Name/Version are skipped. */
 err_t *installed_list(const char *site_packages, dist_list_t *out);
+/* The same from the directory names alone ("name-version.dist-info", "name-version[-pyX.Y].egg-info"),
+ * reading a METADATA/PKG-INFO only when a name cannot be split: one readdir for the no-op path. */
+err_t *installed_scan(const char *site_packages, dist_list_t *out);
 void dist_list_free(dist_list_t *l);
+/* The entry with normalized name key, or NULL (l sorted by installed_list/installed_scan). */
+const dist_t *dist_list_find(const dist_list_t *l, const char *key);
 
 /* Value of header `key` (case-insensitive) in RFC 822-style metadata text, malloc'd, or NULL.
  * Stops at the first blank line (the body). */

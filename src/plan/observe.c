@@ -45,23 +45,6 @@ static char *version_from_info(const char *vi)
     return xstrndup(vi, (size_t)(p - vi));
 }
 
-static size_t count_dists(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if ((l > 10 && strcmp(de->d_name + l - 10, ".dist-info") == 0) ||
-            (l > 9 && strcmp(de->d_name + l - 9, ".egg-info") == 0))
-            n++;
-    }
-    closedir(d);
-    return n;
-}
-
 static size_t count_staging(const char *path)
 {
     char *parent = path_dirname(path);
@@ -174,12 +157,15 @@ err_t *observe_env(const char *path, observed_env_t *o)
     if (o->version) {
         int major = 0, minor = 0;
         if (sscanf(o->version, "%d.%d", &major, &minor) == 2) {
-            char *sp = xasprintf("%s/lib/python%d.%d%s/site-packages", path, major, minor,
-                                 o->freethreaded ? "t" : "");
-            o->site_packages_present = fs_is_dir(sp);
-            if (o->site_packages_present)
-                o->ndists = count_dists(sp);
-            free(sp);
+            o->site_packages = xasprintf("%s/lib/python%d.%d%s/site-packages", path, major, minor,
+                                         o->freethreaded ? "t" : "");
+            o->site_packages_present = fs_is_dir(o->site_packages);
+            if (o->site_packages_present) {
+                err_t *e = installed_scan(o->site_packages, &o->dists);
+                if (e)
+                    return e;
+                o->ndists = o->dists.n;
+            }
         }
     }
 
@@ -209,6 +195,8 @@ void observed_env_free(observed_env_t *o)
     free(o->prompt);
     free(o->link_target);
     free(o->python_real);
+    free(o->site_packages);
+    dist_list_free(&o->dists);
     for (size_t i = 0; i < o->nactivators; i++)
         free(o->activators[i]);
     free(o->activators);

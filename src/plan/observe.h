@@ -11,6 +11,7 @@
 #define VENVSYNC_PLAN_OBSERVE_H
 #include <stdbool.h>
 #include <stddef.h>
+#include "pkg/installed.h"
 #include "python/interp.h"
 #include "util/err.h"
 #include "venv/cfg.h"
@@ -51,7 +52,9 @@ typedef struct observed_env {
     /* Activators, indexed like activators.h; NULL where the file is missing. Owned. */
     char **activators;
     size_t nactivators;
-    size_t ndists;              /* *.dist-info / *.egg-info entries in site-packages */
+    char *site_packages;        /* absolute path of lib/pythonX.Y[t]/site-packages, owned */
+    dist_list_t dists;          /* installed distributions, from the directory names */
+    size_t ndists;              /* dists.n */
 
     /* Any kind: staging folders an interrupted run left beside the path. */
     size_t stale_staging;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pkg/version.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 #include "venv/activators.h"
@@ -19,7 +20,8 @@ static const char *const action_names[] = {
     [ACT_CREATE] = "create", [ACT_RECREATE] = "recreate", [ACT_RELINK] = "relink",
     [ACT_RELOCATE] = "relocate", [ACT_WRITE_CFG] = "write-cfg",
     [ACT_WRITE_ACTIVATOR] = "write-activator", [ACT_REFUSE] = "refuse",
-    [ACT_CLEANUP] = "cleanup", [ACT_COPY] = "copy",
+    [ACT_CLEANUP] = "cleanup", [ACT_COPY] = "copy", [ACT_INSTALL] = "install",
+    [ACT_UPGRADE] = "upgrade", [ACT_DOWNGRADE] = "downgrade", [ACT_REMOVE] = "remove",
 };
 
 const char *env_state_name(env_state_t s) { return state_names[s]; }
@@ -29,7 +31,9 @@ char action_sigil(action_kind_t k)
 {
     switch (k) {
     case ACT_CREATE:
-    case ACT_COPY: return '+';
+    case ACT_COPY:
+    case ACT_INSTALL: return '+';
+    case ACT_REMOVE: return '-';
     case ACT_REFUSE: return '!';
     case ACT_CLEANUP: return '-';
     default: return '~';
@@ -125,6 +129,8 @@ static bool parse_minor(const char *version, int *major, int *minor)
     return true;
 }
 
+static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_list_t *installed);
+
 static void plan_create(env_plan_t *p, const desired_env_t *d, const interp_t *py, bool recreate)
 {
     p->python_need = NEED_REQUEST;
@@ -132,12 +138,59 @@ static void plan_create(env_plan_t *p, const desired_env_t *d, const interp_t *p
         return;
     free(p->python);
     p->python = interp_label(py);
-    if (recreate)
+    if (recreate) {
         add_action(p, ACT_RECREATE, NULL, p->python,
                    "built beside the old one and swapped in; the old one is removed after");
-    else
+        if (d->packages_known)
+            plan_packages(p, d, NULL);
+    } else {
         add_action(p, ACT_CREATE, NULL, p->python, "built beside it and renamed into place");
-    (void)d;
+    }
+}
+
+static void add_pkg_action(env_plan_t *p, action_kind_t k, const char *pkg, const char *from,
+                           const char *to, const char *reason)
+{
+    add_action(p, k, from, to, "%s", reason);
+    p->actions[p->nactions - 1].package = xstrdup(pkg);
+}
+
+/* Package actions that make installed (NULL: a new, empty environment) hold exactly the wants
+ * (with exact; otherwise extra packages stay). Returns how many actions were added. */
+static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_list_t *installed)
+{
+    size_t before = p->nactions;
+    for (size_t i = 0; i < d->nwants; i++) {
+        const pkg_want_t *w = &d->wants[i];
+        const dist_t *have = installed ? dist_list_find(installed, w->key) : NULL;
+        char *why = xasprintf("pinned at %s", w->origin ? w->origin : "the manifest");
+        if (!have) {
+            add_pkg_action(p, ACT_INSTALL, w->name, NULL, w->version, why);
+        } else {
+            version_t a, b;
+            bool pa = version_parse(have->version, &a), pb = version_parse(w->version, &b);
+            int c = pa && pb ? version_cmp(&a, &b) : strcmp(have->version, w->version);
+            if (c < 0)
+                add_pkg_action(p, ACT_UPGRADE, w->name, have->version, w->version, why);
+            else if (c > 0)
+                add_pkg_action(p, ACT_DOWNGRADE, w->name, have->version, w->version, why);
+            version_free(&a);
+            version_free(&b);
+        }
+        free(why);
+    }
+    if (installed && d->env->exact) {
+        for (size_t i = 0; i < installed->n; i++) {
+            const dist_t *h = &installed->items[i];
+            bool wanted = false;
+            for (size_t k = 0; k < d->nwants && !wanted; k++)
+                wanted = strcmp(d->wants[k].key, h->key) == 0;
+            if (!wanted)
+                add_pkg_action(p, ACT_REMOVE, h->name, h->version, NULL,
+                               "not in the manifest (exact: true)");
+        }
+    }
+    return p->nactions - before;
 }
 
 /* Drift that can be fixed in place: pyvenv.cfg keys and activators. */
@@ -217,15 +270,20 @@ static void plan_missing(env_plan_t *p, const desired_env_t *d, const interp_t *
         p->python = facts_label(d->copy_src);
         add_action(p, ACT_COPY, d->copy_src->path, d->env->path,
                    "copy-from %s: a relocated copy, sharing unchanged package files", d->env->copy_from);
+        if (d->packages_known)
+            plan_packages(p, d, &d->copy_src->dists);
         return;
     }
+    size_t at = p->nactions;
     plan_create(p, d, py, false);
-    if (d->env->copy_from && p->nactions) {
-        action_t *a = &p->actions[p->nactions - 1];
+    if (d->env->copy_from && p->nactions > at) {
+        action_t *a = &p->actions[at];
         free(a->reason);
         a->reason = xasprintf("copy-from %s: no healthy environment with a matching interpreter "
                               "to copy, so built fresh", d->env->copy_from);
     }
+    if (py && d->packages_known)
+        plan_packages(p, d, NULL);
 }
 
 static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_t *o,
@@ -297,6 +355,11 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
         set_state(p, ST_MOVED, "written at %s, now at %s", o->recorded_path, o->path);
         add_action(p, ACT_RELOCATE, o->recorded_path, o->path,
                    "rewrite pyvenv.cfg and activators for the new location");
+    }
+    if (d->packages_known) {
+        size_t n = plan_packages(p, d, &o->dists);
+        if (n)
+            set_state(p, ST_DRIFTED, "%zu package change%s", n, n == 1 ? "" : "s");
     }
     if (!o->by_venvsync) {
         set_state(p, ST_DRIFTED, "not written by venvsync: its interpreter is not recorded");

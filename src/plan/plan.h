@@ -40,6 +40,10 @@ typedef enum {
     ACT_REFUSE,            /* foreign: leave it alone and fail */
     ACT_CLEANUP,           /* remove staging folders an interrupted run left beside the path */
     ACT_COPY,              /* start as a relocated copy of another environment (`from`) */
+    ACT_INSTALL,           /* install `package` at version `to` */
+    ACT_UPGRADE,           /* replace `package` `from` with the higher `to` */
+    ACT_DOWNGRADE,         /* replace `package` `from` with the lower `to` */
+    ACT_REMOVE,            /* uninstall `package` `from` (exact: the manifest does not list it) */
 } action_kind_t;
 
 typedef struct action {
@@ -71,6 +75,14 @@ typedef struct env_plan {
     size_t nactions, cap;
 } env_plan_t;
 
+/* One pinned package the manifest wants in an environment (markers already evaluated). */
+typedef struct pkg_want {
+    const char *key;       /* normalized name */
+    const char *name;      /* as written */
+    const char *version;   /* the pinned version */
+    const char *origin;    /* where it was asked for ("venv.yaml:12:7"), for reasons */
+} pkg_want_t;
+
 /* What the planner needs to know about the desired environment. */
 typedef struct desired_env {
     const mf_env_t *env;          /* name, path, prompt, flags, upgrade policy */
@@ -78,6 +90,9 @@ typedef struct desired_env {
     const char *request_real;     /* PYREQ_PATH: the real path of the requested executable, or
                                      NULL when it does not exist (then nothing matches it) */
     const observed_env_t *copy_src; /* copy-from: the source environment as observed, or NULL */
+    const pkg_want_t *wants;      /* sorted by key; the packages the environment must hold */
+    size_t nwants;
+    bool packages_known;          /* wants is meaningful (false: packages are not compared) */
 } desired_env_t;
 
 /* Fills *out (zeroed first). py: the resolved interpreter for out->python_need, or NULL. */

@@ -77,6 +77,8 @@ void render_text(const engine_t *en, const render_opts_t *o, buf_t *out)
                 buf_printf(out, " %s -> %s", a->from, a->to);
             else if (a->to)
                 buf_printf(out, " %s", a->to);
+            else if (a->from && a->package)
+                buf_printf(out, " %s", a->from);
             buf_printf(out, "%s: %s%s\n", s.dim, a->reason, s.reset);
         }
         if (ee->error)

@@ -872,6 +872,12 @@ static err_t *do_record(reloc_t *rc, const site_t *site, const char *info)
     while (record_next_row(d.data, d.len, &pos, &row)) {
         const char *p = row.fields[0];
         char *newpath = NULL;
+        if (row.nfields > 3) {
+            /* Malformed (an unquoted ',' in the path): not ours to guess; kept as it is. */
+            buf_add(&out, row.raw, row.raw_len);
+            buf_adds(&out, row.eol);
+            continue;
+        }
         const touched_t *t = NULL;
         if (row.nfields && p[0] == '/' && classify(rc, p, strlen(p)) == IN_OLD)
             newpath = xasprintf("%s%s", rc->new_, p + rc->old_len);

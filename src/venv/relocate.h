@@ -27,7 +27,8 @@
  *     (percent-decoded to compare; the new URL is percent-encoded like pip's path_to_url).
  *   - <site>/<dist>.dist-info/RECORD: absolute rows under old_path move under new_path; rows for the
  *     files above get their current sha256 (urlsafe base64, no padding) and size. Row order,
- *     untouched rows (byte for byte), CRLF/LF terminators and CSV quoting rules are kept.
+ *     untouched rows (byte for byte), CRLF/LF terminators and CSV quoting rules are kept;
+ *     malformed rows (more than three fields) are kept as they are.
  *   .pyc files are never touched (importlib fixes co_filename on load).
  *
  * A path "is inside" old_path when it equals it or continues with '/'. When a path is inside

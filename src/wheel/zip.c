@@ -644,8 +644,10 @@ static err_t *parse_end(parser_t *p, uint64_t *cd_off, uint64_t *cd_size, uint64
             return archive_err(L, "the ZIP64 end record counts %llu entries on this disk but "
                                "%llu in total", (unsigned long long)z_n_disk,
                                (unsigned long long)z_n_total);
-        if ((n_disk != 0xffff && n_disk != z_n_disk) || (n_total != 0xffff && n_total != z_n_total) ||
-            (size32 != 0xffffffffu && size32 != z_size) || (off32 != 0xffffffffu && off32 != z_off))
+        if ((n_disk != 0xffff && n_disk != z_n_disk) ||
+            (n_total != 0xffff && n_total != z_n_total) ||
+            (size32 != 0xffffffffu && size32 != z_size) ||
+            (off32 != 0xffffffffu && off32 != z_off))
             return archive_err(L, "the end of central directory record and its ZIP64 record "
                                "disagree");
         *count = z_n_total;
@@ -825,7 +827,10 @@ void zip_close(zip_t *z)
 
 const char *zip_label(const zip_t *z) { return z->label; }
 size_t zip_count(const zip_t *z) { return z->n; }
-const zip_entry_t *zip_entry_at(const zip_t *z, size_t i) { return i < z->n ? &z->entries[i] : NULL; }
+const zip_entry_t *zip_entry_at(const zip_t *z, size_t i)
+{
+    return i < z->n ? &z->entries[i] : NULL;
+}
 uint64_t zip_total_size(const zip_t *z) { return z->total; }
 
 const zip_entry_t *zip_find(const zip_t *z, const char *name)

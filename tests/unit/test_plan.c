@@ -1,5 +1,6 @@
 /* The planner is pure: every state and transition, without touching the disk. */
 #include <criterion/criterion.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -418,4 +419,142 @@ Test(plan, path_request_compares_real_paths)
     env_plan_free(&p);
     pyreq_free(r);
     drop(&o);
+}
+
+static void add_dist(observed_env_t *o, const char *name, const char *version)
+{
+    dist_list_t *l = &o->dists;
+    l->items = xrealloc(l->items, (l->n + 1) * sizeof(dist_t));
+    char *key = xstrdup(name);
+    for (char *c = key; *c; c++)
+        *c = (*c == '_' || *c == '.') ? '-' : (char)tolower((unsigned char)*c);
+    size_t at = l->n; /* keep the list sorted by key, as installed_scan does */
+    while (at > 0 && strcmp(l->items[at - 1].key, key) > 0)
+        at--;
+    memmove(&l->items[at + 1], &l->items[at], (l->n - at) * sizeof(dist_t));
+    l->items[at] = (dist_t){xstrdup(name), key, xstrdup(version), xasprintf("%s-%s.dist-info", name, version)};
+    l->n++;
+    o->ndists = l->n;
+}
+
+static const char *action_of(const env_plan_t *p, action_kind_t k, const char *pkg)
+{
+    for (size_t i = 0; i < p->nactions; i++)
+        if (p->actions[i].kind == k && p->actions[i].package && strcmp(p->actions[i].package, pkg) == 0)
+            return p->actions[i].reason;
+    return NULL;
+}
+
+Test(plan, packages_are_installed_upgraded_downgraded_and_removed)
+{
+    observed_env_t o;
+    healthy(&o);
+    add_dist(&o, "attrs", "23.1.0");     /* wanted, same version (spelled differently) */
+    add_dist(&o, "idna", "3.4");         /* wanted newer */
+    add_dist(&o, "requests", "2.32.3");  /* wanted older */
+    add_dist(&o, "six", "1.16.0");       /* not wanted */
+    pkg_want_t wants[] = {
+        {"attrs", "attrs", "23.1", "venv.yaml:5"},
+        {"idna", "idna", "3.7", "venv.yaml:6"},
+        {"requests", "Requests", "2.31.0", "req.txt:1"},
+        {"urllib3", "urllib3", "2.2.1", "req.txt:2"},
+    };
+    desired_env_t d = {.env = &env, .wants = wants, .nwants = 4, .packages_known = true};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_DRIFTED);
+    cr_assert_eq(p.python_need, NEED_NONE, "package changes need no interpreter discovery");
+    cr_assert_null(action_of(&p, ACT_INSTALL, "attrs"), "23.1 == 23.1.0: nothing to do");
+    cr_assert_not_null(action_of(&p, ACT_UPGRADE, "idna"));
+    cr_assert_not_null(action_of(&p, ACT_DOWNGRADE, "Requests"));
+    cr_assert(strstr(action_of(&p, ACT_INSTALL, "urllib3"), "req.txt:2"), "the reason names the pin's origin");
+    cr_assert_not_null(action_of(&p, ACT_REMOVE, "six"));
+    cr_assert_eq(p.nactions, 4);
+    cr_assert_eq(action_sigil(ACT_REMOVE), '-');
+    env_plan_free(&p);
+
+    env.exact = false;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_null(action_of(&p, ACT_REMOVE, "six"), "exact: false keeps unlisted packages");
+    cr_assert_eq(p.nactions, 3);
+    env_plan_free(&p);
+
+    /* everything in place: a no-op */
+    pkg_want_t same[] = {{"attrs", "attrs", "23.1.0", NULL}, {"idna", "idna", "3.4", NULL},
+                         {"requests", "requests", "2.32.3", NULL}, {"six", "six", "1.16.0", NULL}};
+    desired_env_t d2 = {.env = &env, .wants = same, .nwants = 4, .packages_known = true};
+    env.exact = true;
+    plan_env(&d2, &o, NULL, &p);
+    cr_assert(env_plan_is_noop(&p), "state %s", env_state_name(p.state));
+    env_plan_free(&p);
+
+    /* packages not known (not computed): never compared */
+    desired_env_t d3 = {.env = &env};
+    plan_env(&d3, &o, NULL, &p);
+    cr_assert(env_plan_is_noop(&p));
+    env_plan_free(&p);
+    dist_list_free(&o.dists);
+    drop(&o);
+}
+
+Test(plan, new_and_recreated_environments_get_every_package)
+{
+    pkg_want_t wants[] = {{"idna", "idna", "3.7", NULL}, {"six", "six", "1.16.0", NULL}};
+    desired_env_t d = {.env = &env, .wants = wants, .nwants = 2, .packages_known = true};
+    observed_env_t absent = {.path = ENV_PATH, .kind = OBS_ABSENT};
+    env_plan_t p;
+    plan_env(&d, &absent, &py311, &p);
+    cr_assert_eq(p.nactions, 3);
+    cr_assert_eq(p.actions[0].kind, ACT_CREATE);
+    cr_assert_eq(p.actions[1].kind, ACT_INSTALL);
+    cr_assert_eq(p.actions[2].kind, ACT_INSTALL);
+    env_plan_free(&p);
+
+    observed_env_t o;
+    healthy(&o);
+    add_dist(&o, "six", "1.16.0");
+    pyreq_t *r = req("3.12");
+    d.request = r;
+    plan_env(&d, &o, &py312, &p);
+    cr_assert_eq(p.state, ST_WRONG_PYTHON);
+    cr_assert_eq(p.actions[0].kind, ACT_RECREATE);
+    cr_assert_eq(count_kind(&p, ACT_INSTALL), 2, "a recreated environment starts empty");
+    cr_assert_eq(count_kind(&p, ACT_REMOVE), 0);
+    env_plan_free(&p);
+    pyreq_free(r);
+    dist_list_free(&o.dists);
+    drop(&o);
+}
+
+Test(plan, copy_from_copies_then_syncs_packages_on_top)
+{
+    observed_env_t src;
+    healthy(&src);
+    src.path = "/proj/.venvs/dev";
+    add_dist(&src, "six", "1.16.0");
+    add_dist(&src, "pytest", "8.0.0");
+    env.copy_from = "dev";
+    pkg_want_t wants[] = {{"six", "six", "1.16.0", NULL}, {"sphinx", "sphinx", "7.4.7", NULL}};
+    desired_env_t d = {.env = &env, .copy_src = &src, .wants = wants, .nwants = 2, .packages_known = true};
+    observed_env_t absent = {.path = ENV_PATH, .kind = OBS_ABSENT};
+    env_plan_t p;
+    plan_env(&d, &absent, NULL, &p);
+    cr_assert_eq(p.state, ST_MISSING);
+    cr_assert_eq(p.python_need, NEED_NONE, "a copy needs no interpreter discovery");
+    cr_assert_eq(p.actions[0].kind, ACT_COPY);
+    cr_assert_str_eq(p.actions[0].from, "/proj/.venvs/dev");
+    cr_assert_not_null(action_of(&p, ACT_INSTALL, "sphinx"));
+    cr_assert_not_null(action_of(&p, ACT_REMOVE, "pytest"), "exact: what dev has beyond docs' list goes");
+    cr_assert_null(action_of(&p, ACT_INSTALL, "six"));
+    env_plan_free(&p);
+
+    /* a broken source is not copied */
+    src.recorded_python_present = false;
+    plan_env(&d, &absent, &py311, &p);
+    cr_assert_eq(p.actions[0].kind, ACT_CREATE);
+    cr_assert(strstr(p.actions[0].reason, "copy-from dev"), "%s", p.actions[0].reason);
+    env_plan_free(&p);
+    env.copy_from = NULL;
+    dist_list_free(&src.dists);
+    drop(&src);
 }

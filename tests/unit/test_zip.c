@@ -131,11 +131,23 @@ typedef struct zbopt {
     bool zip64_end;             /* ZIP64 end record and locator, saturated 32-bit fields */
 } zbopt_t;
 
-static void put16(buf_t *b, unsigned v) { buf_addc(b, (char)(v & 0xff)); buf_addc(b, (char)(v >> 8 & 0xff)); }
+static void put16(buf_t *b, unsigned v)
+{
+    buf_addc(b, (char)(v & 0xff));
+    buf_addc(b, (char)(v >> 8 & 0xff));
+}
 static void put32(buf_t *b, uint32_t v) { put16(b, v & 0xffff); put16(b, v >> 16); }
 static void put64(buf_t *b, uint64_t v) { put32(b, (uint32_t)v); put32(b, (uint32_t)(v >> 32)); }
-static void patch16(buf_t *b, size_t off, unsigned v) { b->data[off] = (char)v; b->data[off + 1] = (char)(v >> 8); }
-static void patch32(buf_t *b, size_t off, uint32_t v) { patch16(b, off, v & 0xffff); patch16(b, off + 2, v >> 16); }
+static void patch16(buf_t *b, size_t off, unsigned v)
+{
+    b->data[off] = (char)v;
+    b->data[off + 1] = (char)(v >> 8);
+}
+static void patch32(buf_t *b, size_t off, uint32_t v)
+{
+    patch16(b, off, v & 0xffff);
+    patch16(b, off + 2, v >> 16);
+}
 
 /* Replaces out's content with the raw deflate of in. */
 static void deflate_raw(const void *in, size_t len, buf_t *out)
@@ -176,7 +188,8 @@ static void zb_build(zb_t *z, const zm_t *m, size_t n, const zbopt_t *o)
             deflate_raw(data, m[i].len, &comp[i]);
         else
             buf_add(&comp[i], data, m[i].len);
-        crc[i] = m[i].set_crc ? m[i].crc : (uint32_t)crc32(0, (const unsigned char *)data, (uInt)m[i].len);
+        crc[i] = m[i].set_crc ? m[i].crc
+                              : (uint32_t)crc32(0, (const unsigned char *)data, (uInt)m[i].len);
         usize[i] = m[i].set_usize ? m[i].usize : m[i].len;
         size_t nl = m[i].name_len ? m[i].name_len : strlen(m[i].name);
         uint16_t flags = m[i].flags | (m[i].descriptor ? 8 : 0);
@@ -920,7 +933,8 @@ Test(zip, rejects_local_headers_that_disagree)
     /* A local header offset past the member area, and one pointing at no header. */
     two_members(&z, NULL);
     patch32(&z.b, z.cen[1] + 42, (uint32_t)z.cd_off + 10);
-    assert_rejected(&z, NULL, "member 'second.txt': local header offset", "outside the member area");
+    assert_rejected(&z, NULL, "member 'second.txt': local header offset",
+                    "outside the member area");
     buf_free(&z.b);
     two_members(&z, NULL);
     patch32(&z.b, z.cen[1] + 42, (uint32_t)z.lh[1] + 1);
@@ -1111,7 +1125,8 @@ Test(zip, rejects_bad_zip64_structures)
     assert_rejected(&z, NULL, "member 'big': corrupt or missing ZIP64 extra field");
     buf_free(&z.b);
     /* An extra field record that runs past the extra field. */
-    zm_t x = {.name = "x", .data = "abc", .len = 3, .cen_extra = "\x01\x00\x20\x00", .cen_extra_len = 4};
+    zm_t x = {.name = "x", .data = "abc", .len = 3, .cen_extra = "\x01\x00\x20\x00",
+              .cen_extra_len = 4};
     zb_build(&z, &x, 1, NULL);
     assert_rejected(&z, NULL, "member 'x': corrupt extra field");
     buf_free(&z.b);
@@ -1131,7 +1146,8 @@ Test(zip, unicode_path_extra_field_must_agree)
     zm_t m = {.name = raw, .data = "x", .len = 1, .cen_extra = ex, .cen_extra_len = sizeof ex};
     zb_t z;
     zb_build(&z, &m, 1, NULL);
-    assert_rejected(&z, NULL, "member 'plain.txt': its Unicode Path extra field names a different file");
+    assert_rejected(&z, NULL,
+                    "member 'plain.txt': its Unicode Path extra field names a different file");
     buf_free(&z.b);
     memcpy(ex + 9, "plain.txt", 9);
     zb_build(&z, &m, 1, NULL);
@@ -1156,7 +1172,8 @@ Test(zip, caps_on_ratio_and_total_size)
     zip_options_t o = ZIP_OPTIONS_DEFAULT;
     o.ratio_min_size = 50000;
     o.max_ratio = 100;
-    assert_rejected(&z, &o, "member 'zeros': expands", "to 100000, beyond the 100:1 limit (zip bomb?)");
+    assert_rejected(&z, &o, "member 'zeros': expands",
+                    "to 100000, beyond the 100:1 limit (zip bomb?)");
     o = ZIP_OPTIONS_DEFAULT;
     o.max_total_size = 104999;
     assert_rejected(&z, &o, "the members' declared size exceeds the limit of 104999 bytes");
@@ -1183,7 +1200,8 @@ Test(zip, extraction_refuses_lies_about_content)
     /* Declared larger. */
     m.usize = 150;
     zb_build(&z, &m, 1, NULL);
-    assert_extract_fails(&z, 0, "member 'm': inflates to 100 bytes, the central directory says 150");
+    assert_extract_fails(&z, 0,
+                         "member 'm': inflates to 100 bytes, the central directory says 150");
     buf_free(&z.b);
     /* Truncated stream. */
     m.usize = 100;
@@ -1246,7 +1264,8 @@ Test(zip, sink_errors_and_buffer_limits)
     int calls = 0;
     err_t *e = zip_extract(zz, zip_entry_at(zz, 0), failing_sink, &calls, NULL);
     cr_assert_not_null(e);
-    cr_assert_str_eq(e->msg, "crafted.zip: member 'pkg/y.py': writing x/y.py: No space left on device");
+    cr_assert_str_eq(e->msg,
+                     "crafted.zip: member 'pkg/y.py': writing x/y.py: No space left on device");
     cr_assert_eq(calls, 1);
     err_free(e);
     buf_t out = BUF_INIT;
@@ -1274,7 +1293,8 @@ Test(zip, open_errors_name_the_path)
     zip_t *z = NULL;
     char *missing = tmp_path("missing.whl");
     err_t *e = zip_open(missing, NULL, &z);
-    cr_assert(e && strstr(e->msg, missing) && strstr(e->msg, "No such file"), "%s", e ? e->msg : "");
+    cr_assert(e && strstr(e->msg, missing) && strstr(e->msg, "No such file"), "%s",
+              e ? e->msg : "");
     err_free(e);
     e = zip_open(tmp, NULL, &z);
     cr_assert(e && strstr(e->msg, "not a regular file"), "%s", e ? e->msg : "");
@@ -1282,7 +1302,8 @@ Test(zip, open_errors_name_the_path)
     char *empty = tmp_path("empty.whl");
     cr_assert_null(fs_write_atomic(empty, "", 0, 0644));
     e = zip_open(empty, NULL, &z);
-    cr_assert(e && strstr(e->msg, empty) && strstr(e->msg, "not a zip archive"), "%s", e ? e->msg : "");
+    cr_assert(e && strstr(e->msg, empty) && strstr(e->msg, "not a zip archive"), "%s",
+              e ? e->msg : "");
     err_free(e);
     char *text = tmp_path("text.whl");
     cr_assert_null(fs_write_atomic(text, LOREM, sizeof LOREM - 1, 0644));

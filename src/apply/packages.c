@@ -1,0 +1,87 @@
+#include "apply/packages.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkg/name.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+#include "wheel/install.h"
+#include "wheel/uninstall.h"
+
+bool plan_has_packages(const env_plan_t *p)
+{
+    for (size_t i = 0; i < p->nactions; i++)
+        if (p->actions[i].package)
+            return true;
+    return false;
+}
+
+static err_t *uninstall(const char *dir, const char *site, const dist_list_t *installed,
+                        const char *package)
+{
+    char *key = pkg_name_normalize(package);
+    const dist_t *d = installed ? dist_list_find(installed, key) : NULL;
+    free(key);
+    if (!d)
+        return NULL; /* not in this tree (a new environment) */
+    char *info = path_join(site, d->info_dir);
+    err_t *e = wheel_uninstall(dir, site, info);
+    free(info);
+    return e ? err_ctx(e, "removing %s %s", d->name, d->version) : NULL;
+}
+
+err_t *apply_packages(const char *dir, const char *final_path, const interp_t *py,
+                      const env_plan_t *p, const fetch_t *f)
+{
+    if (!plan_has_packages(p))
+        return NULL;
+    char *site = path_join(dir, py->venv_purelib);
+    dist_list_t installed;
+    err_t *e = installed_scan(site, &installed);
+    for (size_t i = 0; i < p->nactions && !e; i++) {
+        const action_t *a = &p->actions[i];
+        if (a->kind == ACT_REMOVE || a->kind == ACT_UPGRADE || a->kind == ACT_DOWNGRADE)
+            e = uninstall(dir, site, &installed, a->package);
+    }
+    dist_list_free(&installed);
+    char *python = path_joinv(final_path, py->venv_scripts, "python", NULL);
+    char *pyver = xasprintf("%d.%d", py->major, py->minor);
+    for (size_t i = 0; i < p->nactions && !e; i++) {
+        const action_t *a = &p->actions[i];
+        if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE)
+            continue;
+        char *key = pkg_name_normalize(a->package);
+        const fetched_pkg_t *fp = fetch_find(f, key);
+        free(key);
+        if (!fp || !fp->wheel) {
+            e = err_new(EXIT_APPLY, "internal: no fetched wheel for %s", a->package);
+            break;
+        }
+        wheel_target_t t = {
+            .root = dir,
+            .purelib = py->venv_purelib,
+            .platlib = py->venv_platlib && *py->venv_platlib ? py->venv_platlib : py->venv_purelib,
+            .scripts = py->venv_scripts && *py->venv_scripts ? py->venv_scripts : "bin",
+            .headers = NULL,
+            .data = "",
+            .python = python,
+            .python_version = pyver,
+            .requested = fp->want->requested,
+            .direct_url = fp->url,
+            .direct_url_sha256 = fp->url ? fp->sha256 : NULL,
+            .installer = NULL,
+            .link = WHEEL_LINK_AUTO,
+        };
+        wheel_installed_t r;
+        e = wheel_install(fp->wheel, &t, &r);
+        if (e)
+            e = err_ctx(e, "installing %s %s", fp->wheel->name, fp->wheel->version);
+        else
+            wheel_installed_free(&r);
+    }
+    free(pyver);
+    free(python);
+    free(site);
+    return e;
+}

@@ -1,0 +1,26 @@
+/*
+ * packages: a plan's package actions carried out in one environment tree.
+ *
+ * Removals and the old versions of upgrades and downgrades go first (RECORD-driven uninstall:
+ * only files the distribution's RECORD lists, never anything outside the environment), then the
+ * new versions are installed from the verified, unpacked wheels (fetch.h). dir is where the tree
+ * is (the environment itself, or a staging copy that is renamed into place afterwards);
+ * final_path is where it lives, which launchers and shebangs name.
+ */
+#ifndef VENVSYNC_APPLY_PACKAGES_H
+#define VENVSYNC_APPLY_PACKAGES_H
+#include "engine/fetch.h"
+#include "pkg/installed.h"
+#include "plan/plan.h"
+#include "python/interp.h"
+#include "util/err.h"
+
+/* py: the environment's interpreter (its scheme paths and version). What is installed in the
+ * tree now is read from its site-packages. */
+err_t *apply_packages(const char *dir, const char *final_path, const interp_t *py,
+                      const env_plan_t *p, const fetch_t *f);
+
+/* True when p has package actions. */
+bool plan_has_packages(const env_plan_t *p);
+
+#endif

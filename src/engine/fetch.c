@@ -1,0 +1,176 @@
+#include "engine/fetch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "index/choose.h"
+#include "pkg/name.h"
+#include "util/hash.h"
+#include "util/xalloc.h"
+#include "wheel/install.h"
+
+err_t *fetch_wants(const manifest_t *m, const mf_env_t *env, const interp_t *py, want_set_t **ws,
+                   pkg_want_t **view)
+{
+    *ws = NULL;
+    *view = NULL;
+    err_t *e = want_for_env(m, env, py, NULL, ws);
+    if (e)
+        return e;
+    pkg_want_t *v = xcalloc((*ws)->n + 1, sizeof(*v));
+    for (size_t i = 0; i < (*ws)->n; i++) {
+        const want_pkg_t *w = &(*ws)->pkgs[i];
+        v[i] = (pkg_want_t){.key = w->key, .name = w->name, .version = w->version,
+                            .origin = w->origin};
+    }
+    *view = v;
+    return NULL;
+}
+
+/* Every local source: the manifest's find-links, then the requirements files'. */
+static err_t *scan_sources(const manifest_t *m, const want_set_t *ws, fl_set_t **fl)
+{
+    if (*fl)
+        return NULL;
+    size_t n = 0, cap = 0;
+    const char **src = NULL;
+    for (char **p = m->find_links; *p; p++) {
+        XGROW(src, cap, n + 1);
+        src[n++] = *p;
+    }
+    for (char **p = ws->rf->opts.find_links; p && *p; p++) {
+        XGROW(src, cap, n + 1);
+        src[n++] = *p;
+    }
+    err_t *e = findlinks_scan(src, n, fl);
+    free(src);
+    return e;
+}
+
+static bool hash_allowed(const want_pkg_t *w, const char *hex)
+{
+    for (size_t i = 0; i < w->nhashes; i++)
+        if (strncmp(w->hashes[i], "sha256:", 7) == 0 && strcmp(w->hashes[i] + 7, hex) == 0)
+            return true;
+    return false;
+}
+
+/* Hash-checking mode: the file's sha256 must be one of the pin's. Pins may also carry sha384 or
+ * sha512 only; those are checked here too. */
+static err_t *check_hash(const want_set_t *ws, const want_pkg_t *w, const char *path,
+                         const char *sha256)
+{
+    if (!ws->hash_mode && w->nhashes == 0)
+        return NULL;
+    if (hash_allowed(w, sha256))
+        return NULL;
+    bool other_algos = false;
+    for (size_t i = 0; i < w->nhashes; i++)
+        other_algos = other_algos || strncmp(w->hashes[i], "sha256:", 7) != 0;
+    buf_t want = BUF_INIT;
+    for (size_t i = 0; i < w->nhashes; i++)
+        buf_printf(&want, "\n    expected %s", w->hashes[i]);
+    err_t *e = err_new(EXIT_APPLY, "%s: hash mismatch for %s%s\n    got      sha256:%s%s",
+                       w->origin, path, buf_cstr(&want), sha256,
+                       other_algos ? "\n    (only sha256 hashes are compared)" : "");
+    if (ws->hash_mode && w->nhashes == 0) {
+        err_free(e);
+        e = err_new(EXIT_APPLY, "%s: %s has no --hash, but hash checking is on (%s)", w->origin,
+                    w->name, ws->hash_mode_why ? ws->hash_mode_why : "a --hash elsewhere");
+    }
+    buf_free(&want);
+    return err_hint(e, "nothing was installed; fix the pin or the file");
+}
+
+static err_t *fetch_one(const manifest_t *m, const want_set_t *ws, const want_pkg_t *w,
+                        const tagset_t *tags, const char *desc, const char *cache_dir,
+                        fl_set_t **fl, fetched_pkg_t *out)
+{
+    err_t *e = NULL;
+    const char *path;
+    if (w->path_or_url) {
+        if (!w->is_local)
+            return err_hint(err_new(EXIT_APPLY, "%s: %s is a remote wheel; downloading is not "
+                                                "supported yet", w->origin, w->path_or_url),
+                            "download it into a find-links folder");
+        e = choose_check_direct(w, tags, desc);
+        if (e)
+            return err_code(e, EXIT_APPLY);
+        path = w->path_or_url;
+        out->url = xstrdup(w->url);
+    } else {
+        e = scan_sources(m, ws, fl);
+        if (e)
+            return e;
+        const fl_cand_t *c = NULL;
+        e = choose_findlinks(w, *fl, tags, desc, &c);
+        if (e)
+            return err_code(e, EXIT_APPLY);
+        path = c->path;
+    }
+    out->wheel_path = xstrdup(path);
+    e = sha256_file_hex(path, out->sha256);
+    if (!e)
+        e = check_hash(ws, w, path, out->sha256);
+    if (!e)
+        e = wheel_cache_unpack(cache_dir, path, out->sha256, &out->wheel);
+    if (!e && !pkg_name_eq(out->wheel->name, w->name))
+        e = err_new(EXIT_APPLY, "%s: %s holds '%s', not '%s'", w->origin, path, out->wheel->name,
+                    w->name);
+    if (!e && !want_pkg_matches(w, out->wheel->version))
+        e = err_new(EXIT_APPLY, "%s: %s holds version %s, not %s", w->origin, path,
+                    out->wheel->version, w->version);
+    return e;
+}
+
+err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t *p,
+                    const interp_t *py, const char *cache_dir, fl_set_t **fl, fetch_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    size_t need = 0;
+    for (size_t i = 0; i < p->nactions; i++) {
+        action_kind_t k = p->actions[i].kind;
+        need += k == ACT_INSTALL || k == ACT_UPGRADE || k == ACT_DOWNGRADE;
+    }
+    if (!need)
+        return NULL;
+    out->items = xcalloc(need, sizeof(fetched_pkg_t));
+    tagset_t *tags = choose_tagset_for(py);
+    char *desc = choose_interp_desc(py);
+    err_t *errs = NULL;
+    for (size_t i = 0; i < p->nactions; i++) {
+        const action_t *a = &p->actions[i];
+        if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE)
+            continue;
+        char *key = pkg_name_normalize(a->package);
+        const want_pkg_t *w = want_find(ws, key);
+        free(key);
+        if (!w)
+            continue; /* cannot happen: actions come from the same set */
+        fetched_pkg_t *f = &out->items[out->n++];
+        f->want = w;
+        err_chain(&errs, fetch_one(m, ws, w, tags, desc, cache_dir, fl, f)); /* report them all */
+    }
+    tagset_free(tags);
+    free(desc);
+    return errs;
+}
+
+const fetched_pkg_t *fetch_find(const fetch_t *f, const char *key)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->items[i].want && strcmp(f->items[i].want->key, key) == 0)
+            return &f->items[i];
+    return NULL;
+}
+
+void fetch_free(fetch_t *f)
+{
+    for (size_t i = 0; i < f->n; i++) {
+        free(f->items[i].wheel_path);
+        free(f->items[i].url);
+        wheel_unpacked_free(f->items[i].wheel);
+    }
+    free(f->items);
+    memset(f, 0, sizeof(*f));
+}

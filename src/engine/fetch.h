@@ -1,0 +1,52 @@
+/*
+ * fetch: everything a plan's package actions need before the environment changes.
+ *
+ *  - fetch_wants(): the desired package set of an environment for an interpreter (pkg/want.h),
+ *    and the planner's view of it (pkg_want_t, borrowing from the want set).
+ *  - fetch_wheels(): for every install/upgrade/downgrade action, the wheel chosen from the local
+ *    sources (the manifest's find-links and the requirements files' --find-links, or a direct
+ *    wheel path), its sha256 checked against the pin's hashes in hash-checking mode, and its
+ *    content unpacked into (or found in) the cache, verified against its RECORD.
+ *
+ * Both only read the environment; nothing is written outside the cache. A missing wheel, a hash
+ * mismatch or a corrupt archive fails the whole set (EXIT_APPLY) so that the caller changes
+ * nothing. A fetch_t owns its unpacked wheels; fetch_free() releases them.
+ */
+#ifndef VENVSYNC_ENGINE_FETCH_H
+#define VENVSYNC_ENGINE_FETCH_H
+#include <stddef.h>
+#include "index/findlinks.h"
+#include "manifest/manifest.h"
+#include "pkg/want.h"
+#include "plan/plan.h"
+#include "python/interp.h"
+#include "util/err.h"
+#include "wheel/cache.h"
+
+/* The desired set for env and py, and a pkg_want_t view of it (*view malloc'd, pointing into
+ * *ws; free *view before want_set_free). */
+err_t *fetch_wants(const manifest_t *m, const mf_env_t *env, const interp_t *py, want_set_t **ws,
+                   pkg_want_t **view);
+
+typedef struct fetched_pkg {
+    const want_pkg_t *want;       /* borrowed from the want set */
+    char *wheel_path;             /* the .whl installed (absolute) */
+    char *url;                    /* direct_url.json URL for a direct wheel, else NULL */
+    char sha256[65];              /* of the .whl */
+    wheel_unpacked_t *wheel;      /* owned */
+} fetched_pkg_t;
+
+typedef struct fetch {
+    fetched_pkg_t *items;         /* one per install/upgrade/downgrade action, in plan order */
+    size_t n;
+} fetch_t;
+
+/* Chooses, verifies and unpacks the wheels plan p installs. *fl caches the scanned local
+ * sources across environments (scanned on first use; free with findlinks_free). */
+err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t *p,
+                    const interp_t *py, const char *cache_dir, fl_set_t **fl, fetch_t *out);
+/* The fetched wheel for package key, or NULL. */
+const fetched_pkg_t *fetch_find(const fetch_t *f, const char *key);
+void fetch_free(fetch_t *f);
+
+#endif

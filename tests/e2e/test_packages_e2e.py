@@ -1,0 +1,213 @@
+"""Installing pinned packages from local wheels: plans, exact sync, hashes, failures."""
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BIN, DEBIAN_PYTHON, SRC, have
+
+sys.path.insert(0, os.path.join(SRC, "tests", "fixtures"))
+from wheels import make_wheel, sha256_of  # noqa: E402
+
+SITE = None
+
+
+def site(env):
+    return subprocess.run([os.path.join(env, "bin", "python"), "-c",
+                           "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def manifest(project, packages, extra_env="", top=""):
+    pk = ", ".join(packages)
+    project.write(f"""\
+version: 1
+python: "{DEBIAN_PYTHON}"
+index:
+  find-links: [wheels/]
+{top}environments:
+  dev:
+    path: .venv
+    packages: [{pk}]
+{extra_env}""")
+
+
+@pytest.fixture
+def wheels(tmp_project):
+    d = tmp_project.path("wheels")
+    make_wheel(d, "hello", "1.0", scripts={"hello": "hello:main"},
+               modules={"hello/__init__.py": "def main():\n    print('hello 1.0')\n"})
+    make_wheel(d, "hello", "2.0", scripts={"hello": "hello:main"},
+               modules={"hello/__init__.py": "def main():\n    print('hello 2.0')\n"})
+    make_wheel(d, "extra", "0.1")
+    make_wheel(d, "native", "1.0", tag="cp39-cp39-win_amd64")
+    return d
+
+
+def dists(env):
+    out = subprocess.run([os.path.join(env, "bin", "python"), "-c",
+                          "import importlib.metadata as m; print(sorted((d.metadata['Name'], d.version) for d in m.distributions()))"],
+                         capture_output=True, text=True, check=True).stdout
+    return eval(out)
+
+
+def test_install_upgrade_downgrade_remove(venvsync, tmp_project, wheels):
+    manifest(tmp_project, ["hello==1.0", "extra==0.1"])
+    r = venvsync("plan", "--json", cwd=tmp_project.root, check_rc=0)
+    kinds = [(a["kind"], a["package"]) for a in json.loads(r.stdout)["environments"][0]["actions"]]
+    assert ("install", "hello") in kinds and ("install", "extra") in kinds and kinds[0][0] == "create"
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    assert subprocess.run([os.path.join(env, "bin", "hello")], capture_output=True, text=True).stdout == "hello 1.0\n"
+    assert dists(env) == [("extra", "0.1"), ("hello", "1.0")]
+    inst = open(os.path.join(site(env), "hello-1.0.dist-info", "INSTALLER")).read()
+    assert inst == "venvsync\n"
+    assert os.path.exists(os.path.join(site(env), "hello-1.0.dist-info", "REQUESTED"))
+    assert "0 changed" in venvsync(cwd=tmp_project.root, check_rc=0).stdout
+
+    manifest(tmp_project, ["hello==2.0"])
+    r = venvsync("check", cwd=tmp_project.root, check_rc=1)
+    assert "upgrade hello 1.0 -> 2.0" in r.stdout and "remove extra 0.1" in r.stdout
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    assert subprocess.run([os.path.join(env, "bin", "hello")], capture_output=True, text=True).stdout == "hello 2.0\n"
+    assert dists(env) == [("hello", "2.0")]
+    assert not glob.glob(os.path.join(site(env), "extra*")), "uninstall leaves nothing behind"
+
+    manifest(tmp_project, ["hello==1.0"])
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert "downgrade hello 2.0 -> 1.0" in r.stdout
+    assert dists(env) == [("hello", "1.0")]
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
+
+
+def test_exact_false_keeps_other_packages(venvsync, tmp_project, wheels):
+    manifest(tmp_project, ["hello==1.0", "extra==0.1"])
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    manifest(tmp_project, ["hello==1.0"], extra_env="    exact: false\n")
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
+    assert dists(tmp_project.path(".venv")) == [("extra", "0.1"), ("hello", "1.0")]
+
+
+def test_missing_wheel_fails_and_changes_nothing(venvsync, tmp_project, wheels):
+    manifest(tmp_project, ["hello==1.0"])
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    before = tmp_project.snapshot()
+    manifest(tmp_project, ["hello==3.0", "extra==0.1"])
+    r = venvsync(cwd=tmp_project.root, check_rc=3)
+    assert "hello" in r.stderr and "3.0" in r.stderr and "hello-1.0-py3-none-any.whl" in r.stderr, r.stderr
+    after = tmp_project.snapshot()
+    assert {k: v for k, v in after.items() if k.startswith(".venv")} == \
+        {k: v for k, v in before.items() if k.startswith(".venv")}, "the environment is exactly as it was"
+    # an incompatible wheel is named with the reason
+    manifest(tmp_project, ["native==1.0"])
+    r = venvsync(cwd=tmp_project.root, check_rc=3)
+    assert "native-1.0-cp39-cp39-win_amd64.whl" in r.stderr and "not compatible" in r.stderr, r.stderr
+
+
+def test_new_environment_is_not_created_when_a_wheel_is_missing(venvsync, tmp_project, wheels):
+    manifest(tmp_project, ["hello==1.0", "nosuch==1.0"])
+    venvsync(cwd=tmp_project.root, check_rc=3)
+    assert not os.path.exists(tmp_project.path(".venv"))
+    assert not [n for n in os.listdir(tmp_project.root) if "venvsync-stage" in n]
+
+
+def test_hashes_from_requirements_files(venvsync, tmp_project, wheels):
+    good = sha256_of(os.path.join(wheels, "hello-1.0-py3-none-any.whl"))
+    open(tmp_project.path("req.txt"), "w").write(
+        f"hello==1.0 \\\n    --hash=sha256:{'0' * 64} \\\n    --hash=sha256:{good}\n")
+    tmp_project.write(f"""\
+version: 1
+python: "{DEBIAN_PYTHON}"
+index: {{find-links: [wheels/]}}
+environments:
+  dev: {{path: .venv, requirements: [req.txt]}}
+""")
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    assert dists(tmp_project.path(".venv")) == [("hello", "1.0")]
+    # a wrong hash fails, names both hashes, and installs nothing
+    open(tmp_project.path("req.txt"), "w").write(f"hello==2.0 --hash=sha256:{'1' * 64}\n")
+    r = venvsync(cwd=tmp_project.root, check_rc=3)
+    assert "hash" in r.stderr and "1" * 64 in r.stderr, r.stderr
+    assert dists(tmp_project.path(".venv")) == [("hello", "1.0")]
+    # hash-checking mode: every requirement needs one
+    open(tmp_project.path("req.txt"), "w").write(f"hello==1.0 --hash=sha256:{good}\nextra==0.1\n")
+    r = venvsync(cwd=tmp_project.root)
+    assert r.returncode in (2, 3) and "extra" in r.stderr, r.stderr
+
+
+def test_markers_unpinned_and_bad_requirements(venvsync, tmp_project, wheels):
+    manifest(tmp_project, ['"hello==1.0"', "\"extra==0.1; python_version < '3.0'\""])
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    assert dists(tmp_project.path(".venv")) == [("hello", "1.0")], "the marker excludes extra"
+    manifest(tmp_project, ["hello>=1.0"])
+    r = venvsync(cwd=tmp_project.root, check_rc=2)
+    assert "unpinned" in r.stderr and "venv.yaml:" in r.stderr, r.stderr
+
+
+def test_corrupt_wheel_is_refused_and_leaves_nothing_in_the_cache(venvsync, tmp_project, cache_dir, tmp_path):
+    bad = tmp_project.path("wheels")
+    make_wheel(bad, "broken", "1.0", corrupt_record=True)
+    manifest(tmp_project, ["broken==1.0"])
+    cache = str(tmp_path / "fresh-cache")
+    r = venvsync(cwd=tmp_project.root, env={"VENVSYNC_CACHE_DIR": cache}, check_rc=3)
+    assert "RECORD" in r.stderr or "hash" in r.stderr, r.stderr
+    assert not os.path.exists(tmp_project.path(".venv"))
+    wheels_dir = os.path.join(cache, "wheels-v1")
+    leftovers = [n for n in os.listdir(wheels_dir)] if os.path.isdir(wheels_dir) else []
+    assert leftovers == [], leftovers
+
+
+def test_real_wheels_work_with_pip_and_importlib(venvsync, tmp_project):
+    found = sorted(glob.glob("/usr/share/python-wheels/*.whl"))
+    if not found:
+        pytest.skip("no wheels in /usr/share/python-wheels")
+    d = tmp_project.path("wheels")
+    os.makedirs(d)
+    pins = []
+    for w in found:
+        shutil.copy(w, d)
+        name, version = os.path.basename(w).split("-")[:2]
+        pins.append(f"{name}=={version}")
+    manifest(tmp_project, pins)
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    py = os.path.join(env, "bin", "python")
+    names = {p.split("==")[0] for p in pins}
+    if "pip" in names:
+        out = subprocess.run([py, "-m", "pip", "list", "--format=json"], capture_output=True, text=True, check=True).stdout
+        listed = {x["name"].lower(): x["version"] for x in json.loads(out)}
+        for p in pins:
+            n, v = p.split("==")
+            assert listed.get(n.lower()) == v, (p, listed)
+        chk = subprocess.run([py, "-m", "pip", "check"], capture_output=True, text=True)
+        assert chk.returncode == 0, chk.stdout + chk.stderr
+        assert subprocess.run([os.path.join(env, "bin", "pip"), "--version"], capture_output=True, text=True,
+                              check=True).stdout.startswith("pip ")
+        show = subprocess.run([py, "-m", "pip", "show", "-f", "pip"], capture_output=True, text=True, check=True).stdout
+        assert "Installer" not in show or True
+        assert "pip/__init__.py" in show
+    assert dists(env) == sorted((n, v) for n, v in (p.split("==") for p in pins))
+    # pip can uninstall what venvsync installed
+    if "wheel" in names and "pip" in names:
+        subprocess.run([py, "-m", "pip", "uninstall", "-y", "wheel"], capture_output=True, text=True, check=True)
+        assert "wheel" not in [n for n, _ in dists(env)]
+        r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
+        assert "install wheel" in r.stdout
+
+
+@pytest.mark.skipif(not have("strace"), reason="strace not installed")
+def test_noop_with_packages_starts_no_python(venvsync, tmp_project, wheels, cache_dir):
+    manifest(tmp_project, ["hello==1.0", "extra==0.1"])
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    log = tmp_project.path("strace.log")
+    env = dict(os.environ, VENVSYNC_CACHE_DIR=cache_dir, NO_COLOR="1", ASAN_OPTIONS="detect_leaks=0")
+    p = subprocess.run(["strace", "-f", "-qq", "-o", log, "-e", "trace=execve,socket,connect", BIN, "sync"],
+                       cwd=tmp_project.root, env=env, capture_output=True, text=True)
+    assert p.returncode == 0 and "0 changed" in p.stdout, p.stdout + p.stderr
+    calls = open(log).read().splitlines()
+    assert len([c for c in calls if "execve(" in c]) == 1, calls
+    assert not [c for c in calls if "socket(" in c or "connect(" in c]

@@ -1,0 +1,625 @@
+/* Relocation: hand-built environments whose files name an old path are made to name a new one:
+ * shebangs in every installer's form, .pth lines, direct_url.json and RECORD rows, exactly. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/path.h"
+#include "util/xalloc.h"
+#include "venv/relocate.h"
+
+#define OLD "/opt/old/env"
+#define SITE "lib/python3.11/site-packages"
+
+static char *tmp;
+
+static void setup(void)
+{
+    char *t = xstrdup("/tmp/venvsync-reloc-XXXXXX");
+    cr_assert_not_null(mkdtemp(t));
+    tmp = t;
+}
+
+static void teardown(void)
+{
+    err_free(fs_rmtree(tmp));
+    free(tmp);
+}
+
+TestSuite(relocate, .init = setup, .fini = teardown);
+
+/* ---- helpers ---- */
+
+static void put(const char *dir, const char *rel, const char *content, size_t len, mode_t mode)
+{
+    char *p = path_join(dir, rel);
+    char *d = path_dirname(p);
+    cr_assert_null(fs_mkdirs(d, 0755));
+    cr_assert_null(fs_write_atomic(p, content, len, mode), "writing %s", p);
+    free(d);
+    free(p);
+}
+
+static void puts_(const char *dir, const char *rel, const char *content, mode_t mode)
+{
+    put(dir, rel, content, strlen(content), mode);
+}
+
+static char *get(const char *dir, const char *rel)
+{
+    char *p = path_join(dir, rel);
+    buf_t b = BUF_INIT;
+    cr_assert_null(fs_read(p, &b), "reading %s", p);
+    free(p);
+    return buf_detach(&b);
+}
+
+static struct stat stat_of(const char *dir, const char *rel)
+{
+    char *p = path_join(dir, rel);
+    struct stat st;
+    cr_assert_eq(lstat(p, &st), 0, "lstat %s", p);
+    free(p);
+    return st;
+}
+
+static void expect(const char *dir, const char *rel, const char *want)
+{
+    char *got = get(dir, rel);
+    cr_assert_str_eq(got, want, "content of %s", rel);
+    free(got);
+}
+
+/* "sha256=<b64>,<size>" of content, as a RECORD row's tail. */
+static char *rec_tail(const char *content)
+{
+    unsigned char d[32];
+    sha256_t h;
+    sha256_init(&h);
+    sha256_update(&h, content, strlen(content));
+    sha256_final(&h, d);
+    char b64[44];
+    sha256_b64url(d, b64);
+    return xasprintf("sha256=%s,%zu", b64, strlen(content));
+}
+
+static char *env_at(const char *name)
+{
+    char *e = path_join(tmp, name);
+    cr_assert_null(fs_mkdirs(e, 0755));
+    return e;
+}
+
+static relocate_stats_t relocate_ok(const char *env, const char *old, const char *new_)
+{
+    relocate_stats_t st;
+    err_t *e = venv_relocate(env, old, new_, &st);
+    cr_assert_null(e, "relocate failed: %s", e ? e->msg : "");
+    return st;
+}
+
+static const char BODY[] = "# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom pip._internal.cli.main import main\n"
+                           "if __name__ == '__main__':\n    sys.exit(main())\n";
+
+/* ---- shebang rendering ---- */
+
+Test(relocate, shebang_is_plain_up_to_127_bytes_then_the_sh_trampoline)
+{
+    buf_t b = BUF_INIT;
+    venv_shebang(&b, "/e/bin/python", NULL);
+    cr_assert_str_eq(b.data, "#!/e/bin/python\n");
+    buf_reset(&b);
+    venv_shebang(&b, "/e/bin/python", " -E");
+    cr_assert_str_eq(b.data, "#!/e/bin/python -E\n");
+
+    /* "#!" + 124 + "\n" = 127 bytes: still plain; one more byte: the trampoline. */
+    char p124[125], p125[126];
+    memset(p124, 'a', 124);
+    p124[0] = '/';
+    p124[124] = '\0';
+    memset(p125, 'a', 125);
+    p125[0] = '/';
+    p125[125] = '\0';
+    buf_reset(&b);
+    venv_shebang(&b, p124, "");
+    cr_assert_eq(b.len, 127);
+    cr_assert_eq(strncmp(b.data, "#!/aaa", 6), 0);
+    buf_reset(&b);
+    venv_shebang(&b, p125, "");
+    char *want = xasprintf("#!/bin/sh\n'''exec' '%s' \"$0\" \"$@\"\n' '''\n", p125);
+    cr_assert_str_eq(b.data, want);
+    free(want);
+
+    buf_reset(&b);
+    venv_shebang(&b, "/my env/it's/bin/python", " -s");
+    cr_assert_str_eq(b.data, "#!/bin/sh\n'''exec' '/my env/it'\\''s/bin/python' -s \"$0\" \"$@\"\n' '''\n");
+    buf_free(&b);
+}
+
+/* The trampoline really runs: sh execs the interpreter, which skips the header as a string. */
+Test(relocate, trampoline_runs_under_sh_and_python)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        cr_skip_test("no /usr/bin/python3");
+    char *dir = env_at("with space 'q'");
+    char *link = path_join(dir, "python");
+    cr_assert_eq(symlink("/usr/bin/python3", link), 0);
+    buf_t b = BUF_INIT;
+    venv_shebang(&b, link, NULL);
+    buf_adds(&b, "import sys\nprint('ran', sys.argv[1:])\n");
+    put(dir, "script", b.data, b.len, 0755);
+    char *script = path_join(dir, "script");
+    char *out = path_join(tmp, "out");
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *f = freopen(out, "w", stdout);
+        (void)f;
+        execl(script, script, "a", "b c", (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char *got = get(tmp, "out");
+    cr_assert_str_eq(got, "ran ['a', 'b c']\n");
+    free(got);
+    free(out);
+    free(script);
+    free(link);
+    free(dir);
+    buf_free(&b);
+}
+
+/* ---- bin/ scripts ---- */
+
+Test(relocate, plain_shebang_stays_plain_when_the_new_path_fits)
+{
+    char *env = env_at("new");
+    char *s = xasprintf("#!" OLD "/bin/python3.11\n%s", BODY);
+    puts_(env, "bin/pip", s, 0755);
+    relocate_stats_t st = relocate_ok(env, OLD, env);
+    char *got = get(env, "bin/pip");
+    char *want = xasprintf("#!%s/bin/python3.11\n%s", env, BODY);
+    cr_assert_str_eq(got, want);
+    cr_assert_eq(stat_of(env, "bin/pip").st_mode & 07777, 0755);
+    cr_assert_eq(st.scripts, 1);
+    free(got);
+    free(want);
+    free(s);
+    free(env);
+}
+
+Test(relocate, plain_becomes_trampoline_when_the_new_path_has_a_space)
+{
+    char *env = env_at("new env");
+    char *s = xasprintf("#!" OLD "/bin/python3.11\n%s", BODY);
+    puts_(env, "bin/pip", s, 0755);
+    relocate_ok(env, OLD, env);
+    char *got = get(env, "bin/pip");
+    char *want = xasprintf("#!/bin/sh\n'''exec' '%s/bin/python3.11' \"$0\" \"$@\"\n' '''\n%s", env, BODY);
+    cr_assert_str_eq(got, want);
+    free(got);
+    free(want);
+    free(s);
+    free(env);
+}
+
+Test(relocate, plain_becomes_trampoline_when_the_new_shebang_exceeds_127_bytes)
+{
+    char long_name[120];
+    memset(long_name, 'd', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    char *env = env_at(long_name);
+    cr_assert_gt(strlen(env) + strlen("#!/bin/python3.11\n"), 127);
+    char *s = xasprintf("#!" OLD "/bin/python3.11\n%s", BODY);
+    puts_(env, "bin/tool", s, 0700);
+    relocate_ok(env, OLD, env);
+    char *got = get(env, "bin/tool");
+    char *want = xasprintf("#!/bin/sh\n'''exec' '%s/bin/python3.11' \"$0\" \"$@\"\n' '''\n%s", env, BODY);
+    cr_assert_str_eq(got, want);
+    cr_assert_eq(stat_of(env, "bin/tool").st_mode & 07777, 0700);
+    free(got);
+    free(want);
+    free(s);
+    free(env);
+}
+
+Test(relocate, distlib_and_installer_trampolines_become_plain_when_the_new_path_fits)
+{
+    char *env = env_at("new");
+    /* distlib (pip's console scripts): double quotes when the path has a space. */
+    puts_(env, "bin/a", "#!/bin/sh\n'''exec' \"/opt/old env/bin/python\" \"$0\" \"$@\"\n' '''\nA\n", 0755);
+    /* distlib with a long path without spaces: the bare word. */
+    puts_(env, "bin/b", "#!/bin/sh\n'''exec' /opt/old\\ env/bin/python -E \"$0\" \"$@\"\n' '''\nB\n", 0755);
+    /* installer / uv: single quotes. */
+    puts_(env, "bin/c", "#!/bin/sh\n'''exec' '/opt/old env/bin/python3' \"$0\" \"$@\"\n' '''\r\nC\n", 0755);
+    relocate_stats_t st = relocate_ok(env, "/opt/old env", env);
+    cr_assert_eq(st.scripts, 3);
+    char *want_a = xasprintf("#!%s/bin/python\nA\n", env);
+    char *want_b = xasprintf("#!%s/bin/python -E\nB\n", env);
+    char *want_c = xasprintf("#!%s/bin/python3\r\nC\n", env);
+    char *a = get(env, "bin/a"), *b = get(env, "bin/b"), *c = get(env, "bin/c");
+    cr_assert_str_eq(a, want_a);
+    cr_assert_str_eq(b, want_b);
+    cr_assert_str_eq(c, want_c);
+    free(a), free(b), free(c), free(want_a), free(want_b), free(want_c), free(env);
+}
+
+Test(relocate, trampoline_to_trampoline_keeps_arguments_and_unknown_tails)
+{
+    char *env = env_at("new env");
+    puts_(env, "bin/a", "#!/bin/sh\n'''exec' '" OLD "/bin/python' -s \"$0\" \"$@\"\n' '''\nA\n", 0755);
+    /* A tail we do not recognise is kept verbatim after the new word. */
+    puts_(env, "bin/b", "#!/bin/sh\n'''exec' '" OLD "/bin/python' \"$@\"\n' '''\nB\n", 0755);
+    relocate_ok(env, OLD, env);
+    char *a = get(env, "bin/a"), *b = get(env, "bin/b");
+    char *want_a = xasprintf("#!/bin/sh\n'''exec' '%s/bin/python' -s \"$0\" \"$@\"\n' '''\nA\n", env);
+    char *want_b = xasprintf("#!/bin/sh\n'''exec' '%s/bin/python' \"$@\"\n' '''\nB\n", env);
+    cr_assert_str_eq(a, want_a);
+    cr_assert_str_eq(b, want_b);
+    free(a), free(b), free(want_a), free(want_b), free(env);
+}
+
+Test(relocate, plain_shebang_forms_pip_and_old_virtualenv_wrote_with_spaces)
+{
+    char *env = env_at("new");
+    /* pip's #!python rewrite writes sys.executable unquoted, spaces and all. */
+    puts_(env, "bin/a", "#!/opt/old env/bin/python3.11 -u\r\nA\n", 0755);
+    /* old virtualenv quoted it. */
+    puts_(env, "bin/b", "#!\"/opt/old env/bin/python\"\nB", 0755);
+    relocate_ok(env, "/opt/old env", env);
+    char *a = get(env, "bin/a"), *b = get(env, "bin/b");
+    char *want_a = xasprintf("#!%s/bin/python3.11 -u\r\nA\n", env);
+    char *want_b = xasprintf("#!%s/bin/python\nB", env);
+    cr_assert_str_eq(a, want_a);
+    cr_assert_str_eq(b, want_b);
+    free(a), free(b), free(want_a), free(want_b), free(env);
+}
+
+Test(relocate, leaves_binaries_links_activators_and_foreign_shebangs_alone)
+{
+    char *env = env_at("new");
+    static const char elf[] = "\x7f" "ELF\x02\x01\x01\0#!" OLD "/bin/python\0\0";
+    put(env, "bin/native", elf, sizeof elf, 0755);
+    puts_(env, "bin/envpy", "#!/usr/bin/env python3\nprint(1)\n", 0755);
+    puts_(env, "bin/near", "#!" OLD "y/bin/python\n", 0755);   /* a sibling, not inside */
+    puts_(env, "bin/dyn", "#!/bin/sh\n'''exec' \"$(dirname -- \"$0\")\"/python \"$0\" \"$@\"\n' '''\n", 0755);
+    puts_(env, "bin/activate", "VIRTUAL_ENV='" OLD "'\nexport VIRTUAL_ENV\n", 0644);
+    puts_(env, "pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv " OLD "\n", 0644);
+    puts_(env, "bin/sub/inner", "#!" OLD "/bin/python\n", 0755);
+    /* A link in bin/ to a script outside: neither the link nor its target changes. */
+    char *outside = path_join(tmp, "outside-script");
+    cr_assert_null(fs_write_atomic(outside, "#!" OLD "/bin/python\n", strlen("#!" OLD "/bin/python\n"), 0755));
+    char *lnk = path_join(env, "bin/linked");
+    cr_assert_eq(symlink(outside, lnk), 0);
+    struct stat before = stat_of(tmp, "outside-script");
+
+    relocate_stats_t st = relocate_ok(env, OLD, env);
+    cr_assert_eq(st.scripts, 0);
+    char *n = xmalloc(sizeof elf);
+    char *native = path_join(env, "bin/native");
+    FILE *f = fopen(native, "rb");
+    free(native);
+    cr_assert_eq(fread(n, 1, sizeof elf, f), sizeof elf);
+    fclose(f);
+    cr_assert_eq(memcmp(n, elf, sizeof elf), 0);
+    expect(env, "bin/envpy", "#!/usr/bin/env python3\nprint(1)\n");
+    expect(env, "bin/near", "#!" OLD "y/bin/python\n");
+    expect(env, "bin/activate", "VIRTUAL_ENV='" OLD "'\nexport VIRTUAL_ENV\n");
+    expect(env, "pyvenv.cfg", "home = /usr/bin\ncommand = /usr/bin/python3 -m venv " OLD "\n");
+    expect(env, "bin/sub/inner", "#!" OLD "/bin/python\n");
+    expect(tmp, "outside-script", "#!" OLD "/bin/python\n");
+    struct stat after = stat_of(tmp, "outside-script");
+    cr_assert_eq(before.st_ino, after.st_ino);
+    cr_assert(S_ISLNK(stat_of(env, "bin/linked").st_mode));
+    free(n), free(outside), free(lnk), free(env);
+}
+
+Test(relocate, a_hard_linked_script_is_replaced_not_edited)
+{
+    char *env = env_at("new");
+    char *s = xasprintf("#!" OLD "/bin/python\n%s", BODY);
+    puts_(tmp, "shared", s, 0755);
+    char *shared = path_join(tmp, "shared");
+    char *bin = path_join(env, "bin");
+    cr_assert_null(fs_mkdirs(bin, 0755));
+    char *pip = path_join(bin, "pip");
+    cr_assert_eq(link(shared, pip), 0);
+    ino_t ino = stat_of(tmp, "shared").st_ino;
+
+    relocate_ok(env, OLD, env);
+    char *orig = get(tmp, "shared");
+    cr_assert_str_eq(orig, s, "the other link's content is unchanged");
+    cr_assert_eq(stat_of(tmp, "shared").st_ino, ino);
+    cr_assert_eq(stat_of(tmp, "shared").st_nlink, 1);
+    cr_assert_neq(stat_of(env, "bin/pip").st_ino, ino);
+    char *got = get(env, "bin/pip");
+    char *want = xasprintf("#!%s/bin/python\n%s", env, BODY);
+    cr_assert_str_eq(got, want);
+    free(s), free(shared), free(bin), free(pip), free(orig), free(got), free(want), free(env);
+}
+
+/* ---- .pth ---- */
+
+Test(relocate, pth_lines_inside_the_old_path_move_and_editable_paths_stay)
+{
+    char *env = env_at("new env");
+    const char *pth = "/opt/old/env/lib/extra\n"
+                      "/home/user/project/src\n"
+                      "# a comment naming /opt/old/env\n"
+                      "import sys; sys.path.insert(0, '/opt/old/env/src'); x = '/opt/old/envy'; y = '/x/opt/old/env'\n"
+                      "relative/dir\n"
+                      "/opt/old/envy/x\n"
+                      "\n"
+                      "/opt/old/env\r\n"
+                      "/opt/old/env/last";
+    char *pth_all = xasprintf("%s\n%s/already/there\n", pth, env);
+    puts_(env, SITE "/extra.pth", pth_all, 0644);
+    free(pth_all);
+    puts_(env, SITE "/editable.pth", "/home/user/project/src\n", 0644);
+    struct stat ed = stat_of(env, SITE "/editable.pth");
+    relocate_stats_t st = relocate_ok(env, OLD, env);
+    cr_assert_eq(st.pth_files, 1);
+    char *want = xasprintf("%s/lib/extra\n"
+                           "/home/user/project/src\n"
+                           "# a comment naming /opt/old/env\n"
+                           "import sys; sys.path.insert(0, '%s/src'); x = '/opt/old/envy'; y = '/x/opt/old/env'\n"
+                           "relative/dir\n"
+                           "/opt/old/envy/x\n"
+                           "\n"
+                           "%s\r\n"
+                           "%s/last\n"
+                           "%s/already/there\n",
+                           env, env, env, env, env);
+    char *got = get(env, SITE "/extra.pth");
+    cr_assert_str_eq(got, want);
+    cr_assert_eq(stat_of(env, SITE "/editable.pth").st_ino, ed.st_ino, "unchanged files are not rewritten");
+    free(got), free(want), free(env);
+}
+
+/* ---- direct_url.json ---- */
+
+Test(relocate, direct_url_file_urls_inside_the_old_path_only)
+{
+    char *env = env_at("new env");
+    puts_(env, SITE "/a-1.0.dist-info/direct_url.json",
+          "{\"dir_info\": {\"editable\": false}, \"url\": \"file:///opt/old/env/src/my%20pkg\"}", 0644);
+    puts_(env, SITE "/b-1.0.dist-info/direct_url.json",
+          "{\"archive_info\": {}, \"url\": \"file:///home/u/wheels/b-1.0-py3-none-any.whl\"}", 0644);
+    puts_(env, SITE "/c-1.0.dist-info/direct_url.json",
+          "{\"url\": \"https://example.org/opt/old/env/c.whl\", \"archive_info\": {}}", 0644);
+    puts_(env, SITE "/d-1.0.dist-info/direct_url.json",
+          "{\"url\":\"file://localhost/opt/old/env/w/d.whl#sha256=ab\",\"note\":\"file:///opt/old/env\"}", 0644);
+    relocate_stats_t st = relocate_ok(env, OLD, env);
+    cr_assert_eq(st.direct_urls, 2);
+    /* The new path has a space: percent-encoded as pip's path_to_url does. */
+    buf_t enc = BUF_INIT;
+    buf_add_replaced(&enc, env, " ", "%20");
+    char *want_a = xasprintf("{\"dir_info\": {\"editable\": false}, \"url\": \"file://%s/src/my%%20pkg\"}", enc.data);
+    char *want_d = xasprintf("{\"url\":\"file://%s/w/d.whl#sha256=ab\",\"note\":\"file:///opt/old/env\"}", enc.data);
+    expect(env, SITE "/a-1.0.dist-info/direct_url.json", want_a);
+    expect(env, SITE "/b-1.0.dist-info/direct_url.json", "{\"archive_info\": {}, \"url\": \"file:///home/u/wheels/b-1.0-py3-none-any.whl\"}");
+    expect(env, SITE "/c-1.0.dist-info/direct_url.json", "{\"url\": \"https://example.org/opt/old/env/c.whl\", \"archive_info\": {}}");
+    expect(env, SITE "/d-1.0.dist-info/direct_url.json", want_d);
+    buf_free(&enc), free(want_a), free(want_d), free(env);
+}
+
+/* ---- RECORD ---- */
+
+Test(relocate, record_rows_get_new_paths_hashes_and_sizes_with_order_quoting_and_crlf_kept)
+{
+    char *env = env_at("new env");
+    char *script = xasprintf("#!" OLD "/bin/python\n%s", BODY);
+    puts_(env, "bin/tool", script, 0755);
+    puts_(env, SITE "/pkg.pth", OLD "/lib/extra\n", 0644);
+    puts_(env, SITE "/pkg-1.0.dist-info/direct_url.json", "{\"url\": \"file:///opt/old/env/x.whl\"}", 0644);
+    const char *record =
+        "pkg/__init__.py,sha256=AAAA,10\r\n"
+        "\"pkg/a,b.py\",sha256=BBBB,4\r\n"
+        "\"pkg/say \"\"hi\"\".py\",sha256=CCCC,5\r\n"
+        "../../../bin/tool,sha256=OLDHASH,99\r\n"
+        "/opt/old/env/share/doc/x.txt,sha256=DDDD,3\r\n"
+        "\"/opt/old/env/share/a,b.txt\",sha256=EEEE,3\r\n"
+        "/opt/old/env/bad,row,sha256=EEEE,3\r\n"
+        "/usr/share/outside.txt,sha256=FFFF,3\r\n"
+        "pkg.pth,sha256=GGGG,1\r\n"
+        "pkg-1.0.dist-info/direct_url.json,,\r\n"
+        "pkg/__pycache__/__init__.cpython-311.pyc,,\r\n"
+        "pkg-1.0.dist-info/RECORD,,\r\n";
+    puts_(env, SITE "/pkg-1.0.dist-info/RECORD", record, 0640);
+    /* A second distribution whose RECORD needs nothing: left as it is (same inode). */
+    puts_(env, SITE "/other-2.0.dist-info/RECORD", "other/__init__.py,sha256=ZZZZ,0\nother-2.0.dist-info/RECORD,,\n", 0644);
+    ino_t other = stat_of(env, SITE "/other-2.0.dist-info/RECORD").st_ino;
+
+    relocate_stats_t st = relocate_ok(env, OLD, env);
+    cr_assert_eq(st.scripts, 1);
+    cr_assert_eq(st.pth_files, 1);
+    cr_assert_eq(st.direct_urls, 1);
+    cr_assert_eq(st.records, 1);
+
+    char *tool = get(env, "bin/tool");
+    char *pth = get(env, SITE "/pkg.pth");
+    char *du = get(env, SITE "/pkg-1.0.dist-info/direct_url.json");
+    char *t_tool = rec_tail(tool), *t_pth = rec_tail(pth), *t_du = rec_tail(du);
+    char *want = xasprintf(
+        "pkg/__init__.py,sha256=AAAA,10\r\n"
+        "\"pkg/a,b.py\",sha256=BBBB,4\r\n"
+        "\"pkg/say \"\"hi\"\".py\",sha256=CCCC,5\r\n"
+        "../../../bin/tool,%s\r\n"
+        "%s/share/doc/x.txt,sha256=DDDD,3\r\n"
+        "\"%s/share/a,b.txt\",sha256=EEEE,3\r\n"
+        "/opt/old/env/bad,row,sha256=EEEE,3\r\n"
+        "/usr/share/outside.txt,sha256=FFFF,3\r\n"
+        "pkg.pth,%s\r\n"
+        "pkg-1.0.dist-info/direct_url.json,%s\r\n"
+        "pkg/__pycache__/__init__.cpython-311.pyc,,\r\n"
+        "pkg-1.0.dist-info/RECORD,,\r\n",
+        t_tool, env, env, t_pth, t_du);
+    char *got = get(env, SITE "/pkg-1.0.dist-info/RECORD");
+    cr_assert_str_eq(got, want);
+    cr_assert_eq(stat_of(env, SITE "/pkg-1.0.dist-info/RECORD").st_mode & 07777, 0640);
+    cr_assert_eq(stat_of(env, SITE "/other-2.0.dist-info/RECORD").st_ino, other);
+    free(got), free(want), free(tool), free(pth), free(du), free(t_tool), free(t_pth), free(t_du);
+    free(script), free(env);
+}
+
+Test(relocate, quotes_new_record_paths_that_need_it_and_keeps_lf)
+{
+    char *env = env_at("new,env");
+    puts_(env, SITE "/p-1.dist-info/RECORD", OLD "/share/x,sha256=DDDD,3\nrel,,\n", 0644);
+    relocate_ok(env, OLD, env);
+    char *got = get(env, SITE "/p-1.dist-info/RECORD");
+    char *want = xasprintf("\"%s/share/x\",sha256=DDDD,3\nrel,,\n", env);
+    cr_assert_str_eq(got, want);
+    free(got), free(want), free(env);
+}
+
+Test(relocate, is_idempotent_and_a_rerun_repairs_records_an_interrupted_run_left_stale)
+{
+    char *env = env_at("new");
+    char *script = xasprintf("#!" OLD "/bin/python\n%s", BODY);
+    puts_(env, "bin/tool", script, 0755);
+    puts_(env, SITE "/pkg-1.0.dist-info/RECORD", "../../../bin/tool,sha256=OLD,1\n", 0644);
+    relocate_ok(env, OLD, env);
+    char *rec1 = get(env, SITE "/pkg-1.0.dist-info/RECORD");
+    ino_t ino_rec = stat_of(env, SITE "/pkg-1.0.dist-info/RECORD").st_ino;
+    ino_t ino_tool = stat_of(env, "bin/tool").st_ino;
+
+    relocate_stats_t st = relocate_ok(env, OLD, env);
+    cr_assert_eq(st.scripts + st.records + st.pth_files + st.direct_urls, 0, "a second run writes nothing");
+    cr_assert_eq(stat_of(env, SITE "/pkg-1.0.dist-info/RECORD").st_ino, ino_rec);
+    cr_assert_eq(stat_of(env, "bin/tool").st_ino, ino_tool);
+
+    /* Simulate an interruption between the script and its RECORD: the stale row is repaired. */
+    puts_(env, SITE "/pkg-1.0.dist-info/RECORD", "../../../bin/tool,sha256=OLD,1\n", 0644);
+    st = relocate_ok(env, OLD, env);
+    cr_assert_eq(st.scripts, 0);
+    cr_assert_eq(st.records, 1);
+    char *rec2 = get(env, SITE "/pkg-1.0.dist-info/RECORD");
+    cr_assert_str_eq(rec2, rec1);
+    free(rec1), free(rec2), free(script), free(env);
+}
+
+Test(relocate, staging_dir_content_names_the_final_path)
+{
+    char *stage = env_at(".stage-1");
+    puts_(stage, "bin/tool", "#!" OLD "/bin/python\nX\n", 0755);
+    relocate_ok(stage, OLD, "/srv/final/env/");
+    char *got = get(stage, "bin/tool");
+    cr_assert_str_eq(got, "#!/srv/final/env/bin/python\nX\n");
+    free(got), free(stage);
+}
+
+Test(relocate, nested_old_and_new_paths_are_not_rewritten_twice)
+{
+    char *env = env_at("new");
+    /* The environment moved up one level: /p/envs/dev -> /p/envs. */
+    puts_(env, "bin/a", "#!/p/envs/dev/bin/python\n", 0755);
+    puts_(env, "bin/b", "#!/p/envs/bin/python\n", 0755);
+    relocate_ok(env, "/p/envs/dev", "/p/envs");
+    char *a = get(env, "bin/a"), *b = get(env, "bin/b");
+    cr_assert_str_eq(a, "#!/p/envs/bin/python\n");
+    cr_assert_str_eq(b, "#!/p/envs/bin/python\n");
+    free(a), free(b);
+    /* And down one level: /p/envs -> /p/envs/dev; a path already under the new one stays. */
+    puts_(env, "bin/c", "#!/p/envs/bin/python\n", 0755);
+    puts_(env, "bin/d", "#!/p/envs/dev/bin/python\n", 0755);
+    relocate_ok(env, "/p/envs", "/p/envs/dev");
+    char *c = get(env, "bin/c"), *d = get(env, "bin/d");
+    cr_assert_str_eq(c, "#!/p/envs/dev/bin/python\n");
+    cr_assert_str_eq(d, "#!/p/envs/dev/bin/python\n");
+    free(c), free(d), free(env);
+}
+
+Test(relocate, rejects_relative_and_root_paths_and_ignores_equal_ones)
+{
+    char *env = env_at("new");
+    puts_(env, "bin/tool", "#!" OLD "/bin/python\n", 0755);
+    err_t *e = venv_relocate(env, "rel/path", env, NULL);
+    cr_assert_not_null(e);
+    cr_assert_eq(e->exit_code, EXIT_APPLY);
+    err_free(e);
+    e = venv_relocate(env, "/", env, NULL);
+    cr_assert_not_null(e);
+    err_free(e);
+    relocate_stats_t st = relocate_ok(env, OLD, OLD "/");
+    cr_assert_eq(st.files_read, 0);
+    char *s = get(env, "bin/tool");
+    cr_assert_str_eq(s, "#!" OLD "/bin/python\n");
+    free(s), free(env);
+}
+
+Test(relocate, a_missing_bin_or_site_packages_is_fine)
+{
+    char *env = env_at("bare");
+    relocate_stats_t st = relocate_ok(env, OLD, env);
+    cr_assert_eq(st.files_read, 0);
+    free(env);
+}
+
+/* ---- RECORD parsing ---- */
+
+Test(relocate, record_rows_parse_like_pythons_csv)
+{
+    const char *t = "a,sha256=x,1\r\n\"b,c\",,\n\"d \"\"q\"\"\",h\n\nlast";
+    size_t pos = 0, n = strlen(t);
+    record_row_t r = {0};
+    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert_eq(r.nfields, 3);
+    cr_assert_str_eq(r.fields[0], "a");
+    cr_assert_str_eq(r.fields[1], "sha256=x");
+    cr_assert_str_eq(r.fields[2], "1");
+    cr_assert_str_eq(r.eol, "\r\n");
+    cr_assert_eq(r.raw_len, 12);
+    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert_str_eq(r.fields[0], "b,c");
+    cr_assert_str_eq(r.fields[1], "");
+    cr_assert_str_eq(r.eol, "\n");
+    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert_eq(r.nfields, 2);
+    cr_assert_str_eq(r.fields[0], "d \"q\"");
+    cr_assert_str_eq(r.fields[2], "", "a missing field is empty");
+    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert_eq(r.nfields, 0, "an empty line");
+    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert_str_eq(r.fields[0], "last");
+    cr_assert_str_eq(r.eol, "");
+    cr_assert_not(record_next_row(t, n, &pos, &r));
+    record_row_clear(&r);
+
+    buf_t b = BUF_INIT;
+    record_add_field(&b, "plain/path.py");
+    buf_addc(&b, '|');
+    record_add_field(&b, "a,b");
+    buf_addc(&b, '|');
+    record_add_field(&b, "say \"hi\"");
+    cr_assert_str_eq(b.data, "plain/path.py|\"a,b\"|\"say \"\"hi\"\"\"");
+    buf_free(&b);
+}
+
+Test(relocate, site_dirs_lists_lib_and_a_real_lib64_but_not_the_link)
+{
+    char *env = env_at("e");
+    puts_(env, "lib/python3.11/site-packages/x", "", 0644);
+    puts_(env, "lib/python3.11/not-site/x", "", 0644);
+    char *l64 = path_join(env, "lib64");
+    cr_assert_eq(symlink("lib", l64), 0);
+    char **v = venv_site_dirs(env);
+    cr_assert_eq(strv_len(v), 1);
+    cr_assert_str_eq(v[0], "lib/python3.11/site-packages");
+    strv_free(v);
+    unlink(l64);
+    puts_(env, "lib64/python3.11/site-packages/y", "", 0644);
+    v = venv_site_dirs(env);
+    cr_assert_eq(strv_len(v), 2);
+    cr_assert_str_eq(v[1], "lib64/python3.11/site-packages");
+    strv_free(v);
+    free(l64), free(env);
+}
