@@ -29,6 +29,7 @@
 typedef struct pkg_step {
     const interp_t *py;
     const fetch_t *fetch;
+    bool compile;          /* byte-compile what is installed (manifest `compile`, --compile) */
 } pkg_step_t;
 
 /* Applies p for env e. py is the interpreter the plan was made with (NULL when the plan needs

@@ -5,6 +5,7 @@
 
 #include "pkg/name.h"
 #include "util/path.h"
+#include "util/proc.h"
 #include "util/xalloc.h"
 #include "wheel/install.h"
 #include "wheel/uninstall.h"
@@ -31,8 +32,29 @@ static err_t *uninstall(const char *dir, const char *site, const dist_list_t *in
     return e ? err_ctx(e, "removing %s %s", d->name, d->version) : NULL;
 }
 
+/* One run of the interpreter over every installed .py file (paths on stdin). */
+static void compile_all(const interp_t *py, wheel_installed_t *res, size_t n)
+{
+    buf_t list = BUF_INIT;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < res[i].n_py_files; k++)
+            buf_printf(&list, "%s\n", res[i].py_files[k]);
+    if (!list.len) {
+        buf_free(&list);
+        return;
+    }
+    char *argv[] = {py->path, "-I", "-m", "compileall", "-q", "-f", "-j", "0", "-i", "-", NULL};
+    buf_t out = BUF_INIT;
+    int status = 0;
+    err_free(proc_capture(argv, list.data, &out, NULL, &status));
+    buf_free(&out);
+    buf_free(&list);
+    for (size_t i = 0; i < n; i++)
+        err_free(wheel_install_record_pycs(&res[i], py->cache_tag));
+}
+
 err_t *apply_packages(const char *dir, const char *final_path, const interp_t *py,
-                      const env_plan_t *p, const fetch_t *f)
+                      const env_plan_t *p, const fetch_t *f, bool compile)
 {
     if (!plan_has_packages(p))
         return NULL;
@@ -47,6 +69,8 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
     dist_list_free(&installed);
     char *python = path_joinv(final_path, py->venv_scripts, "python", NULL);
     char *pyver = xasprintf("%d.%d", py->major, py->minor);
+    wheel_installed_t *done = xcalloc(p->nactions + 1, sizeof(*done));
+    size_t ndone = 0;
     for (size_t i = 0; i < p->nactions && !e; i++) {
         const action_t *a = &p->actions[i];
         if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE)
@@ -73,13 +97,17 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
             .installer = NULL,
             .link = WHEEL_LINK_AUTO,
         };
-        wheel_installed_t r;
-        e = wheel_install(fp->wheel, &t, &r);
+        e = wheel_install(fp->wheel, &t, &done[ndone]);
         if (e)
             e = err_ctx(e, "installing %s %s", fp->wheel->name, fp->wheel->version);
         else
-            wheel_installed_free(&r);
+            ndone++;
     }
+    if (!e && compile)
+        compile_all(py, done, ndone);
+    for (size_t i = 0; i < ndone; i++)
+        wheel_installed_free(&done[i]);
+    free(done);
     free(pyver);
     free(python);
     free(site);

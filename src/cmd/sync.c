@@ -8,8 +8,9 @@
 
 static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 {
-    bool oneline = false;
-    cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {NULL, NULL, NULL}};
+    bool oneline = false, compile = false;
+    cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {"--compile", &compile, NULL},
+                          {NULL, NULL, NULL}};
     char **ops;
     int n;
     err_t *e = cmd_args(ctx, flags, false, &ops, &n);
@@ -21,6 +22,7 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
     free(ops);
     if (e)
         return e;
+    en.compile = compile;
     engine_plan(&en, true);
     e = engine_apply(&en);
 
@@ -40,13 +42,14 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_sync = {
     .name = "sync",
-    .usage = "sync [--oneline] [ENV...]",
+    .usage = "sync [--oneline] [--compile] [ENV...]",
     .summary = "make the environments match venv.yaml (the default command)",
     .help = "Observes each environment named (all when none is), plans the difference and applies it:\n"
             "creates missing environments, fixes drifted ones in place, recreates those with the wrong\n"
             "interpreter (staged beside and swapped in), repairs broken and moved ones. A path that is\n"
             "not a virtual environment is never touched (exit 2). With nothing to do, it starts no\n"
             "Python and makes no network request.\n"
-            "  --oneline   print one line naming what changed, nothing when nothing did (git hooks)\n",
+            "  --oneline   print one line naming what changed, nothing when nothing did (git hooks)\n"
+            "  --compile   byte-compile the packages it installs (as `compile: true` does)\n",
     .run = run_sync,
 };

@@ -331,7 +331,7 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, en->cache_dir, &en->fl, &ee->fetch);
     if (e)
         return err_hint(e, "the environment was left as it was");
-    pkg_step_t step = {.py = spy, .fetch = &ee->fetch};
+    pkg_step_t step = {.py = spy, .fetch = &ee->fetch, .compile = en->compile || ee->env->compile};
     return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, &step);
 }
 

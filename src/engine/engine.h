@@ -46,6 +46,7 @@ typedef struct engine {
     bool discovered;
     const char *cache_dir;
     FILE *log;                 /* -v notes and lock waits; NULL for silence */
+    bool compile;              /* byte-compile installed packages in every environment (--compile) */
     int verbosity;
 } engine_t;
 

@@ -344,6 +344,19 @@ done:
     return result;
 }
 
+bool probe_cache_entry_current(const char *entry)
+{
+    const char *r = strstr(entry, "\nrealpath=");
+    if (!r)
+        return false;
+    r += 10;
+    char *rp = xstrndup(r, strcspn(r, "\n"));
+    file_id_t id;
+    bool ok = file_id_of(rp, &id) && probe_cache_entry_parse(entry, rp, &id) != NULL;
+    free(rp);
+    return ok;
+}
+
 char *probe_cache_path(const char *cache_dir, const char *realpath)
 {
     char h[65];

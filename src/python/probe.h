@@ -49,6 +49,9 @@ char *probe_cache_entry_format(const char *realpath, const file_id_t *id, const 
 /* The probe output stored in `entry` (a pointer into it), or NULL when the entry is of another
  * format or probe, or was written for another realpath or identity. */
 const char *probe_cache_entry_parse(const char *entry, const char *realpath, const file_id_t *id);
+/* True when the cache entry text still describes an existing executable with the same identity
+ * and the current probe (`cache prune` removes the others). */
+bool probe_cache_entry_current(const char *entry);
 /*
  * Parses probe.py's key=value output into a new interp_t (path, realpath and id left empty).
  * *executable and *venv_dir (optional, malloc'd) receive the probe's sys.executable and the venv

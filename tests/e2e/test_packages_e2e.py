@@ -211,3 +211,42 @@ def test_noop_with_packages_starts_no_python(venvsync, tmp_project, wheels, cach
     calls = open(log).read().splitlines()
     assert len([c for c in calls if "execve(" in c]) == 1, calls
     assert not [c for c in calls if "socket(" in c or "connect(" in c]
+
+
+def test_compile_writes_pycs_listed_in_record(venvsync, tmp_project, wheels):
+    manifest(tmp_project, ["hello==1.0"], extra_env="    compile: true\n")
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    sp = site(tmp_project.path(".venv"))
+    pycs = glob.glob(os.path.join(sp, "hello", "__pycache__", "*.pyc"))
+    assert len(pycs) == 1
+    record = open(os.path.join(sp, "hello-1.0.dist-info", "RECORD")).read()
+    assert "hello/__pycache__/" + os.path.basename(pycs[0]) + ",," in record
+    # uninstalling removes the pyc too
+    manifest(tmp_project, ["hello==2.0"], extra_env="    compile: true\n")
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    assert [os.path.basename(p) for p in glob.glob(os.path.join(sp, "hello", "__pycache__", "*.pyc"))] == \
+        [os.path.basename(pycs[0])]
+    assert "hello 2.0" in subprocess.run([os.path.join(tmp_project.path(".venv"), "bin", "hello")],
+                                         capture_output=True, text=True).stdout
+
+
+def test_cache_dir_clean_prune(venvsync, tmp_project, wheels, tmp_path):
+    cache = str(tmp_path / "c")
+    env = {"VENVSYNC_CACHE_DIR": cache}
+    manifest(tmp_project, ["hello==1.0"])
+    venvsync(cwd=tmp_project.root, env=env, check_rc=0)
+    assert venvsync("cache", "dir", env=env, check_rc=0).stdout.strip() == cache
+    assert os.listdir(os.path.join(cache, "wheels-v1"))
+    # a stale interpreter entry (its executable is gone) is pruned, the live one kept
+    idir = os.path.join(cache, "interpreters")
+    live = set(os.listdir(idir))
+    open(os.path.join(idir, "0" * 64 + ".txt"), "w").write(
+        open(os.path.join(idir, sorted(live)[0])).read().replace("realpath=", "realpath=/nonexistent"))
+    r = json.loads(venvsync("cache", "prune", "--json", env=env, check_rc=0).stdout)
+    assert r["removed"] == 1 and set(os.listdir(idir)) == live
+    venvsync("cache", "clean", env=env, check_rc=0)
+    assert [n for n in os.listdir(cache) if n != "locks"] == []
+    # the environment is unaffected by cleaning the cache (files are linked or copied)
+    assert subprocess.run([os.path.join(tmp_project.path(".venv"), "bin", "hello")], capture_output=True,
+                          text=True).stdout == "hello 1.0\n"
+    venvsync("check", cwd=tmp_project.root, env=env, check_rc=0)

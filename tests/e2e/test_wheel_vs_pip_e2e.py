@@ -229,8 +229,12 @@ def test_same_as_pip_and_usable(tmp_path, wheel):
             assert "Traceback" not in p.stderr or "ModuleNotFoundError" not in p.stderr, \
                 (l, p.stderr)
 
-    # pip uninstalls what venvsync installed: back to a fresh environment
+    # pip uninstalls what venvsync installed: back to a fresh environment. (A sentinel keeps
+    # site-packages non-empty: pip removes a directory whose every file it removes.)
+    sentinel = os.path.join(site, "sentinel.txt")
+    open(sentinel, "w").close()
     pip(env, "uninstall", "-y", "-q", name)
+    os.unlink(sentinel)
     assert tree(env) == fresh
 
 
