@@ -63,7 +63,8 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
     err_t *e = installed_scan(site, &installed);
     for (size_t i = 0; i < p->nactions && !e; i++) {
         const action_t *a = &p->actions[i];
-        if (a->kind == ACT_REMOVE || a->kind == ACT_UPGRADE || a->kind == ACT_DOWNGRADE)
+        if (a->kind == ACT_REMOVE || a->kind == ACT_UPGRADE || a->kind == ACT_DOWNGRADE ||
+            a->kind == ACT_REINSTALL)
             e = uninstall(dir, site, &installed, a->package);
     }
     dist_list_free(&installed);
@@ -73,7 +74,8 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
     size_t ndone = 0;
     for (size_t i = 0; i < p->nactions && !e; i++) {
         const action_t *a = &p->actions[i];
-        if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE)
+        if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE &&
+            a->kind != ACT_REINSTALL)
             continue;
         char *key = pkg_name_normalize(a->package);
         const fetched_pkg_t *fp = fetch_find(f, key);

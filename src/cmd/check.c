@@ -8,9 +8,11 @@
 
 static err_t *run_check(const cmd_ctx_t *ctx, int *status)
 {
+    bool deep = false;
+    cmd_flag_t flags[] = {{"--deep", &deep, NULL}, {NULL, NULL, NULL}};
     char **ops;
     int n;
-    err_t *e = cmd_args(ctx, NULL, false, &ops, &n);
+    err_t *e = cmd_args(ctx, flags, false, &ops, &n);
     if (e)
         return e;
     manifest_t *m;
@@ -19,6 +21,7 @@ static err_t *run_check(const cmd_ctx_t *ctx, int *status)
     free(ops);
     if (e)
         return e;
+    en.verify = deep;
     engine_plan(&en, false);
     cmd_render_engine(ctx, &en, RENDER_CHECK);
     bool drift = false;
@@ -33,9 +36,10 @@ static err_t *run_check(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_check = {
     .name = "check",
-    .usage = "check [ENV...]",
+    .usage = "check [--deep] [ENV...]",
     .summary = "exit 0 when everything matches, 1 with the reasons when not",
     .help = "For CI and scripts: decides each environment's state without starting Python or\n"
-            "changing anything, prints the differences, and exits 1 if any environment is not ok.\n",
+            "changing anything, prints the differences, and exits 1 if any environment is not ok.\n"
+            "  --deep   also check every installed file against its RECORD (hashes and sizes)\n",
     .run = run_check,
 };

@@ -8,9 +8,9 @@
 
 static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 {
-    bool oneline = false, compile = false;
+    bool oneline = false, compile = false, verify = false;
     cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {"--compile", &compile, NULL},
-                          {NULL, NULL, NULL}};
+                          {"--verify", &verify, NULL}, {NULL, NULL, NULL}};
     char **ops;
     int n;
     err_t *e = cmd_args(ctx, flags, false, &ops, &n);
@@ -23,6 +23,7 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
     if (e)
         return e;
     en.compile = compile;
+    en.verify = verify;
     engine_plan(&en, true);
     e = engine_apply(&en);
 
@@ -42,7 +43,7 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_sync = {
     .name = "sync",
-    .usage = "sync [--oneline] [--compile] [ENV...]",
+    .usage = "sync [--oneline] [--compile] [--verify] [ENV...]",
     .summary = "make the environments match venv.yaml (the default command)",
     .help = "Observes each environment named (all when none is), plans the difference and applies it:\n"
             "creates missing environments, fixes drifted ones in place, recreates those with the wrong\n"
@@ -50,6 +51,7 @@ const cmd_t cmd_sync = {
             "not a virtual environment is never touched (exit 2). With nothing to do, it starts no\n"
             "Python and makes no network request.\n"
             "  --oneline   print one line naming what changed, nothing when nothing did (git hooks)\n"
-            "  --compile   byte-compile the packages it installs (as `compile: true` does)\n",
+            "  --compile   byte-compile the packages it installs (as `compile: true` does)\n"
+            "  --verify    check installed files against their RECORD and reinstall what differs\n",
     .run = run_sync,
 };

@@ -9,6 +9,7 @@
 #include "manifest/suggest.h"
 #include "python/probe.h"
 #include "util/path.h"
+#include "wheel/verify.h"
 #include "util/xalloc.h"
 
 /* Stable reorder so that an environment comes after the one it is copied from (the manifest
@@ -225,6 +226,24 @@ static void fill_desired(const engine_env_t *ee, desired_env_t *d)
     d->packages_known = known;
 }
 
+/* Marks the installed distributions whose files no longer match their RECORD. */
+static void verify_dists(observed_env_t *o)
+{
+    for (size_t i = 0; i < o->dists.n; i++) {
+        dist_t *d = &o->dists.items[i];
+        char *info = path_join(o->site_packages, d->info_dir);
+        wheel_damage_t dmg;
+        err_t *e = wheel_verify_installed(o->path, info, &dmg);
+        if (!e && dmg.bad)
+            d->damage = dmg.bad == 1 ? xstrdup(dmg.first)
+                                     : xasprintf("%s, and %zu more files differ from RECORD",
+                                                 dmg.first, dmg.bad - 1);
+        err_free(e); /* no RECORD: nothing to compare with */
+        wheel_damage_free(&dmg);
+        free(info);
+    }
+}
+
 static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
 {
     observed_env_free(&ee->obs);
@@ -232,6 +251,8 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
     err_t *e = observe_env(ee->env->path, &ee->obs);
     if (e)
         return e;
+    if (en->verify && ee->env->manages_packages)
+        verify_dists(&ee->obs);
     desired_env_t d = {.env = ee->env, .request = ee->request, .request_real = ee->request_real};
     /* copy-from matters only while the environment does not exist: then look at the source
      * as it is now (it was synced first, see engine_init's ordering) */

@@ -47,6 +47,7 @@ typedef struct engine {
     const char *cache_dir;
     FILE *log;                 /* -v notes and lock waits; NULL for silence */
     bool compile;              /* byte-compile installed packages in every environment (--compile) */
+    bool verify;               /* check installed files against RECORD (--verify, --deep) */
     int verbosity;
 } engine_t;
 

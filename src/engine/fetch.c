@@ -130,7 +130,7 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
     size_t need = 0;
     for (size_t i = 0; i < p->nactions; i++) {
         action_kind_t k = p->actions[i].kind;
-        need += k == ACT_INSTALL || k == ACT_UPGRADE || k == ACT_DOWNGRADE;
+        need += k == ACT_INSTALL || k == ACT_UPGRADE || k == ACT_DOWNGRADE || k == ACT_REINSTALL;
     }
     if (!need)
         return NULL;
@@ -140,7 +140,8 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
     err_t *errs = NULL;
     for (size_t i = 0; i < p->nactions; i++) {
         const action_t *a = &p->actions[i];
-        if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE)
+        if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE &&
+            a->kind != ACT_REINSTALL)
             continue;
         char *key = pkg_name_normalize(a->package);
         const want_pkg_t *w = want_find(ws, key);

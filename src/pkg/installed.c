@@ -50,7 +50,7 @@ static int cmp_dist(const void *a, const void *b)
 static void add_dist(dist_list_t *out, size_t *cap, char *name, char *version, const char *dir)
 {
     XGROW(out->items, *cap, out->n + 1);
-    out->items[out->n++] = (dist_t){name, pkg_name_normalize(name), version, xstrdup(dir)};
+    out->items[out->n++] = (dist_t){name, pkg_name_normalize(name), version, xstrdup(dir), NULL};
 }
 
 /* Reads Name and Version from the metadata file of entry `dir` in sp. */
@@ -156,6 +156,7 @@ void dist_list_free(dist_list_t *l)
         free(l->items[i].key);
         free(l->items[i].version);
         free(l->items[i].info_dir);
+        free(l->items[i].damage);
     }
     free(l->items);
     memset(l, 0, sizeof(*l));

@@ -15,6 +15,9 @@ typedef struct dist {
     char *key;         /* normalized name (PEP 503) */
     char *version;     /* as in METADATA's Version, or the directory's */
     char *info_dir;    /* the *.dist-info or *.egg-info entry's name */
+    char *damage;      /* set by a verification (sync --verify, check --deep): what differs from
+                          its RECORD ("pkg/mod.py: modified, 3 files"); NULL when not checked or
+                          intact */
 } dist_t;
 
 typedef struct dist_list {

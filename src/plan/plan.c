@@ -22,6 +22,7 @@ static const char *const action_names[] = {
     [ACT_WRITE_ACTIVATOR] = "write-activator", [ACT_REFUSE] = "refuse",
     [ACT_CLEANUP] = "cleanup", [ACT_COPY] = "copy", [ACT_INSTALL] = "install",
     [ACT_UPGRADE] = "upgrade", [ACT_DOWNGRADE] = "downgrade", [ACT_REMOVE] = "remove",
+    [ACT_REINSTALL] = "reinstall",
 };
 
 const char *env_state_name(env_state_t s) { return state_names[s]; }
@@ -174,6 +175,8 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
                 add_pkg_action(p, ACT_UPGRADE, w->name, have->version, w->version, why);
             else if (c > 0)
                 add_pkg_action(p, ACT_DOWNGRADE, w->name, have->version, w->version, why);
+            else if (have->damage)
+                add_pkg_action(p, ACT_REINSTALL, w->name, NULL, w->version, have->damage);
             version_free(&a);
             version_free(&b);
         }

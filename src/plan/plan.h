@@ -44,6 +44,7 @@ typedef enum {
     ACT_UPGRADE,           /* replace `package` `from` with the higher `to` */
     ACT_DOWNGRADE,         /* replace `package` `from` with the lower `to` */
     ACT_REMOVE,            /* uninstall `package` `from` (exact: the manifest does not list it) */
+    ACT_REINSTALL,         /* `package` `to` is installed but its files differ from its RECORD */
 } action_kind_t;
 
 typedef struct action {

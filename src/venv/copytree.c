@@ -205,23 +205,34 @@ static err_t *finish_file(const copier_t *c, int dfd, const struct stat *st)
 }
 
 /* A file directly in bin/ that starts with "#!": relocation rewrites it. */
-static bool is_bin_script(const char *rel, int sfd)
+static bool is_bin_script(int sfd)
 {
-    if (strncmp(rel, "bin/", 4) != 0 || strchr(rel + 4, '/'))
-        return false;
     char head[2];
     return pread(sfd, head, 2, 0) == 2 && head[0] == '#' && head[1] == '!';
+}
+
+static bool in_bin(const char *rel)
+{
+    return strncmp(rel, "bin/", 4) == 0 && !strchr(rel + 4, '/');
 }
 
 static err_t *copy_file(copier_t *c, int sdir, int ddir, const char *name, const struct stat *st)
 {
     err_t *e = NULL;
-    int dfd = -1;
-    int sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    if (sfd < 0)
-        return io_err(c, errno, "opening");
-    bool share = c->mode == COPY_SHARE && !c->no_hardlink && is_owned(c, buf_cstr(&c->rel)) &&
-                 !is_bin_script(buf_cstr(&c->rel), sfd);
+    int sfd = -1, dfd = -1;
+    const char *rel = buf_cstr(&c->rel);
+    bool share = c->mode == COPY_SHARE && !c->no_hardlink && is_owned(c, rel);
+    /* The source is opened only when its bytes matter: a hard link needs no descriptor. */
+    if (share && in_bin(rel)) {
+        sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (sfd < 0)
+            return io_err(c, errno, "opening");
+        share = !is_bin_script(sfd);
+    }
+    if (!c->no_reflink || !share) {
+        if (sfd < 0 && (sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
+            return io_err(c, errno, "opening");
+    }
 
     if (!c->no_reflink) {
         dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -259,6 +270,10 @@ static err_t *copy_file(copier_t *c, int sdir, int ddir, const char *name, const
             goto out;
         }
     }
+    if (sfd < 0 && (sfd = openat(sdir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0) {
+        e = io_err(c, errno, "opening");
+        goto out;
+    }
     if (dfd < 0) {
         dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (dfd < 0) {
@@ -274,7 +289,8 @@ static err_t *copy_file(copier_t *c, int sdir, int ddir, const char *name, const
 out:
     if (dfd >= 0 && close(dfd) != 0 && !e)
         e = io_err(c, errno, "writing the copy of");
-    close(sfd);
+    if (sfd >= 0)
+        close(sfd);
     return e;
 }
 

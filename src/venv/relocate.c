@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +164,21 @@ typedef struct site {
     char *abs;
 } site_t;
 
+/* A rewritten file waiting to be written. The writes happen after everything was read and
+ * computed, several at a time: on ext4 each rename over an existing file starts the new
+ * file's writeback and waits for its blocks, so one at a time they dominate the run. */
+typedef struct pending {
+    char *path;
+    buf_t data;
+    mode_t mode;
+    size_t *counter;    /* the stats field to bump once written */
+    err_t *err;
+} pending_t;
+
 typedef struct reloc {
     const char *env_dir;
+    pending_t *writes;
+    size_t nwrites, cap_writes;
     char *old;
     size_t old_len;
     char *new_;
@@ -202,6 +217,61 @@ static void add_touched(reloc_t *rc, const char *key, const void *data, size_t l
     sha256_final(&h, d);
     sha256_b64url(d, t->hash);
     t->size = len;
+}
+
+/* Queues path for writing with data's content (taking the buffer: *data is left empty). */
+static void queue_write(reloc_t *rc, const char *path, buf_t *data, mode_t mode, size_t *counter)
+{
+    XGROW(rc->writes, rc->cap_writes, rc->nwrites + 1);
+    pending_t *w = &rc->writes[rc->nwrites++];
+    *w = (pending_t){.path = xstrdup(path), .data = *data, .mode = mode, .counter = counter};
+    *data = (buf_t)BUF_INIT;
+}
+
+typedef struct writer {
+    pending_t *w;
+    size_t n;
+    atomic_size_t next;
+} writer_t;
+
+static void *writer_run(void *arg)
+{
+    writer_t *wr = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&wr->next, 1);
+        if (i >= wr->n)
+            return NULL;
+        pending_t *w = &wr->w[i];
+        w->err = fs_write_atomic(w->path, w->data.data ? w->data.data : "", w->data.len, w->mode);
+    }
+}
+
+#define WRITER_THREADS 8
+
+/* Writes every queued file (each atomically), several threads at once; returns the errors. */
+static err_t *flush_writes(reloc_t *rc)
+{
+    writer_t wr = {.w = rc->writes, .n = rc->nwrites};
+    atomic_init(&wr.next, 0);
+    pthread_t th[WRITER_THREADS];
+    size_t nth = rc->nwrites < 4 ? 0 : rc->nwrites / 2 < WRITER_THREADS ? rc->nwrites / 2 : WRITER_THREADS;
+    size_t started = 0;
+    for (; started < nth; started++)
+        if (pthread_create(&th[started], NULL, writer_run, &wr) != 0)
+            break;
+    writer_run(&wr);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    err_t *errs = NULL;
+    for (size_t i = 0; i < rc->nwrites; i++) {
+        pending_t *w = &rc->writes[i];
+        if (w->err)
+            err_chain(&errs, w->err);
+        else
+            (*w->counter)++;
+        w->err = NULL;
+    }
+    return errs;
 }
 
 static int touched_cmp(const void *a, const void *b)
@@ -443,11 +513,8 @@ static err_t *do_script(reloc_t *rc, int dfd, const char *dir, const char *name)
     if (!e) {
         int cls = rewrite_script(rc, data.data, data.len, &out);
         if (cls == IN_OLD) {
-            e = fs_write_atomic(path, out.data, out.len, st.st_mode & 07777);
-            if (!e) {
-                rc->st->scripts++;
-                add_touched(rc, key, out.data, out.len);
-            }
+            add_touched(rc, key, out.data, out.len);
+            queue_write(rc, path, &out, st.st_mode & 07777, &rc->st->scripts);
         } else if (cls == IN_NEW) {
             add_touched(rc, key, data.data, data.len);
         }
@@ -586,11 +653,8 @@ static err_t *do_pth(reloc_t *rc, const site_t *site, const char *name)
     if (ok) {
         char *key = xasprintf("%s/%s", site->rel, name);
         if (rewrite_pth(rc, d.data ? d.data : "", d.len, &out)) {
-            e = fs_write_atomic(path, out.data, out.len, st.st_mode & 07777);
-            if (!e) {
-                rc->st->pth_files++;
-                add_touched(rc, key, out.data, out.len);
-            }
+            add_touched(rc, key, out.data, out.len);
+            queue_write(rc, path, &out, st.st_mode & 07777, &rc->st->pth_files);
         } else if (d.len && mentions(d.data, d.len, rc->new_, rc->new_len)) {
             add_touched(rc, key, d.data, d.len);
         }
@@ -807,11 +871,8 @@ static err_t *do_direct_url(reloc_t *rc, const site_t *site, const char *info)
         char *key = xasprintf("%s/%s/direct_url.json", site->rel, info);
         int cls;
         if (rewrite_direct_url(rc, d.data, d.len, &out, &cls)) {
-            e = fs_write_atomic(path, out.data, out.len, st.st_mode & 07777);
-            if (!e) {
-                rc->st->direct_urls++;
-                add_touched(rc, key, out.data, out.len);
-            }
+            add_touched(rc, key, out.data, out.len);
+            queue_write(rc, path, &out, st.st_mode & 07777, &rc->st->direct_urls);
         } else if (cls == IN_NEW) {
             add_touched(rc, key, d.data, d.len);
         }
@@ -913,11 +974,8 @@ static err_t *do_record(reloc_t *rc, const site_t *site, const char *info)
         free(newpath);
     }
     record_row_clear(&row);
-    if (changed) {
-        e = fs_write_atomic(path, out.data, out.len, st.st_mode & 07777);
-        if (!e)
-            rc->st->records++;
-    }
+    if (changed)
+        queue_write(rc, path, &out, st.st_mode & 07777, &rc->st->records);
 done:
     buf_free(&d);
     buf_free(&out);
@@ -1033,9 +1091,16 @@ err_t *venv_relocate(const char *env_dir, const char *old_path, const char *new_
         e = do_bin(&rc);
         if (!e)
             e = do_sites(&rc);
+        if (!e)
+            e = flush_writes(&rc);
         if (e)
             e = err_ctx(e, "relocating %s from %s to %s", env_dir, rc.old, rc.new_);
     }
+    for (size_t i = 0; i < rc.nwrites; i++) {
+        free(rc.writes[i].path);
+        buf_free(&rc.writes[i].data);
+    }
+    free(rc.writes);
     for (size_t i = 0; i < rc.ntouched; i++)
         free(rc.touched[i].key);
     free(rc.touched);

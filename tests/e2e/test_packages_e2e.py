@@ -250,3 +250,22 @@ def test_cache_dir_clean_prune(venvsync, tmp_project, wheels, tmp_path):
     assert subprocess.run([os.path.join(tmp_project.path(".venv"), "bin", "hello")], capture_output=True,
                           text=True).stdout == "hello 1.0\n"
     venvsync("check", cwd=tmp_project.root, env=env, check_rc=0)
+
+
+def test_deep_check_and_verify_repair_modified_files(venvsync, tmp_project, wheels):
+    manifest(tmp_project, ["hello==1.0", "extra==0.1"])
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    sp = site(tmp_project.path(".venv"))
+    mod = os.path.join(sp, "hello", "__init__.py")
+    os.unlink(mod)  # it may be a hard link into the cache: replace it, as an editor does
+    open(mod, "w").write("def main():\n    print('HELLO 1.0')\n")  # same size: only the hash tells
+    os.remove(os.path.join(sp, "extra", "__init__.py"))
+    venvsync("check", cwd=tmp_project.root, check_rc=0)  # the cheap check looks at versions only
+    r = venvsync("check", "--deep", cwd=tmp_project.root, check_rc=1)
+    assert "reinstall hello" in r.stdout and "modified" in r.stdout, r.stdout
+    assert "reinstall extra" in r.stdout and "missing" in r.stdout, r.stdout
+    venvsync("sync", "--verify", cwd=tmp_project.root, check_rc=0)
+    assert subprocess.run([os.path.join(tmp_project.path(".venv"), "bin", "hello")], capture_output=True,
+                          text=True).stdout == "hello 1.0\n"
+    assert os.path.exists(os.path.join(sp, "extra", "__init__.py"))
+    venvsync("check", "--deep", cwd=tmp_project.root, check_rc=0)

@@ -558,3 +558,20 @@ Test(plan, copy_from_copies_then_syncs_packages_on_top)
     dist_list_free(&src.dists);
     drop(&src);
 }
+
+Test(plan, damaged_packages_are_reinstalled)
+{
+    observed_env_t o;
+    healthy(&o);
+    add_dist(&o, "six", "1.16.0");
+    o.dists.items[0].damage = xstrdup("six.py: modified");
+    pkg_want_t wants[] = {{"six", "six", "1.16.0", NULL}};
+    desired_env_t d = {.env = &env, .wants = wants, .nwants = 1, .packages_known = true};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_DRIFTED);
+    cr_assert_str_eq(action_of(&p, ACT_REINSTALL, "six"), "six.py: modified");
+    env_plan_free(&p);
+    dist_list_free(&o.dists);
+    drop(&o);
+}
