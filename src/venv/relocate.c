@@ -918,6 +918,28 @@ static bool row_key(const reloc_t *rc, const site_t *site, const char *p, buf_t 
     return true;
 }
 
+/* A cheap filter before parsing: can this RECORD have a row to change? Rows to change name
+ * old_path (absolute), or a touched file: "bin/<name>" or a file in site-packages by name. */
+static bool record_may_change(const reloc_t *rc, const char *d, size_t n)
+{
+    if (mentions(d, n, rc->old, rc->old_len) || (rc->ntouched && mentions(d, n, rc->new_, rc->new_len)))
+        return true;
+    bool bin_checked = false;
+    for (size_t i = 0; i < rc->ntouched; i++) {
+        const char *k = rc->touched[i].key;
+        if (strncmp(k, "bin/", 4) == 0) {
+            if (!bin_checked && mentions(d, n, "bin/", 4))
+                return true;
+            bin_checked = true;
+        } else {
+            const char *b = path_basename(k);
+            if (mentions(d, n, b, strlen(b)))
+                return true;
+        }
+    }
+    return false;
+}
+
 static err_t *do_record(reloc_t *rc, const site_t *site, const char *info)
 {
     char *path = path_joinv(site->abs, info, "RECORD", NULL);
@@ -925,7 +947,7 @@ static err_t *do_record(reloc_t *rc, const site_t *site, const char *info)
     struct stat st;
     bool ok;
     err_t *e = read_small(rc, path, &d, &st, &ok);
-    if (!ok || !d.len || (!rc->ntouched && !mentions(d.data, d.len, rc->old, rc->old_len)))
+    if (!ok || !d.len || !record_may_change(rc, d.data, d.len))
         goto done;
     bool changed = false;
     size_t pos = 0;

@@ -432,7 +432,8 @@ static void add_dist(observed_env_t *o, const char *name, const char *version)
     while (at > 0 && strcmp(l->items[at - 1].key, key) > 0)
         at--;
     memmove(&l->items[at + 1], &l->items[at], (l->n - at) * sizeof(dist_t));
-    l->items[at] = (dist_t){xstrdup(name), key, xstrdup(version), xasprintf("%s-%s.dist-info", name, version)};
+    l->items[at] = (dist_t){xstrdup(name), key, xstrdup(version),
+                            xasprintf("%s-%s.dist-info", name, version), NULL};
     l->n++;
     o->ndists = l->n;
 }
