@@ -1,6 +1,9 @@
 #include "apply/packages.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "pkg/name.h"
@@ -53,6 +56,83 @@ static void compile_all(const interp_t *py, wheel_installed_t *res, size_t n)
         err_free(wheel_install_record_pycs(&res[i], py->cache_tag));
 }
 
+/* Installs run in a few threads: each wheel writes its own files (directories are created
+ * race-free), and linking from the cache is syscall-bound. */
+typedef struct install_job {
+    const char *dir;
+    const interp_t *py;
+    const char *python, *pyver;
+    const fetched_pkg_t **tasks;
+    wheel_installed_t *done;      /* parallel to tasks; zeroed until installed */
+    size_t ntasks;
+    atomic_size_t next;
+    pthread_mutex_t mu;
+    err_t *err;                   /* the first failure; later tasks are not started */
+} install_job_t;
+
+static void *install_worker(void *arg)
+{
+    install_job_t *j = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->ntasks)
+            break;
+        pthread_mutex_lock(&j->mu);
+        bool stop = j->err != NULL;
+        pthread_mutex_unlock(&j->mu);
+        if (stop)
+            break;
+        const fetched_pkg_t *fp = j->tasks[i];
+        const interp_t *py = j->py;
+        wheel_target_t t = {
+            .root = j->dir,
+            .purelib = py->venv_purelib,
+            .platlib = py->venv_platlib && *py->venv_platlib ? py->venv_platlib : py->venv_purelib,
+            .scripts = py->venv_scripts && *py->venv_scripts ? py->venv_scripts : "bin",
+            .headers = NULL,
+            .data = "",
+            .python = j->python,
+            .python_version = j->pyver,
+            .requested = fp->want->requested,
+            .direct_url = fp->url,
+            .direct_url_sha256 = fp->url ? fp->sha256 : NULL,
+            .installer = NULL,
+            .link = WHEEL_LINK_AUTO,
+        };
+        err_t *e = wheel_install(fp->wheel, &t, &j->done[i]);
+        if (e) {
+            e = err_ctx(e, "installing %s %s", fp->wheel->name, fp->wheel->version);
+            pthread_mutex_lock(&j->mu);
+            if (!j->err)
+                j->err = e;
+            else
+                err_free(e);
+            pthread_mutex_unlock(&j->mu);
+        }
+    }
+    return NULL;
+}
+
+static err_t *install_all(install_job_t *j)
+{
+    atomic_init(&j->next, 0);
+    pthread_mutex_init(&j->mu, NULL);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t)cpus;
+    if (nt > j->ntasks)
+        nt = j->ntasks;
+    pthread_t th[4];
+    size_t started = 0;
+    for (size_t i = 1; i < nt; i++)
+        if (pthread_create(&th[started], NULL, install_worker, j) == 0)
+            started++;
+    install_worker(j);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&j->mu);
+    return j->err;
+}
+
 err_t *apply_packages(const char *dir, const char *final_path, const interp_t *py,
                       const env_plan_t *p, const fetch_t *f, bool compile)
 {
@@ -70,8 +150,9 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
     dist_list_free(&installed);
     char *python = path_joinv(final_path, py->venv_scripts, "python", NULL);
     char *pyver = xasprintf("%d.%d", py->major, py->minor);
-    wheel_installed_t *done = xcalloc(p->nactions + 1, sizeof(*done));
-    size_t ndone = 0;
+    install_job_t job = {.dir = dir, .py = py, .python = python, .pyver = pyver};
+    job.tasks = xcalloc(p->nactions + 1, sizeof(*job.tasks));
+    job.done = xcalloc(p->nactions + 1, sizeof(*job.done));
     for (size_t i = 0; i < p->nactions && !e; i++) {
         const action_t *a = &p->actions[i];
         if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE &&
@@ -80,36 +161,21 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
         char *key = pkg_name_normalize(a->package);
         const fetched_pkg_t *fp = fetch_find(f, key);
         free(key);
-        if (!fp || !fp->wheel) {
+        if (!fp || !fp->wheel)
             e = err_new(EXIT_APPLY, "internal: no fetched wheel for %s", a->package);
-            break;
-        }
-        wheel_target_t t = {
-            .root = dir,
-            .purelib = py->venv_purelib,
-            .platlib = py->venv_platlib && *py->venv_platlib ? py->venv_platlib : py->venv_purelib,
-            .scripts = py->venv_scripts && *py->venv_scripts ? py->venv_scripts : "bin",
-            .headers = NULL,
-            .data = "",
-            .python = python,
-            .python_version = pyver,
-            .requested = fp->want->requested,
-            .direct_url = fp->url,
-            .direct_url_sha256 = fp->url ? fp->sha256 : NULL,
-            .installer = NULL,
-            .link = WHEEL_LINK_AUTO,
-        };
-        e = wheel_install(fp->wheel, &t, &done[ndone]);
-        if (e)
-            e = err_ctx(e, "installing %s %s", fp->wheel->name, fp->wheel->version);
         else
-            ndone++;
+            job.tasks[job.ntasks++] = fp;
     }
+    if (!e)
+        e = install_all(&job);
+    wheel_installed_t *done = job.done;
+    size_t ndone = job.ntasks;
     if (!e && compile)
         compile_all(py, done, ndone);
     for (size_t i = 0; i < ndone; i++)
         wheel_installed_free(&done[i]);
     free(done);
+    free(job.tasks);
     free(pyver);
     free(python);
     free(site);

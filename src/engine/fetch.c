@@ -1,10 +1,14 @@
 #include "engine/fetch.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "index/choose.h"
 #include "pkg/name.h"
+#include "python/probe.h"
+#include "util/fs.h"
+#include "util/path.h"
 #include "util/hash.h"
 #include "util/xalloc.h"
 #include "wheel/install.h"
@@ -82,6 +86,41 @@ static err_t *check_hash(const want_set_t *ws, const want_pkg_t *w, const char *
     return err_hint(e, "nothing was installed; fix the pin or the file");
 }
 
+/* sha256 of the wheel at path, remembered in <cache>/wheel-ids/ by the file's identity (device,
+ * inode, size, times) so that an unchanged wheel is not read again on the next install. */
+static err_t *wheel_sha256(const char *cache_dir, const char *path, char out[65])
+{
+    file_id_t id;
+    if (!file_id_of(path, &id))
+        return err_sys(EXIT_APPLY, errno, "reading %s", path);
+    char key[65];
+    sha256_hex(path, strlen(path), key);
+    char *dir = path_join(cache_dir, "wheel-ids");
+    char *memo = xasprintf("%s/%.32s", dir, key);
+    char *fid = file_id_format(&id);
+    buf_t have = BUF_INIT;
+    err_t *e = NULL;
+    size_t flen = strlen(fid);
+    if (fs_try_read(memo, &have) && have.len == flen + 1 + 64 + 1 &&
+        strncmp(have.data, fid, flen) == 0 && have.data[flen] == '\n') {
+        memcpy(out, have.data + flen + 1, 64);
+        out[64] = '\0';
+    } else {
+        e = sha256_file_hex(path, out);
+        if (!e) {
+            buf_reset(&have);
+            buf_printf(&have, "%s\n%s\n", fid, out);
+            err_free(fs_mkdirs(dir, 0755));
+            err_free(fs_write_atomic(memo, have.data, have.len, 0644)); /* only a shortcut */
+        }
+    }
+    buf_free(&have);
+    free(fid);
+    free(memo);
+    free(dir);
+    return e;
+}
+
 static err_t *fetch_one(const manifest_t *m, const want_set_t *ws, const want_pkg_t *w,
                         const tagset_t *tags, const char *desc, const char *cache_dir,
                         fl_set_t **fl, fetched_pkg_t *out)
@@ -109,7 +148,7 @@ static err_t *fetch_one(const manifest_t *m, const want_set_t *ws, const want_pk
         path = c->path;
     }
     out->wheel_path = xstrdup(path);
-    e = sha256_file_hex(path, out->sha256);
+    e = wheel_sha256(cache_dir, path, out->sha256);
     if (!e)
         e = check_hash(ws, w, path, out->sha256);
     if (!e)
