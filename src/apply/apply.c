@@ -34,9 +34,7 @@ static err_t *stage(const mf_env_t *e, const interp_t *py, const env_plan_t *p,
     if (err)
         return err;
     /* mkdtemp makes 0700; an environment gets the mode mkdir would give it. */
-    mode_t um = umask(0);
-    umask(um);
-    chmod(*out, 0777 & ~um);
+    chmod(*out, 0777 & ~fs_umask());
     venv_params_t vp = {.path = e->path, .py = py, .prompt = e->prompt,
                         .system_site_packages = e->system_site_packages};
     err = venv_write(&vp, *out);

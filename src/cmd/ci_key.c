@@ -76,15 +76,9 @@ static err_t *describe(engine_t *en, engine_env_t *ee, buf_t *b, char **python_l
 
 static err_t *run_ci_key(const cmd_ctx_t *ctx, int *status)
 {
-    char **ops;
-    int n;
-    err_t *e = cmd_args(ctx, NULL, false, &ops, &n);
-    if (e)
-        return e;
     manifest_t *m;
     engine_t en;
-    e = cmd_open_engine(ctx, ops, n, &m, &en);
-    free(ops);
+    err_t *e = cmd_engine_from_args(ctx, NULL, &m, &en);
     if (e)
         return e;
     buf_t all = BUF_INIT, one = BUF_INIT, out = BUF_INIT;

@@ -177,3 +177,16 @@ err_t *cmd_confirm(const cmd_ctx_t *ctx, const char *question, bool yes, bool *o
         fprintf(ctx->log, "cancelled; nothing was changed\n");
     return NULL;
 }
+
+err_t *cmd_engine_from_args(const cmd_ctx_t *ctx, const cmd_flag_t *flags, manifest_t **m,
+                            engine_t *en)
+{
+    char **ops;
+    int n;
+    err_t *e = cmd_args(ctx, flags, false, &ops, &n);
+    if (e)
+        return e;
+    e = cmd_open_engine(ctx, ops, n, m, en);
+    free(ops);
+    return e;
+}

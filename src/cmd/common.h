@@ -41,6 +41,9 @@ void cmd_activate_environ(const char *venv_path, const char *prompt);
 /* Loads the manifest and selects the named environments (all when n == 0). On success the
  * caller frees both with engine_free() then manifest_free(). */
 err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest_t **m, engine_t *en);
+/* cmd_args with `flags`, then cmd_open_engine on the operands (environment names). */
+err_t *cmd_engine_from_args(const cmd_ctx_t *ctx, const cmd_flag_t *flags, manifest_t **m,
+                            engine_t *en);
 /* Prints the engine's plans or results in mode, as text or JSON per --json. */
 void cmd_render_engine(const cmd_ctx_t *ctx, const engine_t *en, render_mode_t mode);
 /* Asks question (adding " [y/N] ") on the terminal and sets *ok. With yes, *ok is true without

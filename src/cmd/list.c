@@ -11,15 +11,9 @@
 
 static err_t *run_list(const cmd_ctx_t *ctx, int *status)
 {
-    char **ops;
-    int n;
-    err_t *e = cmd_args(ctx, NULL, false, &ops, &n);
-    if (e)
-        return e;
     manifest_t *m;
     engine_t en;
-    e = cmd_open_engine(ctx, ops, n, &m, &en);
-    free(ops);
+    err_t *e = cmd_engine_from_args(ctx, NULL, &m, &en);
     if (e)
         return e;
     engine_plan(&en, false);

@@ -11,15 +11,9 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
     bool oneline = false, compile = false, verify = false;
     cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {"--compile", &compile, NULL},
                           {"--verify", &verify, NULL}, {NULL, NULL, NULL}};
-    char **ops;
-    int n;
-    err_t *e = cmd_args(ctx, flags, false, &ops, &n);
-    if (e)
-        return e;
     manifest_t *m;
     engine_t en;
-    e = cmd_open_engine(ctx, ops, n, &m, &en);
-    free(ops);
+    err_t *e = cmd_engine_from_args(ctx, flags, &m, &en);
     if (e)
         return e;
     en.compile = compile;

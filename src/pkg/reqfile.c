@@ -12,6 +12,7 @@
 #include "pkg/name.h"
 #include "pkg/wheelname.h"
 #include "util/buf.h"
+#include "util/hash.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/xalloc.h"
@@ -90,24 +91,14 @@ static bool is_vcs_url(const char *s)
     return colon && plus && plus < colon;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static char *percent_decode(const char *s, size_t n, bool *ok)
 {
     buf_t b = BUF_INIT;
     *ok = true;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            char c = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            char c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
             if (c == '\0')
                 *ok = false;
             buf_addc(&b, c);
@@ -325,24 +316,6 @@ static char *expand_vars(const ctx_t *c, const char *s)
 /* ------------------------------------------------------------------------------------------ */
 /* Decoding                                                                                     */
 
-static void put_utf8(buf_t *b, uint32_t cp)
-{
-    if (cp < 0x80) {
-        buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        buf_addc(b, (char)(0xC0 | (cp >> 6)));
-        buf_addc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        buf_addc(b, (char)(0xE0 | (cp >> 12)));
-        buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        buf_addc(b, (char)(0x80 | (cp & 0x3F)));
-    } else {
-        buf_addc(b, (char)(0xF0 | (cp >> 18)));
-        buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        buf_addc(b, (char)(0x80 | (cp & 0x3F)));
-    }
-}
 
 /* UTF-16/32 with a BOM to UTF-8. Returns false (with *why) on malformed input. */
 static bool utf_wide_to_utf8(const unsigned char *s, size_t n, int unit, bool big, buf_t *out,
@@ -386,7 +359,7 @@ static bool utf_wide_to_utf8(const unsigned char *s, size_t n, int unit, bool bi
             *why = "NUL character";
             return false;
         }
-        put_utf8(out, u);
+        buf_add_utf8(out, u);
     }
     return true;
 }
@@ -670,7 +643,7 @@ static char *parse_hash(const char *v, char **why)
     size_t hl = strlen(hex);
     bool allhex = true;
     for (size_t i = 0; i < hl; i++)
-        if (hexval(hex[i]) < 0)
+        if (hex_value(hex[i]) < 0)
             allhex = false;
     if (hl != want || !allhex) {
         *why = xasprintf("--hash=%s: a %.*s digest is %zu hex digits", v, (int)alen, v, want);
@@ -831,12 +804,10 @@ static char *direct_wheel(const char *location, const char *base_dir, const char
         free(url);
         return msg;
     }
-    if (local) {
+    if (local)
         url = reqfile_path_to_file_url(path);
+    if (reqfile_is_url(location))
         fragment_hashes(location, &out->frag_hashes);
-    } else {
-        fragment_hashes(location, &out->frag_hashes);
-    }
     buf_t b = BUF_INIT;
     buf_printf(&b, "%s%s @ %s", want_name ? want_name : w->name, extras ? extras : "", url);
     if (marker) {
@@ -874,8 +845,11 @@ static char *parse_requirement(const char *s, const char *base_dir, parsed_req_t
     memset(out, 0, sizeof *out);
     size_t n = strlen(s);
     bool url = reqfile_is_url(s);
-    const char *at = strchr(s, '@');
-    bool pathish = !url && (looks_like_path(s, n) || ends_with_ci(s, strcspn(s, ";["), ".whl"));
+    /* Only the part before a marker decides (a marker may hold '/'); a PEP 508 requirement
+     * without "@ URL" never contains '/' there. */
+    size_t head = strcspn(s, ";");
+    const char *at = memchr(s, '@', head);
+    bool pathish = !url && (looks_like_path(s, head) || ends_with_ci(s, strcspn(s, ";["), ".whl"));
     if (pathish && at && !looks_like_path(s, (size_t)(at - s)))
         pathish = false;   /* "name @ ./x.whl": PEP 508 with a path as the URL */
     if (url || pathish) {
@@ -1312,7 +1286,8 @@ static err_t *parse_content(ctx_t *c, const char *text, size_t len, const char *
         buf_add(&dec, text, len);
     }
     if (wide && !wide_ok) {
-        err_chain(&c->errs, err_new(EXIT_USAGE, "%s: cannot decode the file: %s", shown, why));
+        err_chain(&c->errs, err_new(EXIT_USAGE, "%s:1: cannot decode the file (it starts with a "
+                                                "UTF-16/32 byte-order mark): %s", shown, why));
         goto done;
     }
 

@@ -28,7 +28,8 @@
  *    a marker then needs "; " as in pip);
  *  - `name @ URL` (PEP 508; the URL may also be a plain path, relative as above).
  *  A direct reference must name a wheel (its filename must parse, wheelname.h); the name comes
- *  from the filename, and for `name @ URL` the two must agree. Directories, sdists (.tar.gz,
+ *  from the filename, and for `name @ URL` the two must agree. A URL's "#sha256=HEX" fragment
+ *  (sha384/sha512 too) counts as a --hash, as pip trusts it for user-given direct URLs. Directories, sdists (.tar.gz,
  *  .zip ...), VCS URLs (git+https://...) and -e/--editable are errors: they need a build.
  *
  * Options. Global (on a line of their own): -r/--requirement FILE, -c/--constraint FILE (both

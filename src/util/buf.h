@@ -32,6 +32,9 @@ void buf_free(buf_t *b);
 char *buf_detach(buf_t *b);                     /* malloc'd string (never NULL); b becomes empty */
 const char *buf_cstr(const buf_t *b);           /* "" for an empty buffer */
 
+/* Appends code point cp (<= 0x10FFFF) encoded as UTF-8. */
+void buf_add_utf8(buf_t *b, unsigned long cp);
+
 /* Appends s with every occurrence of `from` replaced by `to`. */
 void buf_add_replaced(buf_t *b, const char *s, const char *from, const char *to);
 

@@ -91,10 +91,9 @@ err_t *fs_write_new(const char *path, const void *data, size_t len, mode_t mode)
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
     if (fd < 0)
         return err_sys(3, errno, "creating %s", path);
-    mode_t um = umask(0);
-    umask(um);
+    /* fchmod rather than reading the umask: umask(2) changes it for every thread at once */
     err_t *e = write_all(fd, data, len, path);
-    if (!e && (mode & um) && fchmod(fd, mode) != 0)
+    if (!e && fchmod(fd, mode) != 0)
         e = err_sys(3, errno, "setting the mode of %s", path);
     if (close(fd) != 0 && !e)
         e = err_sys(3, errno, "writing %s", path);
@@ -286,4 +285,24 @@ void fs_sync_dir(const char *path)
         fsync(fd);
         close(fd);
     }
+}
+
+mode_t fs_umask(void)
+{
+    buf_t b = BUF_INIT;
+    mode_t um = 022;
+    bool found = false;
+    if (fs_try_read("/proc/self/status", &b)) {
+        const char *p = strstr(buf_cstr(&b), "\nUmask:");
+        if (p) {
+            um = (mode_t)strtoul(p + 7, NULL, 8) & 0777;
+            found = true;
+        }
+    }
+    buf_free(&b);
+    if (!found) {
+        um = umask(022);
+        umask(um);
+    }
+    return um;
 }

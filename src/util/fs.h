@@ -38,6 +38,9 @@ bool fs_is_dir_empty(const char *path);         /* a directory with no entries *
 err_t *fs_mkdtemp_in(const char *dir, const char *prefix, char **out);
 /* Sorted names in a directory (no "." / ".."), NULL-terminated; *out NULL on error. */
 err_t *fs_list_dir(const char *path, char ***out);
+/* The process umask, read from /proc without changing it (umask(2) is process-wide, so setting
+ * and restoring it races with other threads creating files); falls back to umask(2). */
+mode_t fs_umask(void);
 /* fsync a directory, so a rename in it is durable. Errors are ignored. */
 void fs_sync_dir(const char *path);
 

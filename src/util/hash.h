@@ -19,5 +19,7 @@ err_t *sha256_file_hex(const char *path, char out[65]);
 /* RECORD form: urlsafe base64 without padding; out must hold 44 bytes. */
 void sha256_b64url(const unsigned char digest[32], char out[44]);
 void hex_encode(const unsigned char *in, size_t n, char *out);  /* out holds 2n+1 */
+/* The value of hex digit c (either case), or -1. */
+int hex_value(char c);
 
 #endif

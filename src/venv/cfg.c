@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "util/fs.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -432,37 +433,13 @@ char *py_repr_str(const char *s)
     return buf_detach(&b);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Appends code point cp as UTF-8; a lone surrogate U+DC80..U+DCFF becomes the byte it escapes. */
 static void add_utf8(buf_t *b, uint32_t cp)
 {
-    if (cp >= 0xdc80 && cp <= 0xdcff) {
+    if (cp >= 0xdc80 && cp <= 0xdcff)
         buf_addc(b, (char)(cp - 0xdc00));
-    } else if (cp < 0x80) {
-        buf_addc(b, (char)cp);
-    } else if (cp < 0x800) {
-        buf_addc(b, (char)(0xc0 | (cp >> 6)));
-        buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-        buf_addc(b, (char)(0xe0 | (cp >> 12)));
-        buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-        buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    } else {
-        buf_addc(b, (char)(0xf0 | (cp >> 18)));
-        buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-        buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-        buf_addc(b, (char)(0x80 | (cp & 0x3f)));
-    }
+    else
+        buf_add_utf8(b, cp);
 }
 
 char *py_unrepr_str(const char *s)
@@ -513,8 +490,8 @@ char *py_unrepr_str(const char *s)
         if (digits) {
             uint32_t v = 0;
             int k = 0;
-            for (; k < digits && p + k < end && hexval(p[k]) >= 0; k++)
-                v = v * 16 + (uint32_t)hexval(p[k]);
+            for (; k < digits && p + k < end && hex_value(p[k]) >= 0; k++)
+                v = v * 16 + (uint32_t)hex_value(p[k]);
             if (k == digits && v <= 0x10ffff) {
                 add_utf8(&b, v);
                 p += digits;

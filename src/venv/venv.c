@@ -29,25 +29,6 @@
 #define BIN "bin"
 #define ACTIVATOR_MODE 0644
 
-/* The process umask, read without changing it where /proc allows. */
-static mode_t current_umask(void)
-{
-    FILE *f = fopen("/proc/self/status", "re");
-    if (f) {
-        char line[256];
-        unsigned mask;
-        while (fgets(line, sizeof line, f)) {
-            if (sscanf(line, "Umask: %o", &mask) == 1) {
-                fclose(f);
-                return (mode_t)(mask & 0777);
-            }
-        }
-        fclose(f);
-    }
-    mode_t m = umask(022);
-    umask(m);
-    return m;
-}
 
 static bool at_least(const interp_t *py, int major, int minor)
 {
@@ -230,7 +211,7 @@ err_t *venv_write(const venv_params_t *p, const char *dir)
     if (e)
         return e;
     const interp_t *py = p->py;
-    mode_t um = current_umask();
+    mode_t um = fs_umask();
     char *libver = interp_lib_version(py);
     char *purelib = nonempty(py->venv_purelib) ? xstrdup(py->venv_purelib)
                                                : xasprintf("lib/python%s/site-packages", libver);

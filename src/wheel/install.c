@@ -23,26 +23,6 @@
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-/* The process umask without changing it (umask(2) is process-wide: racy with threads). */
-static mode_t current_umask(void)
-{
-    buf_t b = BUF_INIT;
-    mode_t um = 022;
-    bool found = false;
-    if (fs_try_read("/proc/self/status", &b)) {
-        const char *p = strstr(buf_cstr(&b), "\nUmask:");
-        if (p) {
-            um = (mode_t)strtoul(p + 7, NULL, 8) & 0777;
-            found = true;
-        }
-    }
-    buf_free(&b);
-    if (!found) {
-        um = umask(022);
-        umask(um);
-    }
-    return um;
-}
 
 /* The relative path from directory base to target (both absolute and normalised). */
 static char *relpath(const char *target, const char *base)
@@ -933,7 +913,7 @@ err_t *wheel_install(const wheel_unpacked_t *w, const wheel_target_t *t,
     c.w = w;
     c.t = t;
     c.r = result;
-    c.um = current_umask();
+    c.um = fs_umask();
     c.reflink_ok = true;
     c.hardlink_ok = true;
     c.root = path_normalize(t->root);

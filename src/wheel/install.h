@@ -48,6 +48,22 @@
  * sorted, CRLF (see wheel/record.h). No .pyc rows: compile afterwards and call
  * wheel_install_record_pycs() to list them as pip does.
  *
+ * Where this knowingly differs from pip (all cases where pip's result is broken or unsafe):
+ *  - `__pycache__` members of the wheel are not installed (the cache skips them, as installer
+ *    does; pip installs them with an empty RECORD row);
+ *  - pip keeps the wheel's RECORD row of a skipped setuptools wrapper (`x.data/scripts/foo`,
+ *    a file that is never installed); it is dropped here;
+ *  - wheel RECORD rows that name no archive member are dropped (pip copies them);
+ *  - a `#!python` script gets the sh trampoline when the interpreter path needs it;
+ *  - destinations replacing the interpreter or pyvenv.cfg are refused;
+ *  - when two members land on one destination, RECORD lists it once (pip twice).
+ * Everything else (bytes, modes, RECORD order and quoting, launchers, direct_url.json) is
+ * checked against pip by tests/unit/test_wheel_install.c and tests/e2e/test_wheel_vs_pip_e2e.py.
+ *
+ * Hard links: an installed file may share its inode with the cache entry. Code that later
+ * rewrites installed files (relocation) must replace them (write a new file, rename over),
+ * never edit them in place, or every environment sharing the entry changes with it.
+ *
  * Failure: on error, files this call created are removed again (best effort); files it
  * replaced are not restored. Callers that need all-or-nothing install into a staging copy.
  *

@@ -683,7 +683,7 @@ static err_t *parse_end(parser_t *p, uint64_t *cd_off, uint64_t *cd_size, uint64
 static err_t *parse(zip_t *z, const zip_options_t *opts)
 {
     parser_t p = {z->label, z->data, z->size, 0, opts ? *opts : ZIP_OPTIONS_DEFAULT};
-    uint64_t cd_off, cd_size, count;
+    uint64_t cd_off = 0, cd_size = 0, count = 0;
     err_t *err = parse_end(&p, &cd_off, &cd_size, &count);
     if (err)
         return err;

@@ -116,8 +116,11 @@ Test(reqfile, pip_docs_example)
         "Mopidy-Dirble ~= 1.1        # Compatible release. Same as >= 1.1, == 1.*\n"
         "\n"
         "requests [security] >= 2.8.1, == 2.8.* ; python_version < \"2.7\"\n"
-        "SomeProject; sys_platform == 'win32'\n");
-    cr_assert_eq(rf->n, 9);
+        "SomeProject; sys_platform == 'win32'\n"
+        "slashy==1.0 ; platform_version == 'a/b' and platform_release != './x.whl'\n");
+    cr_assert_eq(rf->n, 10);
+    cr_expect_str_eq(rf->entries[9].req->key, "slashy", "a '/' in a marker is not a path");
+    cr_expect_null(rf->entries[9].path_or_url);
     const char *keys[] = {"pytest", "pytest-cov", "beautifulsoup4", "docopt", "keyring",
                           "coverage", "mopidy-dirble", "requests", "someproject"};
     const int lines[] = {5, 6, 7, 11, 12, 13, 14, 16, 17};
@@ -615,6 +618,17 @@ Test(reqfile, decoding)
     expect_lines(got, want);
     free(got);
     free(want);
+
+    /* truncated UTF-16 */
+    rf = reqfile_new();
+    p = path_join(tmpdir, "odd.txt");
+    e = reqfile_parse_text(rf, "\xFF\xFE" "a\0=", 5, p, false, NULL);
+    cr_assert_not_null(e);
+    cr_expect(strstr(e->msg, "odd.txt:1: cannot decode the file (it starts with a UTF-16/32 "
+                             "byte-order mark): truncated UTF-16/32 text") != NULL, "%s", e->msg);
+    err_free(e);
+    reqfile_free(rf);
+    free(p);
 
     rf = reqfile_new();
     p = path_join(tmpdir, "nul.txt");
