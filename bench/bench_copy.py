@@ -145,6 +145,7 @@ def main():
     def clean():
         if os.path.lexists(dst):
             subprocess.run(["rm", "-rf", dst], check=True)
+        os.sync()   # no writeback of the previous run left to compete with this one
 
     results = {}
     print(f"copies ({a.runs} runs each, warm cache):", flush=True)
@@ -171,6 +172,7 @@ def main():
         frm, to = places[state["at"]], places[1 - state["at"]]
         os.rename(frm, to)
         state["at"] = 1 - state["at"]
+        os.sync()
 
     results["relocate"] = measure("venvsync sync of a moved environment", a.reloc_runs,
                                   lambda i: [vs, "-q", "-C", places[state["at"]], "sync"],

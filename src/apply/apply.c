@@ -301,12 +301,28 @@ err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_
     /* venv_copy_tree creates its destination: keep the unique name, drop the directory */
     if (!err && rmdir(st) != 0)
         err = err_sys(EXIT_APPLY, errno, "preparing %s", st);
+    /* The source's files name where it was written: its recorded path, which differs from src
+     * when the source itself was moved and not yet relocated. */
+    char *written_at = NULL;
+    if (!err) {
+        char *cfgpath = path_join(src, "pyvenv.cfg");
+        venv_cfg_t *c = NULL;
+        err_t *ce = venv_cfg_read(cfgpath, &c);
+        const char *rec = ce ? NULL : venv_cfg_get(c, CFG_VS_PATH);
+        written_at = xstrdup(rec && *rec ? rec : src);
+        err_free(ce);
+        venv_cfg_free(c);
+        free(cfgpath);
+    }
     if (!err)
         err = venv_copy_tree(src, st, mode, NULL);
+    if (!err && strcmp(written_at, src) != 0)
+        err = err_ctx(venv_relocate(st, written_at, dst, NULL), "relocating the copy");
     if (!err)
         err = err_ctx(venv_relocate(st, src, dst, NULL), "relocating the copy");
     if (!err)
-        err = write_cfg(st, e, src, NULL);
+        err = write_cfg(st, e, written_at, NULL);
+    free(written_at);
     if (!err)
         err = venv_write_activators(st, dst, e->prompt);
     if (!err && p && pkgs)

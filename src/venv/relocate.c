@@ -16,6 +16,7 @@
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/json.h"
+#include "util/jsonread.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -668,43 +669,13 @@ static err_t *do_pth(reloc_t *rc, const site_t *site, const char *name)
 
 /* ---- direct_url.json ----------------------------------------------------------------------- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static void add_utf8(buf_t *out, unsigned cp)
-{
-    if (cp < 0x80) {
-        buf_addc(out, (char)cp);
-    } else if (cp < 0x800) {
-        buf_addc(out, (char)(0xC0 | (cp >> 6)));
-        buf_addc(out, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        buf_addc(out, (char)(0xE0 | (cp >> 12)));
-        buf_addc(out, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        buf_addc(out, (char)(0x80 | (cp & 0x3F)));
-    } else {
-        buf_addc(out, (char)(0xF0 | (cp >> 18)));
-        buf_addc(out, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        buf_addc(out, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        buf_addc(out, (char)(0x80 | (cp & 0x3F)));
-    }
-}
-
 static bool hex4(const char *d, size_t n, size_t i, unsigned *v)
 {
     if (i + 4 > n)
         return false;
     *v = 0;
     for (size_t k = 0; k < 4; k++) {
-        int h = hexval(d[i + k]);
+        int h = hex_value(d[i + k]);
         if (h < 0)
             return false;
         *v = *v << 4 | (unsigned)h;
@@ -741,7 +712,7 @@ static bool json_string(const char *d, size_t n, size_t *i, buf_t *out)
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 k += 6;
             }
-            add_utf8(out, cp);
+            buf_add_utf8(out, cp);
             break;
         }
         default: buf_addc(out, c); break;
@@ -775,7 +746,7 @@ static bool file_url_path(const char *url, buf_t *path, const char **suffix)
     const char *end = p + strcspn(p, "?#");
     for (const char *q = p; q < end; q++) {
         int h1, h2;
-        if (*q == '%' && q + 2 < end && (h1 = hexval(q[1])) >= 0 && (h2 = hexval(q[2])) >= 0) {
+        if (*q == '%' && q + 2 < end && (h1 = hex_value(q[1])) >= 0 && (h2 = hex_value(q[2])) >= 0) {
             buf_addc(path, (char)(h1 << 4 | h2));
             q += 2;
         } else {
@@ -860,6 +831,20 @@ static bool rewrite_direct_url(const reloc_t *rc, const char *d, size_t n, buf_t
     return changed;
 }
 
+/* Valid JSON (util/jsonread) whose top-level "url" is a file: URL. Only those are edited; the
+ * edit itself works on the text (rewrite_direct_url) so every other byte stays as pip wrote it,
+ * which a parsed tree cannot give back. */
+static bool direct_url_is_local(const char *d, size_t n)
+{
+    jr_doc_t *doc = NULL;
+    err_t *e = jr_parse(d, n, NULL, &doc);
+    const char *url = e ? NULL : jr_str(jr_get(jr_doc_root(doc), "url"));
+    bool local = url && strncasecmp(url, "file:", 5) == 0;
+    err_free(e);
+    jr_doc_free(doc);
+    return local;
+}
+
 static err_t *do_direct_url(reloc_t *rc, const site_t *site, const char *info)
 {
     char *path = path_joinv(site->abs, info, "direct_url.json", NULL);
@@ -867,7 +852,7 @@ static err_t *do_direct_url(reloc_t *rc, const site_t *site, const char *info)
     struct stat st;
     bool ok;
     err_t *e = read_small(rc, path, &d, &st, &ok);
-    if (ok && d.len) {
+    if (ok && d.len && direct_url_is_local(d.data, d.len)) {
         char *key = xasprintf("%s/%s/direct_url.json", site->rel, info);
         int cls;
         if (rewrite_direct_url(rc, d.data, d.len, &out, &cls)) {

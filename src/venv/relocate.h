@@ -35,8 +35,11 @@
  * both old_path and new_path (one nested in the other) the longer prefix wins, so a path that
  * already names new_path is not rewritten again.
  *
- * Every write is atomic (fs_write_atomic) and keeps the file's permission bits, so a file that
- * is hard-linked into another environment is replaced, never edited in place. Relocation is
+ * Everything is read and computed first; the rewritten files are then written at the end, each
+ * atomically (fs_write_atomic) with its permission bits kept, several at a time on a few
+ * short-lived threads (on ext4 every rename over an existing file waits for the new file's
+ * blocks, so one at a time they dominate the run). A file that is hard-linked into another
+ * environment is therefore replaced, never edited in place. Relocation is
  * idempotent and safe to re-run after an interruption: files already naming new_path are still
  * hashed, so their RECORD rows are brought up to date by a second run; a run that finds nothing
  * to change writes nothing.
@@ -58,7 +61,8 @@ typedef struct relocate_stats {
 
 /* Relocates the environment at env_dir from old_path to new_path (both absolute; trailing
  * slashes are ignored; equal paths do nothing). stats may be NULL; it is zeroed first. On error
- * the files rewritten so far stay rewritten (each is whole); running again completes the job. */
+ * the files written so far stay written (each is whole; the errors of every failed write are
+ * chained); running again completes the job. */
 err_t *venv_relocate(const char *env_dir, const char *old_path, const char *new_path,
                      relocate_stats_t *stats);
 

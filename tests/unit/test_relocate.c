@@ -397,8 +397,11 @@ Test(relocate, direct_url_file_urls_inside_the_old_path_only)
           "{\"url\": \"https://example.org/opt/old/env/c.whl\", \"archive_info\": {}}", 0644);
     puts_(env, SITE "/d-1.0.dist-info/direct_url.json",
           "{\"url\":\"file://localhost/opt/old/env/w/d.whl#sha256=ab\",\"note\":\"file:///opt/old/env\"}", 0644);
+    /* Not valid JSON (a trailing comma): not ours to edit. */
+    puts_(env, SITE "/e-1.0.dist-info/direct_url.json", "{\"url\": \"file:///opt/old/env/e.whl\",}", 0644);
     relocate_stats_t st = relocate_ok(env, OLD, env);
     cr_assert_eq(st.direct_urls, 2);
+    expect(env, SITE "/e-1.0.dist-info/direct_url.json", "{\"url\": \"file:///opt/old/env/e.whl\",}");
     /* The new path has a space: percent-encoded as pip's path_to_url does. */
     buf_t enc = BUF_INIT;
     buf_add_replaced(&enc, env, " ", "%20");
@@ -622,4 +625,47 @@ Test(relocate, site_dirs_lists_lib_and_a_real_lib64_but_not_the_link)
     cr_assert_str_eq(v[1], "lib64/python3.11/site-packages");
     strv_free(v);
     free(l64), free(env);
+}
+
+/* Enough files that the writes go out on several threads: every one lands, every row follows. */
+Test(relocate, many_rewrites_all_land_with_their_record_rows)
+{
+    char *env = env_at("new env");
+    buf_t rec = BUF_INIT;
+    for (int i = 0; i < 40; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "bin/tool%02d", i);
+        char *s = xasprintf("#!" OLD "/bin/python\nprint(%d)\n", i);
+        puts_(env, name, s, 0755);
+        buf_printf(&rec, "../../../%s,sha256=OLD,1\n", name);
+        free(s);
+    }
+    buf_adds(&rec, "pkg-1.dist-info/RECORD,,\n");
+    puts_(env, SITE "/pkg-1.dist-info/RECORD", rec.data, 0644);
+    relocate_stats_t st = relocate_ok(env, OLD, env);
+    cr_assert_eq(st.scripts, 40);
+    cr_assert_eq(st.records, 1);
+    buf_t want = BUF_INIT;
+    for (int i = 0; i < 40; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "bin/tool%02d", i);
+        char *content = xasprintf("#!/bin/sh\n'''exec' '%s/bin/python' \"$0\" \"$@\"\n' '''\nprint(%d)\n", env, i);
+        expect(env, name, content);
+        char *tail = rec_tail(content);
+        buf_printf(&want, "../../../%s,%s\n", name, tail);
+        free(tail);
+        free(content);
+    }
+    buf_adds(&want, "pkg-1.dist-info/RECORD,,\n");
+    expect(env, SITE "/pkg-1.dist-info/RECORD", want.data);
+    /* No temporary files are left behind. */
+    char **names = NULL;
+    char *bin = path_join(env, "bin");
+    cr_assert_null(fs_list_dir(bin, &names));
+    cr_assert_eq(strv_len(names), 40);
+    strv_free(names);
+    free(bin);
+    buf_free(&want);
+    buf_free(&rec);
+    free(env);
 }
