@@ -67,8 +67,8 @@ static void collect_record(copier_t *c, size_t *cap, const char *site_rel, const
     if (!fs_try_read(record, &d))
         return;
     size_t pos = 0;
-    record_row_t row = {0};
-    while (record_next_row(d.data, d.len, &pos, &row)) {
+    record_line_t row = {0};
+    while (record_next_line(d.data, d.len, &pos, &row)) {
         const char *p = row.fields[0];
         if (!row.nfields || !p[0])
             continue;
@@ -89,7 +89,7 @@ static void collect_record(copier_t *c, size_t *cap, const char *site_rel, const
             free(j);
         }
     }
-    record_row_clear(&row);
+    record_line_clear(&row);
     buf_free(&d);
 }
 

@@ -17,12 +17,13 @@
 #include "util/hash.h"
 #include "util/json.h"
 #include "util/jsonread.h"
+#include "wheel/record.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
 /* ---- RECORD rows ------------------------------------------------------------------------- */
 
-bool record_next_row(const char *t, size_t n, size_t *pos, record_row_t *row)
+bool record_next_line(const char *t, size_t n, size_t *pos, record_line_t *row)
 {
     size_t i = *pos;
     if (i >= n)
@@ -87,26 +88,12 @@ bool record_next_row(const char *t, size_t n, size_t *pos, record_row_t *row)
     return true;
 }
 
-void record_row_clear(record_row_t *row)
+void record_line_clear(record_line_t *row)
 {
     buf_free(&row->store);
     memset(row, 0, sizeof(*row));
 }
 
-void record_add_field(buf_t *out, const char *field)
-{
-    if (!strpbrk(field, ",\"\r\n")) {
-        buf_adds(out, field);
-        return;
-    }
-    buf_addc(out, '"');
-    for (const char *p = field; *p; p++) {
-        if (*p == '"')
-            buf_addc(out, '"');
-        buf_addc(out, *p);
-    }
-    buf_addc(out, '"');
-}
 
 /* ---- shebangs ---------------------------------------------------------------------------- */
 
@@ -936,8 +923,8 @@ static err_t *do_record(reloc_t *rc, const site_t *site, const char *info)
         goto done;
     bool changed = false;
     size_t pos = 0;
-    record_row_t row = {0};
-    while (record_next_row(d.data, d.len, &pos, &row)) {
+    record_line_t row = {0};
+    while (record_next_line(d.data, d.len, &pos, &row)) {
         const char *p = row.fields[0];
         char *newpath = NULL;
         if (row.nfields > 3) {
@@ -963,14 +950,14 @@ static err_t *do_record(reloc_t *rc, const site_t *site, const char *info)
             }
         }
         if (newpath || rehash) {
-            record_add_field(&out, newpath ? newpath : p);
+            record_write_field(&out, newpath ? newpath : p);
             buf_addc(&out, ',');
             if (rehash) {
                 buf_add(&out, want.data, want.len);
             } else {
-                record_add_field(&out, row.fields[1]);
+                record_write_field(&out, row.fields[1]);
                 buf_addc(&out, ',');
-                record_add_field(&out, row.fields[2]);
+                record_write_field(&out, row.fields[2]);
             }
             buf_adds(&out, row.eol);
             changed = true;
@@ -980,7 +967,7 @@ static err_t *do_record(reloc_t *rc, const site_t *site, const char *info)
         }
         free(newpath);
     }
-    record_row_clear(&row);
+    record_line_clear(&row);
     if (changed)
         queue_write(rc, path, &out, st.st_mode & 07777, &rc->st->records);
 done:

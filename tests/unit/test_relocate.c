@@ -14,6 +14,7 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 #include "venv/relocate.h"
+#include "wheel/record.h"
 
 #define OLD "/opt/old/env"
 #define SITE "lib/python3.11/site-packages"
@@ -573,36 +574,36 @@ Test(relocate, record_rows_parse_like_pythons_csv)
 {
     const char *t = "a,sha256=x,1\r\n\"b,c\",,\n\"d \"\"q\"\"\",h\n\nlast";
     size_t pos = 0, n = strlen(t);
-    record_row_t r = {0};
-    cr_assert(record_next_row(t, n, &pos, &r));
+    record_line_t r = {0};
+    cr_assert(record_next_line(t, n, &pos, &r));
     cr_assert_eq(r.nfields, 3);
     cr_assert_str_eq(r.fields[0], "a");
     cr_assert_str_eq(r.fields[1], "sha256=x");
     cr_assert_str_eq(r.fields[2], "1");
     cr_assert_str_eq(r.eol, "\r\n");
     cr_assert_eq(r.raw_len, 12);
-    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert(record_next_line(t, n, &pos, &r));
     cr_assert_str_eq(r.fields[0], "b,c");
     cr_assert_str_eq(r.fields[1], "");
     cr_assert_str_eq(r.eol, "\n");
-    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert(record_next_line(t, n, &pos, &r));
     cr_assert_eq(r.nfields, 2);
     cr_assert_str_eq(r.fields[0], "d \"q\"");
     cr_assert_str_eq(r.fields[2], "", "a missing field is empty");
-    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert(record_next_line(t, n, &pos, &r));
     cr_assert_eq(r.nfields, 0, "an empty line");
-    cr_assert(record_next_row(t, n, &pos, &r));
+    cr_assert(record_next_line(t, n, &pos, &r));
     cr_assert_str_eq(r.fields[0], "last");
     cr_assert_str_eq(r.eol, "");
-    cr_assert_not(record_next_row(t, n, &pos, &r));
-    record_row_clear(&r);
+    cr_assert_not(record_next_line(t, n, &pos, &r));
+    record_line_clear(&r);
 
     buf_t b = BUF_INIT;
-    record_add_field(&b, "plain/path.py");
+    record_write_field(&b, "plain/path.py");
     buf_addc(&b, '|');
-    record_add_field(&b, "a,b");
+    record_write_field(&b, "a,b");
     buf_addc(&b, '|');
-    record_add_field(&b, "say \"hi\"");
+    record_write_field(&b, "say \"hi\"");
     cr_assert_str_eq(b.data, "plain/path.py|\"a,b\"|\"say \"\"hi\"\"\"");
     buf_free(&b);
 }
