@@ -306,3 +306,52 @@ mode_t fs_umask(void)
     }
     return um;
 }
+
+int fs_copy_fd(int in, int out, bool *no_cfr, unsigned long long *bytes)
+{
+    unsigned long long total = 0;
+    bool skip = no_cfr && *no_cfr;
+    while (!skip) {
+        ssize_t n = copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0);
+        if (n > 0) {
+            total += (unsigned long long)n;
+            continue;
+        }
+        if (n == 0)
+            goto done;
+        if (errno == EINTR)
+            continue;
+        if (total == 0 && (errno == ENOSYS || errno == EXDEV || errno == EINVAL ||
+                           errno == EOPNOTSUPP || errno == EBADF || errno == EIO)) {
+            if (no_cfr)
+                *no_cfr = true;
+            break;
+        }
+        return errno;
+    }
+    char chunk[1 << 16];
+    for (;;) {
+        ssize_t r = read(in, chunk, sizeof chunk);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (r == 0)
+            break;
+        for (ssize_t off = 0; off < r;) {
+            ssize_t w = write(out, chunk + off, (size_t)(r - off));
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                return errno;
+            }
+            off += w;
+        }
+        total += (unsigned long long)r;
+    }
+done:
+    if (bytes)
+        *bytes += total;
+    return 0;
+}

@@ -38,6 +38,12 @@ bool fs_is_dir_empty(const char *path);         /* a directory with no entries *
 err_t *fs_mkdtemp_in(const char *dir, const char *prefix, char **out);
 /* Sorted names in a directory (no "." / ".."), NULL-terminated; *out NULL on error. */
 err_t *fs_list_dir(const char *path, char ***out);
+/* Copies every byte of in to out (both at their current offsets): copy_file_range, or read and
+ * write where the kernel or file system cannot, after which *no_cfr is set so later calls skip
+ * the attempt (no_cfr may be NULL). *bytes (may be NULL) grows by what was copied. Returns 0 or
+ * the errno of the failure. */
+int fs_copy_fd(int in, int out, bool *no_cfr, unsigned long long *bytes);
+
 /* The process umask, read from /proc without changing it (umask(2) is process-wide, so setting
  * and restoring it races with other threads creating files); falls back to umask(2). */
 mode_t fs_umask(void);

@@ -151,48 +151,8 @@ static bool unsupported(int e)
 /* Copies the bytes of sfd into dfd (both at offset 0). */
 static err_t *copy_bytes(copier_t *c, int sfd, int dfd, unsigned long long *bytes)
 {
-    unsigned long long total = 0;
-    while (!c->no_cfr) {
-        ssize_t n = copy_file_range(sfd, NULL, dfd, NULL, 1u << 30, 0);
-        if (n > 0) {
-            total += (unsigned long long)n;
-            continue;
-        }
-        if (n == 0) {
-            *bytes += total;
-            return NULL;
-        }
-        if (errno == EINTR)
-            continue;
-        if (total == 0 && (unsupported(errno) || errno == EIO)) {
-            c->no_cfr = true;
-            break;
-        }
-        return io_err(c, errno, "copying");
-    }
-    char chunk[1 << 16];
-    for (;;) {
-        ssize_t r = read(sfd, chunk, sizeof chunk);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return io_err(c, errno, "reading");
-        }
-        if (r == 0)
-            break;
-        for (ssize_t off = 0; off < r;) {
-            ssize_t w = write(dfd, chunk + off, (size_t)(r - off));
-            if (w < 0) {
-                if (errno == EINTR)
-                    continue;
-                return io_err(c, errno, "writing the copy of");
-            }
-            off += w;
-        }
-        total += (unsigned long long)r;
-    }
-    *bytes += total;
-    return NULL;
+    int rc = fs_copy_fd(sfd, dfd, &c->no_cfr, bytes);
+    return rc ? io_err(c, rc, "copying") : NULL;
 }
 
 /* Permission bits and times of st onto the open file. */

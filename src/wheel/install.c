@@ -250,41 +250,9 @@ static err_t *copy_file(const char *src, const char *dest, mode_t mode)
         return err_sys(EXIT_APPLY, en, "creating %s", dest);
     }
     err_t *e = NULL;
-    bool use_cfr = true;
-    for (;;) {
-        ssize_t n;
-        if (use_cfr) {
-            n = copy_file_range(in, NULL, out, NULL, (size_t)1 << 30, 0);
-            if (n < 0 && (errno == ENOSYS || errno == EXDEV || errno == EINVAL ||
-                          errno == EOPNOTSUPP)) {
-                use_cfr = false;
-                continue;
-            }
-        } else {
-            char chunk[1 << 16];
-            n = read(in, chunk, sizeof chunk);
-            if (n > 0) {
-                for (ssize_t off = 0; off < n;) {
-                    ssize_t k = write(out, chunk + off, (size_t)(n - off));
-                    if (k < 0) {
-                        if (errno == EINTR)
-                            continue;
-                        n = -1;
-                        break;
-                    }
-                    off += k;
-                }
-            }
-        }
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            e = err_sys(EXIT_APPLY, errno, "copying %s to %s", src, dest);
-            break;
-        }
-        if (n == 0)
-            break;
-    }
+    int rc = fs_copy_fd(in, out, NULL, NULL);
+    if (rc)
+        e = err_sys(EXIT_APPLY, rc, "copying %s to %s", src, dest);
     if (!e && fchmod(out, mode) != 0)
         e = err_sys(EXIT_APPLY, errno, "setting the mode of %s", dest);
     if (close(out) != 0 && !e)
