@@ -33,8 +33,12 @@ static void print_usage(FILE *f)
             "usage: venvsync [OPTIONS] [COMMAND] [ARGS...]   (no command = sync)\n\n"
             "commands:\n",
             VENVSYNC_VERSION);
-    for (size_t i = 0; cmd_table[i]; i++)
-        fprintf(f, "  %-28s %s\n", cmd_table[i]->usage, cmd_table[i]->summary);
+    for (size_t i = 0; cmd_table[i]; i++) {
+        if (strlen(cmd_table[i]->usage) <= 28)
+            fprintf(f, "  %-28s %s\n", cmd_table[i]->usage, cmd_table[i]->summary);
+        else
+            fprintf(f, "  %s\n  %-28s %s\n", cmd_table[i]->usage, "", cmd_table[i]->summary);
+    }
     fprintf(f,
             "\noptions (before or after the command):\n"
             "  -f, --file PATH     the manifest (default: nearest venv.yaml here or in a parent)\n"
