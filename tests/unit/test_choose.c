@@ -1,5 +1,7 @@
 /* Unit tests for index/choose: the interp_t -> tags adapter and picking a wheel for a pin. */
 #include <criterion/criterion.h>
+
+#include "support.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,40 +20,19 @@ static char *tmpdir;
 
 static void setup(void)
 {
-    cr_assert_eq(chdir("/"), 0);
-    char t[] = "/tmp/choose-test-XXXXXX";
-    cr_assert_not_null(mkdtemp(t));
-    tmpdir = xstrdup(t);
+    tmpdir = support_tmpdir("choose-test");
 }
 
 static void teardown(void)
 {
-    err_free(fs_rmtree(tmpdir));
-    free(tmpdir);
+    support_tmpdir_free(tmpdir);
 }
 
 TestSuite(choose, .init = setup, .fini = teardown);
 
-/* Debian 12's CPython 3.11 on x86_64 (string literals; never interp_free'd). */
 static interp_t debian311(void)
 {
-    interp_t py;
-    memset(&py, 0, sizeof py);
-    py.implementation = "cpython";
-    py.major = 3;
-    py.minor = 11;
-    py.micro = 2;
-    py.abiflags = "";
-    py.soabi = "cpython-311-x86_64-linux-gnu";
-    py.sys_platform = "linux";
-    py.platform_tag = "linux-x86_64";
-    py.machine = "x86_64";
-    py.pointer_bits = 64;
-    py.libc = "glibc";
-    py.libc_version = "2.36";
-    py.m_sys_platform = "linux";
-    py.m_platform_release = "6.1.0-18-amd64";
-    return py;
+    return support_debian311();
 }
 
 static void put(const char *rel)

@@ -1,5 +1,7 @@
 /* Unit tests for index/findlinks: scanning local find-links sources. */
 #include <criterion/criterion.h>
+
+#include "support.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +18,12 @@ static char *tmpdir;
 
 static void setup(void)
 {
-    cr_assert_eq(chdir("/"), 0);
-    char t[] = "/tmp/findlinks-test-XXXXXX";
-    cr_assert_not_null(mkdtemp(t));
-    tmpdir = xstrdup(t);
+    tmpdir = support_tmpdir("findlinks-test");
 }
 
 static void teardown(void)
 {
-    err_free(fs_rmtree(tmpdir));
-    free(tmpdir);
+    support_tmpdir_free(tmpdir);
 }
 
 TestSuite(findlinks, .init = setup, .fini = teardown);

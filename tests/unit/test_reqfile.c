@@ -1,5 +1,7 @@
 /* Unit tests for pkg/reqfile: pip requirements files and manifest package strings. */
 #include <criterion/criterion.h>
+
+#include "support.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,16 +23,12 @@ static char *tmpdir;
 
 static void setup(void)
 {
-    cr_assert_eq(chdir("/"), 0);
-    char t[] = "/tmp/reqfile-test-XXXXXX";
-    cr_assert_not_null(mkdtemp(t));
-    tmpdir = xstrdup(t);
+    tmpdir = support_tmpdir("reqfile-test");
 }
 
 static void teardown(void)
 {
-    err_free(fs_rmtree(tmpdir));
-    free(tmpdir);
+    support_tmpdir_free(tmpdir);
 }
 
 static char *put(const char *rel, const char *content)

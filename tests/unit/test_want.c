@@ -1,5 +1,7 @@
 /* Unit tests for pkg/want: markers, pins, merging, constraints and hash-checking mode. */
 #include <criterion/criterion.h>
+
+#include "support.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,41 +22,19 @@ static char *tmpdir;
 
 static void setup(void)
 {
-    cr_assert_eq(chdir("/"), 0);
-    char t[] = "/tmp/want-test-XXXXXX";
-    cr_assert_not_null(mkdtemp(t));
-    tmpdir = xstrdup(t);
+    tmpdir = support_tmpdir("want-test");
 }
 
 static void teardown(void)
 {
-    err_free(fs_rmtree(tmpdir));
-    free(tmpdir);
+    support_tmpdir_free(tmpdir);
 }
 
 TestSuite(want, .init = setup, .fini = teardown);
 
-/* A Debian-like CPython 3.11 on x86_64 Linux; strings are literals (never interp_free'd). */
 static interp_t py311(void)
 {
-    interp_t py;
-    memset(&py, 0, sizeof py);
-    py.implementation = "cpython";
-    py.major = 3;
-    py.minor = 11;
-    py.micro = 2;
-    py.m_os_name = "posix";
-    py.m_sys_platform = "linux";
-    py.m_platform_machine = "x86_64";
-    py.m_platform_python_implementation = "CPython";
-    py.m_platform_release = "6.1.0-18-amd64";
-    py.m_platform_system = "Linux";
-    py.m_platform_version = "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)";
-    py.m_python_version = "3.11";
-    py.m_python_full_version = "3.11.2";
-    py.m_implementation_name = "cpython";
-    py.m_implementation_version = "3.11.2";
-    return py;
+    return support_debian311();
 }
 
 static char *put(const char *rel, const char *content)
