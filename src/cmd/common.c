@@ -139,6 +139,7 @@ err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest
     if (e)
         return e;
     e = engine_init(en, *m, names, n, ctx->g->cache_dir, ctx->log, ctx->g->verbosity);
+    en->offline = ctx->g->offline;
     if (e) {
         manifest_free(*m);
         *m = NULL;

@@ -316,20 +316,24 @@ err_t *engine_plan(engine_t *en, bool do_resolve)
     return NULL;
 }
 
+/* A copy of e and its whole chain. */
 static err_t *err_copy(const err_t *e)
 {
-    err_t *c = err_new(e->exit_code, "%s", e->msg);
-    if (e->hint)
-        err_hint(c, "%s", e->hint);
-    return c;
+    err_t *all = NULL;
+    for (; e; e = e->next) {
+        err_t *c = err_new(e->exit_code, "%s", e->msg);
+        if (e->hint)
+            err_hint(c, "%s", e->hint);
+        err_chain(&all, c);
+    }
+    return all;
 }
 
 err_t *engine_plan_errors(const engine_t *en)
 {
     err_t *all = NULL;
     for (size_t i = 0; i < en->n; i++)
-        for (const err_t *e = en->envs[i].error; e; e = e->next)
-            err_chain(&all, err_copy(e));
+        err_chain(&all, err_copy(en->envs[i].error));
     return all;
 }
 
@@ -349,9 +353,14 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     if (!spy || !ee->wants)
         return err_new(EXIT_APPLY, "cannot change packages: the environment's interpreter is not known");
     fetch_free(&ee->fetch);
-    err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, en->cache_dir, &en->fl, &ee->fetch);
-    if (e)
-        return err_hint(e, "the environment was left as it was");
+    fetch_opts_t fo = {.cache_dir = en->cache_dir, .offline = en->offline, .log = en->log};
+    err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, &fo, &en->fl, &ee->fetch);
+    if (e) {
+        for (err_t *x = e; x; x = x->next)
+            if (!x->hint)
+                err_hint(x, "the environment was left as it was");
+        return e;
+    }
     pkg_step_t step = {.py = spy, .fetch = &ee->fetch, .compile = en->compile || ee->env->compile};
     return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, &step);
 }

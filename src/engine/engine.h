@@ -48,6 +48,7 @@ typedef struct engine {
     FILE *log;                 /* -v notes and lock waits; NULL for silence */
     bool compile;              /* byte-compile installed packages in every environment (--compile) */
     bool verify;               /* check installed files against RECORD (--verify, --deep) */
+    bool offline;              /* --offline: only caches and local files */
     int verbosity;
 } engine_t;
 

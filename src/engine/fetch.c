@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "index/choose.h"
+#include "index/download.h"
+#include "index/url.h"
 #include "pkg/name.h"
 #include "python/probe.h"
 #include "util/fs.h"
@@ -121,17 +123,40 @@ static err_t *wheel_sha256(const char *cache_dir, const char *path, char out[65]
     return e;
 }
 
-static err_t *fetch_one(const manifest_t *m, const want_set_t *ws, const want_pkg_t *w,
-                        const tagset_t *tags, const char *desc, const char *cache_dir,
-                        fl_set_t **fl, fetched_pkg_t *out)
+/* Hash check, unpack into the cache and sanity checks of a wheel file we now have locally
+ * (filename: its real name when path is a cache file, else NULL). */
+static err_t *finish_one(const want_set_t *ws, const want_pkg_t *w, const char *cache_dir,
+                         const char *path, const char *filename, fetched_pkg_t *out)
 {
+    err_t *e = check_hash(ws, w, path, out->sha256);
+    if (!e && filename)
+        e = wheel_cache_unpack_named(cache_dir, path, filename, out->sha256, &out->wheel);
+    else if (!e)
+        e = wheel_cache_unpack(cache_dir, path, out->sha256, &out->wheel);
+    if (!e && !pkg_name_eq(out->wheel->name, w->name))
+        e = err_new(EXIT_APPLY, "%s: %s holds '%s', not '%s'", w->origin, path, out->wheel->name,
+                    w->name);
+    if (!e && !want_pkg_matches(w, out->wheel->version))
+        e = err_new(EXIT_APPLY, "%s: %s holds version %s, not %s", w->origin, path,
+                    out->wheel->version, w->version);
+    return e;
+}
+
+/* The local way: a direct wheel path, or the best candidate of the find-links folders. Sets
+ * *remote when the pin must come from an index instead (a remote direct URL, or no local file
+ * fits: then the returned error says why the local candidates did not). */
+static err_t *fetch_local(const manifest_t *m, const want_set_t *ws, const want_pkg_t *w,
+                          const tagset_t *tags, const char *desc, const char *cache_dir,
+                          fl_set_t **fl, fetched_pkg_t *out, bool *remote)
+{
+    *remote = false;
     err_t *e = NULL;
     const char *path;
+    if (w->path_or_url && !w->is_local) {
+        *remote = true;
+        return NULL;
+    }
     if (w->path_or_url) {
-        if (!w->is_local)
-            return err_hint(err_new(EXIT_APPLY, "%s: %s is a remote wheel; downloading is not "
-                                                "supported yet", w->origin, w->path_or_url),
-                            "download it into a find-links folder");
         e = choose_check_direct(w, tags, desc);
         if (e)
             return err_code(e, EXIT_APPLY);
@@ -143,28 +168,76 @@ static err_t *fetch_one(const manifest_t *m, const want_set_t *ws, const want_pk
             return e;
         const fl_cand_t *c = NULL;
         e = choose_findlinks(w, *fl, tags, desc, &c);
-        if (e)
+        if (e) {
+            *remote = true;
             return err_code(e, EXIT_APPLY);
+        }
         path = c->path;
     }
     out->wheel_path = xstrdup(path);
     e = wheel_sha256(cache_dir, path, out->sha256);
+    return e ? e : finish_one(ws, w, cache_dir, path, NULL, out);
+}
+
+/* Whether pins no local source has may be looked up on an index: one is configured (manifest,
+ * requirements files, VENVSYNC_INDEX_URL, remote find-links), or, with no local folder either,
+ * the default index. --no-index in a requirements file turns it off. */
+static bool remote_allowed(const manifest_t *m, const want_set_t *ws, const fl_set_t *fl)
+{
+    const rf_options_t *o = &ws->rf->opts;
+    if (o->no_index)
+        return fl && fl->remote && fl->remote[0];
+    const char *env = getenv("VENVSYNC_INDEX_URL");
+    bool explicit_index = m->index_url || (m->extra_urls && m->extra_urls[0]) || o->index_url ||
+                          (o->extra_index_urls && o->extra_index_urls[0]) || (env && *env) ||
+                          (fl && fl->remote && fl->remote[0]);
+    bool local_folders = (m->find_links && m->find_links[0]) || (o->find_links && o->find_links[0]);
+    return explicit_index || !local_folders;
+}
+
+/* Downloads (or finds in the download cache) the pins of `items`, then finishes each. */
+static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const interp_t *py,
+                           const tagset_t *tags, const fetch_opts_t *fo, const fl_set_t *fl,
+                           fetched_pkg_t **items, size_t n)
+{
+    const char *cache_dir = fo->cache_dir;
+    download_opts_t o = {.cache_dir = cache_dir, .offline = fo->offline};
+    download_session_t *s = NULL;
+    err_t *e = download_session_new(&o, &s);
+    if (e)
+        return e;
+    remote_sources_t src;
+    e = download_sources(s, m->index_url, m->extra_urls, &ws->rf->opts, fl, &src);
+    bool have_src = !e;
+    download_item_t *dl = xcalloc(n, sizeof(*dl));
+    for (size_t i = 0; i < n; i++)
+        dl[i].want = items[i]->want;
     if (!e)
-        e = check_hash(ws, w, path, out->sha256);
-    if (!e)
-        e = wheel_cache_unpack(cache_dir, path, out->sha256, &out->wheel);
-    if (!e && !pkg_name_eq(out->wheel->name, w->name))
-        e = err_new(EXIT_APPLY, "%s: %s holds '%s', not '%s'", w->origin, path, out->wheel->name,
-                    w->name);
-    if (!e && !want_pkg_matches(w, out->wheel->version))
-        e = err_new(EXIT_APPLY, "%s: %s holds version %s, not %s", w->origin, path,
-                    out->wheel->version, w->version);
+        e = download_wheels(s, &src, dl, n, py, tags);
+    for (size_t i = 0; i < n && !e; i++) {
+        fetched_pkg_t *f = items[i];
+        memcpy(f->sha256, dl[i].sha256, sizeof f->sha256);
+        f->wheel_path = xstrdup(dl[i].path);
+        if (f->want->path_or_url) /* PEP 610: direct_url.json never holds credentials */
+            f->url = url_strip_credentials(f->want->url, NULL, NULL);
+        err_chain(&e, finish_one(ws, f->want, cache_dir, dl[i].path, dl[i].filename, f));
+    }
+    if (fo->log)
+        for (char *const *note = download_session_notes(s); *note; note++)
+            fprintf(fo->log, "venvsync: warning: %s\n", *note);
+    for (size_t i = 0; i < n; i++)
+        download_item_clear(&dl[i]);
+    free(dl);
+    if (have_src)
+        remote_sources_clear(&src);
+    download_session_free(s);
     return e;
 }
 
 err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t *p,
-                    const interp_t *py, const char *cache_dir, fl_set_t **fl, fetch_t *out)
+                    const interp_t *py, const fetch_opts_t *o, fl_set_t **fl, fetch_t *out)
 {
+    const char *cache_dir = o->cache_dir;
     memset(out, 0, sizeof(*out));
     size_t need = 0;
     for (size_t i = 0; i < p->nactions; i++) {
@@ -176,7 +249,9 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
     out->items = xcalloc(need, sizeof(fetched_pkg_t));
     tagset_t *tags = choose_tagset_for(py);
     char *desc = choose_interp_desc(py);
-    err_t *errs = NULL;
+    err_t *errs = NULL, *local_misses = NULL;
+    fetched_pkg_t **remote = xcalloc(need, sizeof(*remote));
+    size_t nremote = 0;
     for (size_t i = 0; i < p->nactions; i++) {
         const action_t *a = &p->actions[i];
         if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE &&
@@ -189,8 +264,33 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
             continue; /* cannot happen: actions come from the same set */
         fetched_pkg_t *f = &out->items[out->n++];
         f->want = w;
-        err_chain(&errs, fetch_one(m, ws, w, tags, desc, cache_dir, fl, f)); /* report them all */
+        bool from_index = false;
+        err_t *e = fetch_local(m, ws, w, tags, desc, cache_dir, fl, f, &from_index);
+        if (from_index) {
+            remote[nremote++] = f;
+            err_chain(&local_misses, e);
+        } else {
+            err_chain(&errs, e); /* report them all */
+        }
     }
+    if (nremote && !errs) {
+        err_t *re = remote_allowed(m, ws, *fl)
+                        ? err_code(fetch_remote(m, ws, py, tags, o, *fl, remote, nremote), EXIT_APPLY)
+                        : NULL;
+        if (re || !remote_allowed(m, ws, *fl)) {
+            /* the local reasons first, when there were local folders: they are more specific */
+            if (*fl && (*fl)->nsources)
+                err_chain(&errs, local_misses);
+            else
+                err_free(local_misses);
+            err_chain(&errs, re);
+        } else {
+            err_free(local_misses);
+        }
+        local_misses = NULL;
+    }
+    err_chain(&errs, local_misses); /* other pins failed too: say why these had no local file */
+    free(remote);
     tagset_free(tags);
     free(desc);
     return errs;

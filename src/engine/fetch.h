@@ -14,7 +14,9 @@
  */
 #ifndef VENVSYNC_ENGINE_FETCH_H
 #define VENVSYNC_ENGINE_FETCH_H
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "index/findlinks.h"
 #include "manifest/manifest.h"
 #include "pkg/want.h"
@@ -41,10 +43,18 @@ typedef struct fetch {
     size_t n;
 } fetch_t;
 
-/* Chooses, verifies and unpacks the wheels plan p installs. *fl caches the scanned local
- * sources across environments (scanned on first use; free with findlinks_free). */
+typedef struct fetch_opts {
+    const char *cache_dir;
+    bool offline;                 /* only caches and local files (also VENVSYNC_OFFLINE) */
+    FILE *log;                    /* warnings of the index client (yanked files ...); may be NULL */
+} fetch_opts_t;
+
+/* Chooses, verifies and unpacks the wheels plan p installs: from the local sources first, then,
+ * for pins no local file fits, from the package indexes (index/download.h) when one is
+ * configured, or when no local folder is (then the default index). *fl caches the scanned
+ * local sources across environments (scanned on first use; free with findlinks_free). */
 err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t *p,
-                    const interp_t *py, const char *cache_dir, fl_set_t **fl, fetch_t *out);
+                    const interp_t *py, const fetch_opts_t *o, fl_set_t **fl, fetch_t *out);
 /* The fetched wheel for package key, or NULL. */
 const fetched_pkg_t *fetch_find(const fetch_t *f, const char *key);
 void fetch_free(fetch_t *f);

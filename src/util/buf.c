@@ -16,6 +16,7 @@ void buf_grow(buf_t *b, size_t extra)
         cap *= 2;
     b->data = xrealloc(b->data, cap);
     b->cap = cap;
+    b->data[b->len] = '\0'; /* a fresh allocation is a C string too */
 }
 
 void buf_add(buf_t *b, const void *data, size_t n)

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Installing a real corpus from a package index on loopback: venvsync against pip, cold and warm.
+
+    bench/bench_index.py [--venvsync build/venvsync] [--runs 5] [--dir /tmp] [--keep]
+                         [--python /root/.pyenv/versions/3.11.7/bin/python3.11]
+                         [--site-packages /root/.pyenv/versions/3.11.7/lib/python3.11/site-packages]
+
+Builds (once; reused with --keep) a corpus of wheels: every distribution of --site-packages,
+repacked by shared/tools/repack-wheels. tests/fixtures/index_server.py serves them as a PEP 691
+index on 127.0.0.1 (ETag + Last-Modified, no max-age: clients revalidate). Every package is
+pinned in a requirements file. Then, a fresh target environment each run:
+
+  pip cold     pip install --no-deps --no-compile --no-cache-dir --index-url URL -r reqs
+               (pip of --python, targeting a fresh `python -m venv --without-pip` with --python)
+  pip warm     the same with a filled --cache-dir instead of --no-cache-dir
+  venvsync cold  `venvsync sync` into a fresh environment with an empty cache
+  venvsync warm  `venvsync sync` into a fresh environment with the cache of a previous run:
+                 the index pages are revalidated (304), nothing is downloaded
+
+The environments are created before the clock starts (venvsync: a sync with no packages), so
+the times are the installs alone. Prints medians, the requests the warm venvsync run made, and
+the ratios.
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+REPACK = os.path.join(os.path.dirname(ROOT), "shared", "tools", "repack-wheels")
+if not os.path.exists(REPACK):
+    REPACK = "/work/shared/tools/repack-wheels"
+SERVER = os.path.join(ROOT, "tests", "fixtures", "index_server.py")
+
+
+def sh(*argv, **kw):
+    p = subprocess.run(list(argv), capture_output=True, text=True, **kw)
+    if p.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(argv)}\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
+    return p.stdout
+
+
+def timed(argv, env=None, cwd=None):
+    os.sync()  # earlier runs' dirty pages must not be flushed on this run's clock (syncfs)
+    t0 = time.perf_counter()
+    p = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(argv)}\n{p.stderr[-3000:]}")
+    return dt
+
+
+def build_corpus(site, out, keep):
+    if keep and glob.glob(os.path.join(out, "*.whl")):
+        return
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    sh(sys.executable, REPACK, site, out)
+
+
+def pins(wheels_dir):
+    """name==version for every wheel (one per project: the corpus is one site-packages)."""
+    out = {}
+    for w in sorted(glob.glob(os.path.join(wheels_dir, "*.whl"))):
+        name, version = os.path.basename(w).split("-")[:2]
+        out[re.sub(r"[-_.]+", "-", name).lower()] = f"{name}=={version}"
+    return sorted(out.values())
+
+
+class Server:
+    def __init__(self, root, work):
+        self.log = os.path.join(work, "requests.log")
+        port_file = os.path.join(work, "port")
+        for p in (self.log, port_file):
+            if os.path.exists(p):
+                os.unlink(p)
+        self.proc = subprocess.Popen([sys.executable, SERVER, "--root", root, "--port-file", port_file,
+                                      "--log", self.log], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(600):
+            if os.path.exists(port_file):
+                break
+            time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{int(open(port_file).read())}/idx/simple"
+
+    def requests(self):
+        return [json.loads(l) for l in open(self.log)] if os.path.exists(self.log) else []
+
+    def clear(self):
+        if os.path.exists(self.log):
+            os.unlink(self.log)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--venvsync", default=os.path.join(ROOT, "build", "venvsync"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--dir", default=tempfile.gettempdir())
+    ap.add_argument("--keep", action="store_true", help="reuse the corpus of an earlier run")
+    ap.add_argument("--python", default="/root/.pyenv/versions/3.11.7/bin/python3.11")
+    ap.add_argument("--site-packages", default="/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
+    a = ap.parse_args()
+    vs = os.path.abspath(a.venvsync)
+    work = os.path.join(a.dir, "venvsync-bench-index")
+    os.makedirs(work, exist_ok=True)
+    wheels = os.path.join(work, "root", "idx")
+    print(f"corpus: repacking {a.site_packages} ...", flush=True)
+    build_corpus(a.site_packages, wheels, a.keep)
+    reqs = pins(wheels)
+    size = sum(os.path.getsize(p) for p in glob.glob(os.path.join(wheels, "*.whl")))
+    print(f"corpus: {len(reqs)} wheels, {size / 1e6:.1f} MB", flush=True)
+    srv = Server(os.path.join(work, "root"), work)
+    try:
+        # warm the server's hash memo so that the first timed run does not pay for it
+        sh("curl", "-s", "-o", "/dev/null", srv.url + "/" + reqs[0].split("==")[0].lower() + "/")
+        proj = os.path.join(work, "project")
+        os.makedirs(proj, exist_ok=True)
+        with open(os.path.join(proj, "requirements.txt"), "w") as f:
+            f.write("\n".join(reqs) + "\n")
+        with open(os.path.join(proj, "empty.txt"), "w") as f:
+            f.write("")
+
+        def manifest(req):
+            with open(os.path.join(proj, "venv.yaml"), "w") as f:
+                f.write(f'version: 1\npython: "{a.python}"\nindex:\n  url: {srv.url}\n'
+                        f"environments:\n  bench:\n    path: env\n    requirements: [{req}]\n")
+
+        def venvsync_run(cache):
+            env = dict(os.environ, VENVSYNC_CACHE_DIR=cache, NO_COLOR="1")
+            shutil.rmtree(os.path.join(proj, "env"), ignore_errors=True)
+            manifest("empty.txt")
+            sh(vs, "sync", "-q", cwd=proj, env=env)         # the environment, untimed
+            manifest("requirements.txt")
+            return timed([vs, "sync", "-q", "--no-progress"], env=env, cwd=proj)
+
+        def pip_run(cache):
+            target = os.path.join(work, "pipenv")
+            shutil.rmtree(target, ignore_errors=True)
+            sh(a.python, "-m", "venv", "--without-pip", target)
+            argv = [a.python, "-m", "pip", "--python", os.path.join(target, "bin", "python"),
+                    "install", "--no-deps", "--no-compile", "--disable-pip-version-check",
+                    "--index-url", srv.url, "-r", os.path.join(proj, "requirements.txt")]
+            argv += ["--cache-dir", cache] if cache else ["--no-cache-dir"]
+            return timed(argv)
+
+        results = {}
+        vcache = os.path.join(work, "vcache")
+        pcache = os.path.join(work, "pipcache")
+        results["venvsync cold"] = []
+        results["venvsync warm"] = []
+        results["pip cold"] = []
+        results["pip warm"] = []
+        warm_requests = None
+        shutil.rmtree(pcache, ignore_errors=True)
+        pip_run(pcache)  # fill pip's cache once
+        for i in range(a.runs):
+            shutil.rmtree(vcache, ignore_errors=True)
+            results["venvsync cold"].append(venvsync_run(vcache))
+            srv.clear()
+            results["venvsync warm"].append(venvsync_run(vcache))
+            if warm_requests is None:
+                warm_requests = srv.requests()
+            results["pip cold"].append(pip_run(None))
+            results["pip warm"].append(pip_run(pcache))
+            print(f"run {i + 1}/{a.runs}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in results.items()),
+                  flush=True)
+        # sanity: the venvsync environment holds the corpus
+        out = sh(os.path.join(proj, "env", "bin", "python"), "-c",
+                 "import importlib.metadata as m; print(len(list(m.distributions())))")
+        med = {k: statistics.median(v) for k, v in results.items()}
+        print()
+        print(f"{'':16} {'median':>9}  (runs: {a.runs}, {len(reqs)} wheels, {size / 1e6:.1f} MB, "
+              f"{out.strip()} distributions installed)")
+        for k, v in med.items():
+            print(f"{k:16} {v:8.3f}s")
+        pages = [q for q in warm_requests if "/simple/" in q["path"]]
+        files = [q for q in warm_requests if "/files/" in q["path"]]
+        print(f"\nvenvsync warm made {len(pages)} page requests "
+              f"({sum(q['status'] == 304 for q in pages)} answered 304) and {len(files)} file downloads")
+        print("\nratios (higher = venvsync faster):")
+        print(f"  cold: pip --no-cache-dir / venvsync   {med['pip cold'] / med['venvsync cold']:6.1f}x")
+        print(f"  warm: pip with cache / venvsync        {med['pip warm'] / med['venvsync warm']:6.1f}x")
+        print(f"  pip --no-cache-dir / venvsync warm     {med['pip cold'] / med['venvsync warm']:6.1f}x")
+    finally:
+        srv.stop()
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+/*
+ * download: the one call engine/fetch.c makes for wheels that are not on the local disk. For a
+ * batch of pins it looks their projects up on the remote sources (remote.h, in parallel),
+ * chooses a file for each (choose_remote.h), and downloads what the caches do not already hold
+ * (http.h, in parallel, streamed, size- and hash-verified). Direct remote wheel URLs
+ * (`name @ https://.../x.whl`, want->path_or_url with !is_local) are downloaded as they are.
+ *
+ * A download_session_t owns one http_t and one remote_t, so connections, parsed pages and
+ * credentials are shared by every environment of a run; create it lazily (a run that installs
+ * nothing from the network never initialises libcurl).
+ *
+ * Configuration, all from the environment (getenv_fn) plus download_opts_t:
+ *   VENVSYNC_INDEX_URL          replaces the index (see remote.h for the precedence)
+ *   VENVSYNC_INDEX_USERNAME / VENVSYNC_INDEX_PASSWORD
+ *                               basic-auth credentials for the host of the (first) index, unless
+ *                               its URL carries its own
+ *   VENVSYNC_OFFLINE, VENVSYNC_CONCURRENCY, VENVSYNC_HTTP_TIMEOUT, VENVSYNC_CONNECT_TIMEOUT,
+ *   VENVSYNC_HTTP_RETRIES, VENVSYNC_CA_BUNDLE / SSL_CERT_FILE, NETRC, proxies: see http.h.
+ *
+ * What a result means (download_item_t):
+ *   path       the verified file (<cache>/downloads-v1/<sha256>); it may be ABSENT when
+ *              reuse_entry is set: the unpacked-wheel cache already holds a complete entry for
+ *              that sha256 (known from the index or from the pin's only hash), so nothing was
+ *              downloaded; wheel_cache_unpack_named(cache, path, filename, sha256) then reuses
+ *              the entry without reading the file;
+ *   filename   the wheel's real file name (for wheel_cache_unpack_named's name checks);
+ *   sha256     the file's sha256: verified against the index's hash (or the pin's only sha256
+ *              hash) when one was known, else computed while downloading. Hash-checking mode
+ *              against the pin's hashes stays the caller's job (fetch.c's check_hash).
+ *
+ * Errors: every pin's problem is reported, chained (a lookup or choice error is EXIT_USAGE as
+ * choose.h's; transfer and verification errors EXIT_APPLY; offline misses are listed in one
+ * error). Nothing that failed verification is left in the cache (http.h). No URL in any
+ * message carries a password.
+ */
+#ifndef VENVSYNC_INDEX_DOWNLOAD_H
+#define VENVSYNC_INDEX_DOWNLOAD_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "index/findlinks.h"
+#include "index/http.h"
+#include "index/remote.h"
+#include "pkg/tags.h"
+#include "pkg/want.h"
+#include "python/interp.h"
+#include "util/err.h"
+
+typedef struct download_opts {
+    const char *cache_dir;        /* required */
+    bool offline;                 /* --offline (VENVSYNC_OFFLINE is honoured as well) */
+    http_progress_fn progress;    /* may be NULL */
+    void *progress_ctx;
+    const char *(*getenv_fn)(void *ctx, const char *name);   /* NULL: getenv(3) */
+    void *env_ctx;
+} download_opts_t;
+
+typedef struct download_session download_session_t;
+
+/* Reads the environment (a malformed number is an EXIT_USAGE error naming the variable). */
+err_t *download_session_new(const download_opts_t *o, download_session_t **out);
+void download_session_free(download_session_t *s);
+/* Notes for the user (warnings: newer index API, yanked files installed, netrc problems);
+ * NULL-terminated, never NULL; valid until the next call on s. */
+char *const *download_session_notes(const download_session_t *s);
+bool download_session_offline(const download_session_t *s);
+
+/* The remote sources for a want set: VENVSYNC_INDEX_URL, the requirements files' options
+ * (opts, may be NULL), the manifest's index (mf_index_url may be NULL; mf_extra_urls
+ * NULL-terminated or NULL) and fl's remote find-links (fl may be NULL). */
+err_t *download_sources(const download_session_t *s, const char *mf_index_url,
+                        char *const *mf_extra_urls, const rf_options_t *opts, const fl_set_t *fl,
+                        remote_sources_t *out);
+
+typedef struct download_item {
+    const want_pkg_t *want;       /* in: an index pin or a direct remote wheel */
+    /* out (see above) */
+    char *path;
+    char *filename;
+    char sha256[65];
+    bool reuse_entry;
+    bool ok;                      /* the item succeeded */
+} download_item_t;
+
+/* Chooses and downloads items[0..n) for py (tags: choose_tagset_for(py)). */
+err_t *download_wheels(download_session_t *s, const remote_sources_t *src, download_item_t *items,
+                       size_t n, const interp_t *py, const tagset_t *tags);
+void download_item_clear(download_item_t *it);
+
+#endif

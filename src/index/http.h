@@ -1,0 +1,178 @@
+/*
+ * http: every network transfer venvsync makes, through one libcurl multi handle: index pages
+ * into memory (with an HTTP cache on disk) and wheel files into a verified download cache.
+ *
+ * Transfers. A batch (http_get_pages / http_download_all) runs up to `concurrency` transfers
+ * at once (default 8). The multi handle lives as long as the http_t, so connections (and TLS
+ * sessions) are reused across batches; HTTP/2 is negotiated by ALPN when the server offers it
+ * and streams to one host are multiplexed. Redirects are followed (http/https only, at most
+ * 10). Proxies come from the usual environment variables (http_proxy, https_proxy, no_proxy;
+ * libcurl reads them). TLS peers are verified against the system CAs, or against
+ * cfg.ca_bundle (VENVSYNC_CA_BUNDLE, else SSL_CERT_FILE).
+ *
+ * Failures and retries. Connection failures (refused, reset, DNS, TLS handshake I/O), timeouts,
+ * truncated bodies, HTTP 408, 429 and 5xx are retried up to `retries` times (default 3) with
+ * exponential backoff (backoff_ms, 2x per attempt, +-25% jitter, at most 10 s; a Retry-After
+ * of up to 10 s is honoured). Other statuses fail at once. A connection that cannot be made
+ * within connect_timeout_ms fails (and is retried); so does a transfer that receives nothing
+ * for low_speed_time_s (counted from the last byte, like a socket read timeout: libcurl's own
+ * low-speed check averages over several seconds and would notice a stall late).
+ *
+ * Credentials. Basic auth is sent to a host only when credentials are known for its
+ * url_host_key() ("host:port"): from a URL's userinfo (any URL given to this module: they are
+ * registered, then stripped before the request), from http_add_credentials(), or from the netrc
+ * file (netrc.h; cfg.netrc_path, NULL = $NETRC or ~/.netrc, "" = none), in that order of
+ * precedence. libcurl never forwards them to another host on a redirect. Credentials are never
+ * part of a message: every URL in an error or progress record goes through url_redact(), and
+ * every message is scrubbed of every known password (http_scrub) before it leaves this module.
+ *
+ * Page cache: <cache>/pages-v1/<sha256(url without credentials + "\n" + accept)>, one file per
+ * page: a header block (url, final URL, Content-Type, ETag, Last-Modified, the time until which
+ * it is fresh) and the body, replaced atomically (fs_write_atomic). A page still fresh by
+ * Cache-Control max-age (minus Age; no-cache and a missing max-age mean "stale at once") is
+ * used without a request unless the caller asks to revalidate; a stale one is revalidated with
+ * If-None-Match / If-Modified-Since, and a 304 refreshes its freshness without a body.
+ * no-store responses are not stored. 404 and 410 are results, not errors (an index that does
+ * not have the project), and are not cached.
+ *
+ * Download cache: <cache>/downloads-v1/<sha256 hex> holds a file whose name IS its sha256.
+ * A download streams into <cache>/downloads-v1/.tmp-XXXXXX while its sha256 is computed; it is
+ * fsync'd and renamed into place only when the response was 200, the byte count equals the
+ * Content-Length (when sent), the expected size (when given) and the hash equals the expected
+ * sha256 (when given). Anything else unlinks the temporary file: a partial or unverified file
+ * never has a final name. When no hash was expected, a small record
+ * <cache>/downloads-v1/url-<sha256(url without credentials)> maps the URL to the content's hash
+ * so that the next run finds it (index files are immutable by convention, as pip's cache
+ * assumes). A cached file is reused when it exists with the expected size; its name was
+ * verified when it was stored. Leftover .tmp-* files older than a day are removed by
+ * http_new().
+ *
+ * Offline (cfg.offline): no request is made. Pages come from the cache whatever their age;
+ * downloads only from the download cache. Everything that is missing is listed in ONE error:
+ * "offline: not in the cache: <file> (<redacted url>), ...".
+ *
+ * Progress: cfg.progress (may be NULL) is called from the batch loop (same thread) at most
+ * every 100 ms while transfers run and once when a batch ends; this module prints nothing.
+ *
+ * Ownership: an http_t owns the multi handle, the credentials and the netrc; http_free()
+ * releases them. Requests are caller-owned arrays; the fields marked "out" are owned by the
+ * request and released with http_page_req_clear() / http_download_clear(). One http_t is
+ * used by one thread at a time.
+ */
+#ifndef VENVSYNC_INDEX_HTTP_H
+#define VENVSYNC_INDEX_HTTP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+#define HTTP_PAGES_SUBDIR "pages-v1"
+#define HTTP_DOWNLOADS_SUBDIR "downloads-v1"
+
+typedef struct http_progress {
+    size_t pages_done, pages_total;     /* index pages of the current batch */
+    size_t files_done, files_total;     /* downloads of the current batch (cache hits excluded) */
+    uint64_t bytes_done;                /* body bytes received for downloads */
+    uint64_t bytes_total;               /* sum of the sizes known so far (index size or
+                                         * Content-Length); <= the real total */
+    double rate;                        /* bytes_done per second since the batch started */
+    const char *current;                /* a file name being downloaded, or NULL */
+    bool finished;                      /* the last call of the batch */
+} http_progress_t;
+
+typedef void (*http_progress_fn)(void *ctx, const http_progress_t *p);
+
+typedef struct http_config {
+    const char *cache_dir;        /* required: where pages-v1/ and downloads-v1/ live */
+    int concurrency;              /* transfers at once; default 8 (1..64) */
+    long connect_timeout_ms;      /* default 10000 */
+    long low_speed_time_s;        /* a transfer receiving nothing this long fails; default 30 */
+    int retries;                  /* extra attempts after the first; default 3 */
+    long backoff_ms;              /* first retry delay; default 500 */
+    bool offline;                 /* no network at all (see above) */
+    const char *ca_bundle;        /* PEM file of trusted CAs; NULL = system */
+    const char *netrc_path;       /* NULL = $NETRC or ~/.netrc; "" = no netrc */
+    const char *user_agent;       /* NULL = "venvsync/<version>" */
+    http_progress_fn progress;
+    void *progress_ctx;
+} http_config_t;
+
+/* Fills every field with its default (cache_dir NULL). */
+void http_config_defaults(http_config_t *c);
+/* Applies the environment: VENVSYNC_CONCURRENCY, VENVSYNC_HTTP_TIMEOUT (low-speed seconds),
+ * VENVSYNC_CONNECT_TIMEOUT (seconds, may be fractional), VENVSYNC_HTTP_RETRIES,
+ * VENVSYNC_CA_BUNDLE (else SSL_CERT_FILE), VENVSYNC_OFFLINE (1/true/yes/on). getenv_fn NULL
+ * means getenv(3); the strings stored are the environment's own (not copied). A malformed
+ * number is an EXIT_USAGE error naming the variable. */
+err_t *http_config_env(http_config_t *c, const char *(*getenv_fn)(void *ctx, const char *name),
+                       void *ctx);
+
+typedef struct http http_t;
+
+/* A client for cfg (copied; the strings must outlive the client). */
+err_t *http_new(const http_config_t *cfg, http_t **out);
+void http_free(http_t *h);
+
+/* Credentials for every URL on url's host:port (user may be "" for a token in the password;
+ * password may be NULL). Later calls for the same host replace earlier ones. */
+void http_add_credentials(http_t *h, const char *url, const char *user, const char *password);
+/* Whether credentials are known for url's host (from any source, netrc included). */
+bool http_has_credentials(http_t *h, const char *url);
+/* msg with every known password replaced by "****"; malloc'd. */
+char *http_scrub(const http_t *h, const char *msg);
+/* Warnings collected so far (netrc problems); NULL-terminated, never NULL. */
+char *const *http_warnings(const http_t *h);
+
+typedef enum {
+    HTTP_FROM_NETWORK,            /* a 200 (or 404/410) response */
+    HTTP_FROM_REVALIDATED,        /* the cached page, confirmed by a 304 */
+    HTTP_FROM_CACHE,              /* the cached page, still fresh: no request */
+    HTTP_FROM_OFFLINE,            /* the cached page, offline mode, maybe stale */
+} http_source_t;
+
+typedef struct http_page_req {
+    /* in */
+    const char *url;              /* may carry credentials (registered, then stripped) */
+    const char *accept;           /* Accept header value, or NULL */
+    bool revalidate;              /* ask the server even when the cached page is fresh */
+    /* out */
+    int status;                   /* 200 for any page (fresh, revalidated or new), 404/410, or
+                                   * 0 when err is set */
+    http_source_t source;
+    buf_t body;
+    char *content_type;           /* NULL when the server sent none */
+    char *final_url;              /* after redirects, without credentials */
+    err_t *err;                   /* why there is no page (not for 404/410) */
+} http_page_req_t;
+
+/* Fetches every page. Per-page problems go to reqs[i].err; the return value is NULL, except in
+ * offline mode where it lists every page missing from the cache (their err is set too). */
+err_t *http_get_pages(http_t *h, http_page_req_t *reqs, size_t n);
+void http_page_req_clear(http_page_req_t *r);
+
+typedef struct http_download {
+    /* in */
+    const char *url;              /* may carry credentials */
+    const char *filename;         /* for messages and progress */
+    const char *sha256;           /* expected lowercase hex, or NULL / "" when unknown */
+    int64_t size;                 /* expected size, or -1 */
+    /* out */
+    char *path;                   /* the verified file: <cache>/downloads-v1/<sha256> */
+    char sha256_out[65];          /* its sha256 */
+    uint64_t size_out;
+    bool from_cache;              /* no transfer was needed */
+    err_t *err;
+} http_download_t;
+
+/* Downloads (or finds in the cache) every file. Per-file problems go to d[i].err (a hash
+ * mismatch names the file, the URL, the expected and the actual hash). Returns NULL, except in
+ * offline mode where it lists every file missing from the cache (their err is set too). */
+err_t *http_download_all(http_t *h, http_download_t *d, size_t n);
+void http_download_clear(http_download_t *d);
+
+/* The download cache path for sha256_hex, malloc'd (it may not exist). */
+char *http_download_path(const char *cache_dir, const char *sha256_hex);
+
+#endif
