@@ -353,7 +353,7 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     if (!spy || !ee->wants)
         return err_new(EXIT_APPLY, "cannot change packages: the environment's interpreter is not known");
     fetch_free(&ee->fetch);
-    fetch_opts_t fo = {.cache_dir = en->cache_dir, .offline = en->offline, .log = en->log};
+    fetch_opts_t fo = {.cache_dir = en->cache_dir, .offline = en->offline, .session = &en->dl};
     err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, &fo, &en->fl, &ee->fetch);
     if (e) {
         for (err_t *x = e; x; x = x->next)
@@ -413,6 +413,10 @@ err_t *engine_apply(engine_t *en)
             ee->result = RESULT_CHANGED;
         }
     }
+    /* The index client's warnings (a yanked file installed, a newer API version), once. */
+    if (en->dl && en->log && en->verbosity >= 0)
+        for (char *const *note = download_session_notes(en->dl); *note; note++)
+            fprintf(en->log, "venvsync: warning: %s\n", *note);
     return all;
 }
 
@@ -434,5 +438,6 @@ void engine_free(engine_t *en)
     if (en->discovered)
         interp_list_free(&en->interps);
     findlinks_free(en->fl);
+    download_session_free(en->dl);
     memset(en, 0, sizeof(*en));
 }

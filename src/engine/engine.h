@@ -43,6 +43,7 @@ typedef struct engine {
     pyreq_t *version_file_req; /* parsed .python-version, owned */
     interp_list_t interps;     /* discovered lazily */
     fl_set_t *fl;              /* local wheel sources, scanned on first use */
+    download_session_t *dl;    /* the index client, created on first need */
     bool discovered;
     const char *cache_dir;
     FILE *log;                 /* -v notes and lock waits; NULL for silence */

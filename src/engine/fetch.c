@@ -201,11 +201,14 @@ static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const inte
                            fetched_pkg_t **items, size_t n)
 {
     const char *cache_dir = fo->cache_dir;
-    download_opts_t o = {.cache_dir = cache_dir, .offline = fo->offline};
-    download_session_t *s = NULL;
-    err_t *e = download_session_new(&o, &s);
-    if (e)
-        return e;
+    if (!*fo->session) {
+        download_opts_t o = {.cache_dir = cache_dir, .offline = fo->offline};
+        err_t *e = download_session_new(&o, fo->session);
+        if (e)
+            return e;
+    }
+    download_session_t *s = *fo->session;
+    err_t *e = NULL;
     remote_sources_t src;
     e = download_sources(s, m->index_url, m->extra_urls, &ws->rf->opts, fl, &src);
     bool have_src = !e;
@@ -222,15 +225,11 @@ static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const inte
             f->url = url_strip_credentials(f->want->url, NULL, NULL);
         err_chain(&e, finish_one(ws, f->want, cache_dir, dl[i].path, dl[i].filename, f));
     }
-    if (fo->log)
-        for (char *const *note = download_session_notes(s); *note; note++)
-            fprintf(fo->log, "venvsync: warning: %s\n", *note);
     for (size_t i = 0; i < n; i++)
         download_item_clear(&dl[i]);
     free(dl);
     if (have_src)
         remote_sources_clear(&src);
-    download_session_free(s);
     return e;
 }
 

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "index/download.h"
 #include "index/findlinks.h"
 #include "manifest/manifest.h"
 #include "pkg/want.h"
@@ -46,7 +47,9 @@ typedef struct fetch {
 typedef struct fetch_opts {
     const char *cache_dir;
     bool offline;                 /* only caches and local files (also VENVSYNC_OFFLINE) */
-    FILE *log;                    /* warnings of the index client (yanked files ...); may be NULL */
+    download_session_t **session; /* the run's index client, created on first need and kept
+                                     so that connections and parsed pages serve every
+                                     environment (free with download_session_free) */
 } fetch_opts_t;
 
 /* Chooses, verifies and unpacks the wheels plan p installs: from the local sources first, then,
