@@ -140,6 +140,10 @@ err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest
         return e;
     e = engine_init(en, *m, names, n, ctx->g->cache_dir, ctx->log, ctx->g->verbosity);
     en->offline = ctx->g->offline;
+    if (!ctx->g->no_progress && ctx->g->verbosity >= 0 && isatty(fileno(ctx->log))) {
+        en->progress = render_download_progress;
+        en->progress_ctx = ctx->log;
+    }
     if (e) {
         manifest_free(*m);
         *m = NULL;

@@ -353,7 +353,9 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     if (!spy || !ee->wants)
         return err_new(EXIT_APPLY, "cannot change packages: the environment's interpreter is not known");
     fetch_free(&ee->fetch);
-    fetch_opts_t fo = {.cache_dir = en->cache_dir, .offline = en->offline, .session = &en->dl};
+    fetch_opts_t fo = {.cache_dir = en->cache_dir, .offline = en->offline,
+                       .progress = en->progress, .progress_ctx = en->progress_ctx,
+                       .session = &en->dl};
     err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, &fo, &en->fl, &ee->fetch);
     if (e) {
         for (err_t *x = e; x; x = x->next)

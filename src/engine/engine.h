@@ -50,6 +50,8 @@ typedef struct engine {
     bool compile;              /* byte-compile installed packages in every environment (--compile) */
     bool verify;               /* check installed files against RECORD (--verify, --deep) */
     bool offline;              /* --offline: only caches and local files */
+    http_progress_fn progress; /* live download progress (a terminal without -q/--no-progress) */
+    void *progress_ctx;
     int verbosity;
 } engine_t;
 

@@ -202,7 +202,8 @@ static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const inte
 {
     const char *cache_dir = fo->cache_dir;
     if (!*fo->session) {
-        download_opts_t o = {.cache_dir = cache_dir, .offline = fo->offline};
+        download_opts_t o = {.cache_dir = cache_dir, .offline = fo->offline,
+                             .progress = fo->progress, .progress_ctx = fo->progress_ctx};
         err_t *e = download_session_new(&o, fo->session);
         if (e)
             return e;

@@ -47,6 +47,8 @@ typedef struct fetch {
 typedef struct fetch_opts {
     const char *cache_dir;
     bool offline;                 /* only caches and local files (also VENVSYNC_OFFLINE) */
+    http_progress_fn progress;    /* live progress of downloads, or NULL */
+    void *progress_ctx;
     download_session_t **session; /* the run's index client, created on first need and kept
                                      so that connections and parsed pages serve every
                                      environment (free with download_session_free) */

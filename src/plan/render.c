@@ -164,3 +164,17 @@ void render_oneline(const engine_t *en, buf_t *out)
     if (changed)
         buf_addc(out, '\n');
 }
+
+void render_download_progress(void *ctx, const http_progress_t *p)
+{
+    FILE *f = ctx;
+    if (p->finished)
+        fputs("\r\033[K", f);
+    else if (p->files_total)
+        fprintf(f, "\r\033[K  downloading: %zu/%zu files, %.1f/%.1f MiB, %.1f MiB/s",
+                p->files_done, p->files_total, (double)p->bytes_done / 1048576.0,
+                (double)p->bytes_total / 1048576.0, p->rate / 1048576.0);
+    else if (p->pages_total)
+        fprintf(f, "\r\033[K  reading the index: %zu/%zu pages", p->pages_done, p->pages_total);
+    fflush(f);
+}

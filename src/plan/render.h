@@ -11,6 +11,7 @@
 #define VENVSYNC_PLAN_RENDER_H
 #include <stdbool.h>
 #include "engine/engine.h"
+#include "index/http.h"
 #include "util/buf.h"
 #include "util/term.h"
 
@@ -32,6 +33,10 @@ void render_json(const engine_t *en, const render_opts_t *o, buf_t *out);
 /* One line naming the environments a sync changed ("venvsync: synced dev, docs"), or nothing
  * when it changed none: for git hooks. */
 void render_oneline(const engine_t *en, buf_t *out);
+/* Renders the index client's progress (index/http.h) on one terminal line of the FILE * ctx
+ * (stderr): pages read, files and bytes downloaded of the total, and the rate; the line is
+ * cleared when a batch ends. For terminals only: the caller decides (tty, -q, --no-progress). */
+void render_download_progress(void *ctx, const http_progress_t *p);
 /* The path shown to the user: relative to cwd when under it, else absolute. malloc'd. */
 char *render_path(const char *path, const char *cwd);
 
