@@ -1,6 +1,8 @@
 /* Unit tests for index/remote and index/choose_remote: project lookup across indexes and remote
  * find-links against a real index server on 127.0.0.1, and the choice of a file. */
 #include <criterion/criterion.h>
+
+#include "support.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,23 +19,12 @@ static void stop(void)
 
 TestSuite(remote, .fini = stop, .timeout = 60);
 
+/* The shared Debian-like 3.11 fixture, at the patch level these pages' requires-python tests use. */
 static interp_t py311(void)
 {
-    interp_t py;
-    memset(&py, 0, sizeof py);
-    py.implementation = "cpython";
+    interp_t py = support_debian311();
     py.version = "3.11.7";
-    py.major = 3;
-    py.minor = 11;
     py.micro = 7;
-    py.abiflags = "";
-    py.soabi = "cpython-311-x86_64-linux-gnu";
-    py.sys_platform = "linux";
-    py.platform_tag = "linux-x86_64";
-    py.machine = "x86_64";
-    py.pointer_bits = 64;
-    py.libc = "glibc";
-    py.libc_version = "2.36";
     return py;
 }
 

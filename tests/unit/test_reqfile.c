@@ -33,15 +33,7 @@ static void teardown(void)
 
 static char *put(const char *rel, const char *content)
 {
-    char *p = path_join(tmpdir, rel);
-    char *d = path_dirname(p);
-    cr_assert_null(fs_mkdirs(d, 0755));
-    free(d);
-    FILE *f = fopen(p, "wb");
-    cr_assert_not_null(f);
-    fwrite(content, 1, strlen(content), f);
-    fclose(f);
-    return p;
+    return support_write(tmpdir, rel, content);
 }
 
 static reqfile_t *parse_ok(const char *rel, const char *content)
