@@ -140,28 +140,36 @@ def main():
     print(f"environment: {src}\n  {ndists} distributions, {files} files, {size / 1e6:.0f} MB, "
           f"file system {fstype}")
 
-    dst = os.path.join(work, "copy dst")
+    # Every run copies to a destination of its own, all removed at the end: on an ext4 without a
+    # journal (this machine's root) the kernel skips inodes freed in the last 5-35 s, scanning
+    # past each on every allocation, so deleting the previous 38k-file copy just before a run
+    # made its file creations several times slower, whichever tool ran.
+    def dst(tag, i):
+        return os.path.join(work, "copies", f"{tag} dst {i}")
 
-    def clean():
-        if os.path.lexists(dst):
-            subprocess.run(["rm", "-rf", dst], check=True)
+    def settle():
         os.sync()   # no writeback of the previous run left to compete with this one
 
+    os.makedirs(os.path.join(work, "copies"), exist_ok=True)
     results = {}
     print(f"copies ({a.runs} runs each, warm cache):", flush=True)
-    results["cp -a"] = measure("cp -a", a.runs, ["cp", "-a", src, dst], setup=clean)
-    results["cp -al"] = measure("cp -al", a.runs, ["cp", "-al", src, dst], setup=clean)
+    results["cp -a"] = measure("cp -a", a.runs, lambda i: ["cp", "-a", src, dst("cp-a", i)],
+                               setup=settle)
+    results["cp -al"] = measure("cp -al", a.runs, lambda i: ["cp", "-al", src, dst("cp-al", i)],
+                                setup=settle)
     clone = shutil.which("virtualenv-clone")
     if clone:
-        results["virtualenv-clone"] = measure("virtualenv-clone", a.runs, [clone, src, dst], setup=clean)
+        results["virtualenv-clone"] = measure("virtualenv-clone", a.runs,
+                                              lambda i: [clone, src, dst("clone", i)], setup=settle)
     else:
         print("  virtualenv-clone: not installed (apt-get install python3-virtualenv-clone)")
-    results["venvsync copy"] = measure("venvsync copy", a.runs, [vs, "-q", "copy", src, dst],
-                                       setup=clean, env=env_vars)
-    results["venvsync copy --copies"] = measure("venvsync copy --copies", a.runs,
-                                                [vs, "-q", "copy", "--copies", src, dst],
-                                                setup=clean, env=env_vars)
-    clean()
+    results["venvsync copy"] = measure("venvsync copy", a.runs,
+                                       lambda i: [vs, "-q", "copy", src, dst("vs", i)],
+                                       setup=settle, env=env_vars)
+    results["venvsync copy --copies"] = measure(
+        "venvsync copy --copies", a.runs,
+        lambda i: [vs, "-q", "copy", "--copies", src, dst("vs-copies", i)], setup=settle, env=env_vars)
+    subprocess.run(["rm", "-rf", os.path.join(work, "copies")], check=True)
 
     # Relocation: move the project back and forth; every sync finds the environment moved.
     print(f"relocation ({a.reloc_runs} runs):", flush=True)

@@ -20,6 +20,11 @@ pinned in a requirements file. Then, a fresh target environment each run:
 The environments are created before the clock starts (venvsync: a sync with no packages), so
 the times are the installs alone. Prints medians, the requests the warm venvsync run made, and
 the ratios.
+
+Nothing is deleted until the last run is over: every run writes fresh directories. On an ext4
+without a journal (this machine's root), the kernel will not reuse an inode freed in the last
+5-35 seconds and scans past each one on every allocation (`recently_deleted` in perf): creating
+files right after deleting a 38k-file tree cost 5-10x more per file, whoever created them.
 """
 import argparse
 import glob
@@ -76,6 +81,16 @@ def pins(wheels_dir):
     return sorted(out.values())
 
 
+def clear_runs(work):
+    """Removes what the runs wrote (the corpus stays); True when there was something."""
+    found = False
+    for pat in ("project/env-*", "pipenv-*", "vcache-*", "pipcache"):
+        for p in glob.glob(os.path.join(work, pat)):
+            shutil.rmtree(p, ignore_errors=True)
+            found = True
+    return found
+
+
 class Server:
     def __init__(self, root, work):
         self.log = os.path.join(work, "requests.log")
@@ -119,6 +134,9 @@ def main():
     wheels = os.path.join(work, "root", "idx")
     print(f"corpus: repacking {a.site_packages} ...", flush=True)
     build_corpus(a.site_packages, wheels, a.keep)
+    if clear_runs(work):  # an interrupted earlier run: let the kernel forget the freed inodes
+        print("removed an earlier run's directories; waiting 40 s", flush=True)
+        time.sleep(40)
     reqs = pins(wheels)
     size = sum(os.path.getsize(p) for p in glob.glob(os.path.join(wheels, "*.whl")))
     print(f"corpus: {len(reqs)} wheels, {size / 1e6:.1f} MB", flush=True)
@@ -133,22 +151,19 @@ def main():
         with open(os.path.join(proj, "empty.txt"), "w") as f:
             f.write("")
 
-        def manifest(req):
+        def manifest(path, req):
             with open(os.path.join(proj, "venv.yaml"), "w") as f:
                 f.write(f'version: 1\npython: "{a.python}"\nindex:\n  url: {srv.url}\n'
-                        f"environments:\n  bench:\n    path: env\n    requirements: [{req}]\n")
+                        f"environments:\n  bench:\n    path: {path}\n    requirements: [{req}]\n")
 
-        def venvsync_run(cache):
+        def venvsync_run(cache, path):
             env = dict(os.environ, VENVSYNC_CACHE_DIR=cache, NO_COLOR="1")
-            shutil.rmtree(os.path.join(proj, "env"), ignore_errors=True)
-            manifest("empty.txt")
+            manifest(path, "empty.txt")
             sh(vs, "sync", "-q", cwd=proj, env=env)         # the environment, untimed
-            manifest("requirements.txt")
+            manifest(path, "requirements.txt")
             return timed([vs, "sync", "-q", "--no-progress"], env=env, cwd=proj)
 
-        def pip_run(cache):
-            target = os.path.join(work, "pipenv")
-            shutil.rmtree(target, ignore_errors=True)
+        def pip_run(cache, target):
             sh(a.python, "-m", "venv", "--without-pip", target)
             argv = [a.python, "-m", "pip", "--python", os.path.join(target, "bin", "python"),
                     "install", "--no-deps", "--no-compile", "--disable-pip-version-check",
@@ -157,7 +172,6 @@ def main():
             return timed(argv)
 
         results = {}
-        vcache = os.path.join(work, "vcache")
         pcache = os.path.join(work, "pipcache")
         results["venvsync cold"] = []
         results["venvsync warm"] = []
@@ -165,20 +179,21 @@ def main():
         results["pip warm"] = []
         warm_requests = None
         shutil.rmtree(pcache, ignore_errors=True)
-        pip_run(pcache)  # fill pip's cache once
+        pip_run(pcache, os.path.join(work, "pipenv-fill"))  # fill pip's cache once
         for i in range(a.runs):
+            vcache = os.path.join(work, f"vcache-{i}")
             shutil.rmtree(vcache, ignore_errors=True)
-            results["venvsync cold"].append(venvsync_run(vcache))
+            results["venvsync cold"].append(venvsync_run(vcache, f"env-{i}-cold"))
             srv.clear()
-            results["venvsync warm"].append(venvsync_run(vcache))
+            results["venvsync warm"].append(venvsync_run(vcache, f"env-{i}-warm"))
             if warm_requests is None:
                 warm_requests = srv.requests()
-            results["pip cold"].append(pip_run(None))
-            results["pip warm"].append(pip_run(pcache))
+            results["pip cold"].append(pip_run(None, os.path.join(work, f"pipenv-{i}-cold")))
+            results["pip warm"].append(pip_run(pcache, os.path.join(work, f"pipenv-{i}-warm")))
             print(f"run {i + 1}/{a.runs}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in results.items()),
                   flush=True)
         # sanity: the venvsync environment holds the corpus
-        out = sh(os.path.join(proj, "env", "bin", "python"), "-c",
+        out = sh(os.path.join(proj, f"env-{a.runs - 1}-warm", "bin", "python"), "-c",
                  "import importlib.metadata as m; print(len(list(m.distributions())))")
         med = {k: statistics.median(v) for k, v in results.items()}
         print()
@@ -196,6 +211,7 @@ def main():
         print(f"  pip --no-cache-dir / venvsync warm     {med['pip cold'] / med['venvsync warm']:6.1f}x")
     finally:
         srv.stop()
+        clear_runs(work)
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -8,7 +8,7 @@ packages=(
   libyaml-dev libcurl4-openssl-dev zlib1g-dev libssl-dev
   libcriterion-dev
   python3 python3-venv python3-pytest python3-jsonschema python3-yaml python3-virtualenv
-  bash zsh fish tcsh strace git openssl ca-certificates
+  bash zsh fish tcsh strace git openssl ca-certificates nghttp2-server
 )
 
 missing=()

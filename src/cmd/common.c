@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "index/download.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -163,6 +164,15 @@ void cmd_render_engine(const cmd_ctx_t *ctx, const engine_t *en, render_mode_t m
     cmd_emit(ctx, &out);
     buf_free(&out);
     render_opts_free(&ro);
+    if (en->dl && ctx->g->verbosity > 0) {   /* -v: what went over the wire */
+        http_stats_t st;
+        download_session_stats(en->dl, &st);
+        buf_t net = BUF_INIT;
+        render_network(&net, &st);
+        if (net.len)
+            fprintf(ctx->log, "venvsync: %s", net.data);
+        buf_free(&net);
+    }
 }
 
 err_t *cmd_confirm(const cmd_ctx_t *ctx, const char *question, bool yes, bool *ok)

@@ -44,7 +44,8 @@ err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest
 /* cmd_args with `flags`, then cmd_open_engine on the operands (environment names). */
 err_t *cmd_engine_from_args(const cmd_ctx_t *ctx, const cmd_flag_t *flags, manifest_t **m,
                             engine_t *en);
-/* Prints the engine's plans or results in mode, as text or JSON per --json. */
+/* Prints the engine's plans or results in mode, as text or JSON per --json; with -v, also one
+ * "network:" line on the log when the index client made requests. */
 void cmd_render_engine(const cmd_ctx_t *ctx, const engine_t *en, render_mode_t mode);
 /* Asks question (adding " [y/N] ") on the terminal and sets *ok. With yes, *ok is true without
  * asking. When stdin is not a terminal and yes is false, it is an EXIT_USAGE error telling the

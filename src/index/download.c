@@ -80,6 +80,11 @@ bool download_session_offline(const download_session_t *s)
     return s->offline;
 }
 
+void download_session_stats(const download_session_t *s, http_stats_t *out)
+{
+    http_get_stats(s->h, out);
+}
+
 err_t *download_sources(const download_session_t *s, const char *mf_index_url,
                         char *const *mf_extra_urls, const rf_options_t *opts, const fl_set_t *fl,
                         remote_sources_t *out)

@@ -64,6 +64,8 @@ void download_session_free(download_session_t *s);
  * NULL-terminated, never NULL; valid until the next call on s. */
 char *const *download_session_notes(const download_session_t *s);
 bool download_session_offline(const download_session_t *s);
+/* What the session's client sent and received so far (http.h). */
+void download_session_stats(const download_session_t *s, http_stats_t *out);
 
 /* The remote sources for a want set: VENVSYNC_INDEX_URL, the requirements files' options
  * (opts, may be NULL), the manifest's index (mf_index_url may be NULL; mf_extra_urls

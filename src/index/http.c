@@ -124,6 +124,7 @@ struct http {
     char *pages_dir, *dl_dir;
     char *ua;
     uint64_t rng;
+    http_stats_t stats;
 };
 
 static void add_warning(http_t *h, char *msg)
@@ -1230,6 +1231,34 @@ static void finish_job(http_t *h, job_t *j, CURLcode rc)
         j->run->prog.pages_done++;
 }
 
+void http_get_stats(const http_t *h, http_stats_t *out)
+{
+    *out = h->stats;
+}
+
+/* Counts one finished exchange in h->stats (nothing when no response came back). */
+static void count_exchange(http_t *h, CURL *easy)
+{
+    long code = 0, version = 0, connects = 0;
+    curl_off_t bytes = 0;
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
+    h->stats.connections += connects > 0 ? (size_t)connects : 0;
+    if (code <= 0)
+        return;
+    curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+    curl_easy_getinfo(easy, CURLINFO_SIZE_DOWNLOAD_T, &bytes);
+    h->stats.requests++;
+    if (version == CURL_HTTP_VERSION_2_0)
+        h->stats.http2++;
+    else if (version == CURL_HTTP_VERSION_3)
+        h->stats.http3++;
+    else
+        h->stats.http1++;
+    h->stats.not_modified += code == 304;
+    h->stats.bytes += bytes > 0 ? (uint64_t)bytes : 0;
+}
+
 /* Runs every job in state PENDING to completion. */
 static void run_jobs(http_t *h, run_t *r, job_t *jobs, size_t n)
 {
@@ -1269,6 +1298,7 @@ static void run_jobs(http_t *h, run_t *r, job_t *jobs, size_t n)
             job_t *j = NULL;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
             CURLcode rc = m->data.result;
+            count_exchange(h, m->easy_handle);
             curl_multi_remove_handle(h->multi, m->easy_handle);
             active--;
             finish_job(h, j, rc);

@@ -172,6 +172,20 @@ typedef struct http_download {
 err_t *http_download_all(http_t *h, http_download_t *d, size_t n);
 void http_download_clear(http_download_t *d);
 
+/* What went over the wire so far (every batch of this client). A request is one HTTP exchange
+ * that got a response (a retried transfer counts each attempt that got one); `connections` is
+ * how many connections libcurl had to open for them (the rest reused one: keep-alive or HTTP/2
+ * streams). */
+typedef struct http_stats {
+    size_t requests;
+    size_t http1, http2, http3;   /* requests answered in each protocol version */
+    size_t not_modified;          /* 304 answers (revalidated cached pages) */
+    size_t connections;
+    uint64_t bytes;               /* response bodies received */
+} http_stats_t;
+
+void http_get_stats(const http_t *h, http_stats_t *out);
+
 /* The download cache path for sha256_hex, malloc'd (it may not exist). */
 char *http_download_path(const char *cache_dir, const char *sha256_hex);
 

@@ -178,3 +178,27 @@ void render_download_progress(void *ctx, const http_progress_t *p)
         fprintf(f, "\r\033[K  reading the index: %zu/%zu pages", p->pages_done, p->pages_total);
     fflush(f);
 }
+
+void render_network(buf_t *out, const http_stats_t *st)
+{
+    if (!st->requests)
+        return;
+    buf_printf(out, "network: %zu request%s (", st->requests, st->requests == 1 ? "" : "s");
+    const char *sep = "";
+    const struct { size_t n; const char *name; } v[] = {
+        {st->http1, "HTTP/1.1"}, {st->http2, "HTTP/2"}, {st->http3, "HTTP/3"}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        if (!v[i].n)
+            continue;
+        if (v[i].n == st->requests)
+            buf_printf(out, "%s%s", sep, v[i].name);
+        else
+            buf_printf(out, "%s%zu %s", sep, v[i].n, v[i].name);
+        sep = ", ";
+    }
+    buf_printf(out, ") over %zu new connection%s", st->connections,
+               st->connections == 1 ? "" : "s");
+    if (st->not_modified)
+        buf_printf(out, ", %zu answered 304", st->not_modified);
+    buf_printf(out, ", %.1f MiB received\n", (double)st->bytes / 1048576.0);
+}

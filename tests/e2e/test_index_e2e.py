@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -189,10 +190,12 @@ def test_warm_run_only_revalidates(venvsync, tmp_project, index, cache):
     assert index.requests() == []
     # a new environment from a warm cache: pages are revalidated (304), no file is downloaded
     shutil.rmtree(tmp_project.path(".venv"))
-    run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
+    r = run(venvsync, tmp_project, "-v", "sync", cache=cache, check_rc=0)
     reqs = index.requests()
     assert sorted((q["path"], q["status"]) for q in reqs) == [("/a/simple/alpha/", 304), ("/a/simple/beta/", 304)]
     assert all(q["if_none_match"] for q in reqs)
+    assert ("venvsync: network: 2 requests (HTTP/1.1) over 1 new connection, 2 answered 304, "
+            "0.0 MiB received") in r.stderr, r.stderr
     # with max-age the pages are fresh: no request at all
     index.config({"cache_control": "max-age=600"})
     shutil.rmtree(cache)
@@ -354,8 +357,8 @@ def test_offline(venvsync, tmp_project, index, cache):
     assert index.requests() == []
 
 
-def test_tls_with_a_private_ca(venvsync, tmp_project, tmp_path, cache):
-    d = str(tmp_path)
+def make_ca(d):
+    """A CA generated now and a certificate it signed for 127.0.0.1: (ca.pem, srv.pem, srv.key)."""
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     subprocess.run(["openssl", "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
                     "-subj", "/CN=venvsync-test-ca"], cwd=d, check=True, capture_output=True)
@@ -365,16 +368,130 @@ def test_tls_with_a_private_ca(venvsync, tmp_project, tmp_path, cache):
     subprocess.run(["openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
                     "-CAcreateserial", "-out", "srv.pem", "-days", "2", "-extfile", "ext.cnf"],
                    cwd=d, check=True, capture_output=True)
-    idx = Index(tmp_path / "idx", ["a:alpha:1.0"], tls=(os.path.join(d, "srv.pem"), os.path.join(d, "srv.key")))
+    return tuple(os.path.join(d, n) for n in ("ca.pem", "srv.pem", "srv.key"))
+
+
+def test_tls_with_a_private_ca(venvsync, tmp_project, tmp_path, cache):
+    d = str(tmp_path)
+    ca, cert, key = make_ca(d)
+    idx = Index(tmp_path / "idx", ["a:alpha:1.0"], tls=(cert, key))
     try:
         manifest(tmp_project, ["alpha==1.0"], idx.url("a"))
         r = run(venvsync, tmp_project, "sync", cache=cache, check_rc=3)
         assert "VENVSYNC_CA_BUNDLE" in r.stderr, r.stderr
-        run(venvsync, tmp_project, "sync", cache=cache,
-            env={"VENVSYNC_CA_BUNDLE": os.path.join(d, "ca.pem")}, check_rc=0)
+        run(venvsync, tmp_project, "sync", cache=cache, env={"VENVSYNC_CA_BUNDLE": ca}, check_rc=0)
         assert dists(tmp_project.path(".venv")) == [("alpha", "1.0")]
     finally:
         idx.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.skipif(not shutil.which("nghttpd"), reason="nghttpd (apt-get install nghttp2-server) is not installed")
+def test_http2_multiplexes_every_transfer_over_one_connection(venvsync, tmp_project, tmp_path, cache):
+    """nghttpd (nghttp2's HTTP/2-only server) serves a static PEP 503 index over TLS: venvsync
+    negotiates HTTP/2 by ALPN and runs its parallel page and file transfers as streams of one
+    connection (-v reports what went over the wire)."""
+    d = str(tmp_path)
+    ca, cert, key = make_ca(d)
+    docs = os.path.join(d, "docs")
+    names = [f"h2pkg{i}" for i in range(12)]
+    for n in names:
+        w = make_wheel(os.path.join(docs, "files"), n, "1.0",
+                       modules={f"{n}.py": "X = 1\n" + "# padding\n" * 3000})
+        page = os.path.join(docs, "simple", n)
+        os.makedirs(page)
+        with open(os.path.join(page, "index.html"), "w") as f:
+            f.write(f'<!DOCTYPE html><html><body><a href="../../files/{os.path.basename(w)}'
+                    f'#sha256={sha256_of(w)}">{os.path.basename(w)}</a></body></html>\n')
+    port = free_port()
+    srv = subprocess.Popen(["nghttpd", "-a", "127.0.0.1", "-d", docs, str(port), key, cert],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert srv.poll() is None, srv.stderr.read().decode()
+                time.sleep(0.05)
+        manifest(tmp_project, [f"{n}==1.0" for n in names], f"https://127.0.0.1:{port}/simple")
+        r = run(venvsync, tmp_project, "-v", "sync", cache=cache, env={"VENVSYNC_CA_BUNDLE": ca},
+                check_rc=0)
+        assert dists(tmp_project.path(".venv")) == sorted((n, "1.0") for n in names)
+        net = [line for line in r.stderr.splitlines() if "network:" in line]
+        assert net == [f"venvsync: network: 24 requests (HTTP/2) over 1 new connection, "
+                       f"{net[0].split(', ')[-1]}"], r.stderr
+        assert_cache_clean(cache)
+    finally:
+        srv.terminate()
+        srv.wait()
+
+
+class Proxy:
+    """A forwarding HTTP proxy on 127.0.0.1 that logs the absolute URL of every request."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        import urllib.request
+        self.seen = []
+        seen = self.seen
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append(self.path)
+                req = urllib.request.Request(self.path, headers={
+                    k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection", "host")})
+                try:
+                    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req) as resp:
+                        status, headers, body = resp.status, resp.headers, resp.read()
+                except urllib.error.HTTPError as e:
+                    status, headers, body = e.code, e.headers, e.read()
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_proxy_from_the_environment(venvsync, tmp_project, index, cache):
+    """http_proxy sends every request through the proxy; no_proxy exempts the index's host."""
+    proxy = Proxy()
+    try:
+        manifest(tmp_project, ["alpha==1.0"], index.url("a"))
+        env = {"http_proxy": proxy.url, "no_proxy": ""}
+        run(venvsync, tmp_project, "sync", cache=cache, env=env, check_rc=0)
+        assert dists(tmp_project.path(".venv")) == [("alpha", "1.0")]
+        assert any(u.startswith(index.base + "/a/simple/alpha") for u in proxy.seen), proxy.seen
+        assert any(u.endswith(".whl") for u in proxy.seen), proxy.seen
+        # no_proxy: the same sync of another pin goes straight to the index
+        del proxy.seen[:]
+        manifest(tmp_project, ["alpha==1.0", "beta==2.0"], index.url("a"))
+        run(venvsync, tmp_project, "sync", cache=cache,
+            env={"http_proxy": proxy.url, "no_proxy": "127.0.0.1"}, check_rc=0)
+        assert proxy.seen == []
+        assert dists(tmp_project.path(".venv")) == [("alpha", "1.0"), ("beta", "2.0")]
+    finally:
+        proxy.stop()
 
 
 def test_yanked_and_requires_python(venvsync, tmp_project, index, cache):
