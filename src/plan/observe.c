@@ -17,6 +17,8 @@
 #include "venv/activators.h"
 #include "venv/venv.h"
 
+static void observe_foreign_origin(observed_env_t *o);
+
 static bool cfg_true(const char *v)
 {
     return v && strcasecmp(v, "true") == 0;
@@ -181,7 +183,88 @@ err_t *observe_env(const char *path, observed_env_t *o)
         free(ap);
     }
     buf_free(&a);
+    if (!o->by_venvsync)
+        observe_foreign_origin(o);
     return NULL;
+}
+
+/* The value of a shell word that is one quoted string: "..." (with bash's backslash escapes
+ * for " \\ $ `) or '...' (with the '\'' idiom). Anything after it but blanks: NULL. */
+static char *unquote_word(const char *s)
+{
+    buf_t b = BUF_INIT;
+    char q = *s;
+    if (q != '"' && q != '\'')
+        return NULL;
+    for (s++;;) {
+        if (!*s || *s == '\n') {
+            buf_free(&b);
+            return NULL;
+        }
+        if (*s == q) {
+            if (q == '\'' && strncmp(s, "'\\''", 4) == 0) {
+                buf_addc(&b, '\'');
+                s += 4;
+                continue;
+            }
+            s++;
+            break;
+        }
+        if (q == '"' && *s == '\\' && s[1] && strchr("\"\\$`", s[1]))
+            s++;
+        buf_addc(&b, *s++);
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\r')
+        s++;
+    if ((*s && *s != '\n') || !b.len) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_detach(&b);
+}
+
+char *observe_activate_path(const char *activate)
+{
+    for (const char *line = activate; line && *line;) {
+        const char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (strncmp(s, "export ", 7) == 0)
+            s += 7;
+        if (strncmp(s, "VIRTUAL_ENV=", 12) == 0) {
+            char *v = unquote_word(s + 12);
+            if (v && v[0] == '/')
+                return v;
+            free(v);
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return NULL;
+}
+
+/* Sets o->activate_path when bin/activate names another place than o->path. */
+static void observe_foreign_origin(observed_env_t *o)
+{
+    const char *activate = NULL;
+    for (size_t i = 0; i < o->nactivators; i++)
+        if (strcmp(activator_name(i), "activate") == 0)
+            activate = o->activators[i];
+    char *was = activate ? observe_activate_path(activate) : NULL;
+    if (!was || strcmp(was, o->path) == 0) {
+        free(was);
+        return;
+    }
+    /* The same directory under another name (a symlinked parent) is not a move. */
+    char *was_real = path_real(was), *now_real = path_real(o->path);
+    bool same = was_real && now_real && strcmp(was_real, now_real) == 0;
+    free(was_real);
+    free(now_real);
+    if (same)
+        free(was);
+    else
+        o->activate_path = was;
 }
 
 void observed_env_free(observed_env_t *o)
@@ -194,6 +277,7 @@ void observed_env_free(observed_env_t *o)
     free(o->impl_lower);
     free(o->prompt);
     free(o->link_target);
+    free(o->activate_path);
     free(o->python_real);
     free(o->site_packages);
     dist_list_free(&o->dists);

@@ -38,6 +38,9 @@ typedef struct observed_env {
     bool system_site_packages;
     char *prompt;               /* un-repr'd prompt, owned; NULL when cfg has none */
     const char *recorded_path;  /* venvsync-path */
+    char *activate_path;        /* not written by venvsync: the VIRTUAL_ENV bin/activate names,
+                                 * when it is another place than path (the environment was moved
+                                 * or copied since venv, virtualenv or uv wrote it); owned */
     const char *recorded_python;    /* venvsync-python */
     const char *recorded_python_id; /* venvsync-python-id */
     const char *home;
@@ -61,6 +64,10 @@ typedef struct observed_env {
 } observed_env_t;
 
 err_t *observe_env(const char *path, observed_env_t *out);
+/* The absolute path a bash `activate` script assigns to VIRTUAL_ENV (the forms CPython's venv
+ * 3.3-3.13, virtualenv and uv write: VIRTUAL_ENV="..." or '...', maybe after `export`; the
+ * cygpath variants are skipped), malloc'd; NULL when there is none. */
+char *observe_activate_path(const char *activate);
 void observed_env_free(observed_env_t *o);
 
 #endif

@@ -353,10 +353,13 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
         }
     }
 
-    bool moved = o->by_venvsync && o->recorded_path && strcmp(o->recorded_path, o->path) != 0;
+    /* Where it was written: venvsync records it; for venv, virtualenv and uv, observe read it
+     * from bin/activate. */
+    const char *written_at = o->by_venvsync ? o->recorded_path : o->activate_path;
+    bool moved = written_at && strcmp(written_at, o->path) != 0;
     if (moved) {
-        set_state(p, ST_MOVED, "written at %s, now at %s", o->recorded_path, o->path);
-        add_action(p, ACT_RELOCATE, o->recorded_path, o->path,
+        set_state(p, ST_MOVED, "written at %s, now at %s", written_at, o->path);
+        add_action(p, ACT_RELOCATE, written_at, o->path,
                    "rewrite pyvenv.cfg and activators for the new location");
     }
     if (d->packages_known) {

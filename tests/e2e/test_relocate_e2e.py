@@ -345,3 +345,49 @@ def test_a_moved_environment_is_relocated_by_sync(venvsync, tmp_path):
     assert first == f"#!{short}/.venv/bin/python\n".encode(), first
     bad, _ = check_works_at(os.path.join(short, ".venv"), new_root, minor)
     assert bad == bad_before
+
+
+@pytest.mark.parametrize("python", copy_interpreters(), ids=lambda p: python_version(p))
+def test_a_moved_python_venv_environment_is_relocated_and_adopted(venvsync, tmp_path, python):
+    """An environment `python -m venv` wrote records no venvsync path: where it was written comes
+    from its bin/activate. After a move, sync relocates it (the state says so) and adopts it."""
+    minor = ".".join(python_version(python).split(".")[:2])
+    old_root = os.path.join(str(tmp_path), "made by venv")
+    old_env = os.path.join(old_root, "env")
+    make_python_venv(python, old_env, os.path.join(str(tmp_path), "outside"))
+    dists = env_py(old_env, DISTS)
+    bad_before = json.loads(env_py(old_env, BAD_RECORDS))
+
+    new_root = os.path.join(str(tmp_path), "project")
+    os.makedirs(new_root)
+    new_env = os.path.join(new_root, ".venv")
+    shutil.move(old_env, new_env)
+    with open(os.path.join(new_root, "venv.yaml"), "w") as f:
+        f.write(f'version: 1\npython: "{python}"\nenvironments:\n'
+                f'  dev:\n    path: .venv\n    exact: false\n')
+    r = venvsync("--json", "plan", cwd=new_root, check_rc=0)
+    (plan,) = json.loads(r.stdout)["environments"]
+    assert plan["state"] == "moved", plan
+    assert old_env in plan["reason"], plan
+    venvsync("sync", cwd=new_root, check_rc=0)
+
+    bad, _ = check_works_at(new_env, old_env, minor)
+    assert bad == bad_before
+    assert env_py(new_env, DISTS) == dists
+    venvsync("check", cwd=new_root, check_rc=0)
+    # Adopted: pyvenv.cfg now records venvsync's keys, so the next move is known from them.
+    with open(os.path.join(new_env, "pyvenv.cfg")) as f:
+        assert f"venvsync-path = {new_env}\n" in f.read()
+
+
+def test_a_python_venv_environment_reached_through_a_symlink_is_not_moved(venvsync, tmp_path):
+    real = os.path.join(str(tmp_path), "real")
+    os.makedirs(real)
+    run(DEBIAN_PYTHON, "-m", "venv", "--without-pip", os.path.join(real, ".venv"))
+    link = os.path.join(str(tmp_path), "link")
+    os.symlink(real, link)
+    with open(os.path.join(real, "venv.yaml"), "w") as f:
+        f.write(f'version: 1\npython: "{DEBIAN_PYTHON}"\nenvironments:\n  dev:\n    path: .venv\n')
+    r = venvsync("--json", "-C", link, "plan", check_rc=0)
+    (plan,) = json.loads(r.stdout)["environments"]
+    assert plan["state"] == "drifted", plan   # adopted, not relocated

@@ -351,6 +351,37 @@ Test(plan, environment_from_python_venv_is_adopted)
     drop(&o);
 }
 
+Test(plan, environment_from_python_venv_that_moved_is_relocated_and_adopted)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.by_venvsync = false;
+    o.recorded_path = NULL;
+    o.recorded_python = NULL;
+    o.recorded_python_id = NULL;
+    o.activate_path = "/old/place/.venv";
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_MOVED, "moved outranks 'not written by venvsync'");
+    cr_assert_eq(count_kind(&p, ACT_RELOCATE), 1);
+    cr_assert_str_eq(p.actions[0].from, "/old/place/.venv");
+    cr_assert_str_eq(p.actions[0].to, ENV_PATH);
+    cr_assert_eq(count_kind(&p, ACT_WRITE_CFG), 1);
+    cr_assert_eq(p.python_need, NEED_OWN);
+    env_plan_free(&p);
+    /* venvsync's own record wins over what an activator says */
+    o.by_venvsync = true;
+    o.recorded_path = ENV_PATH;
+    o.recorded_python = PY311;
+    o.recorded_python_id = "1:2:3:4:5";
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_neq(p.state, ST_MOVED);
+    env_plan_free(&p);
+    o.activate_path = NULL;
+    drop(&o);
+}
+
 Test(plan, half_written_environment_is_broken)
 {
     observed_env_t o;
