@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #define BACKOFF_CAP_MS 10000
 #define PROGRESS_EVERY_MS 100
 #define STALE_TMP_SECONDS (24 * 3600)
+#define TMP_GRACE_SECONDS 5
 
 /* ---- configuration -------------------------------------------------------------------------- */
 
@@ -146,6 +148,10 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Removes the partial downloads of runs that are gone: a writer holds an flock on its .tmp-*
+ * file until it is renamed, so a file whose lock can be taken is nobody's. Files younger than
+ * TMP_GRACE_SECONDS are left alone (a writer takes its lock just after creating the file), and
+ * any older than STALE_TMP_SECONDS goes whatever its lock says (a file system without flock). */
 static void clean_stale_tmp(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -157,9 +163,19 @@ static void clean_stale_tmp(const char *dir)
         if (strncmp(de->d_name, ".tmp-", 5) != 0)
             continue;
         struct stat st;
-        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-            now - st.st_mtime > STALE_TMP_SECONDS)
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+            now - st.st_mtime < TMP_GRACE_SECONDS)
+            continue;
+        if (now - st.st_mtime > STALE_TMP_SECONDS) {
             unlinkat(dirfd(d), de->d_name, 0);
+            continue;
+        }
+        int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            unlinkat(dirfd(d), de->d_name, 0);
+        close(fd);
     }
     closedir(d);
 }
@@ -812,6 +828,7 @@ static err_t *download_prepare(http_t *h, job_t *j)
             return e;
         }
         fchmod(j->fd, 0644);
+        flock(j->fd, LOCK_EX);   /* "still being written": see clean_stale_tmp() */
     } else if (ftruncate(j->fd, 0) != 0 || lseek(j->fd, 0, SEEK_SET) != 0) {
         return err_sys(EXIT_APPLY, errno, "resetting %s", j->tmp_path);
     }

@@ -44,8 +44,9 @@
  * <cache>/downloads-v1/url-<sha256(url without credentials)> maps the URL to the content's hash
  * so that the next run finds it (index files are immutable by convention, as pip's cache
  * assumes). A cached file is reused when it exists with the expected size; its name was
- * verified when it was stored. Leftover .tmp-* files older than a day are removed by
- * http_new().
+ * verified when it was stored. A download holds an flock on its temporary file until the file
+ * is renamed or removed; http_new() removes every .tmp-* file nobody holds that is more than a
+ * few seconds old (the partial download of a killed run), and any older than a day.
  *
  * Offline (cfg.offline): no request is made. Pages come from the cache whatever their age;
  * downloads only from the download cache. Everything that is missing is listed in ONE error:

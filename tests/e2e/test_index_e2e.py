@@ -507,3 +507,78 @@ def test_yanked_and_requires_python(venvsync, tmp_project, index, cache):
     manifest(tmp_project, ["future==1.0"], index.url("a"))
     r = run(venvsync, tmp_project, "sync", cache=cache, check_rc=3)
     assert "requires Python >=4" in r.stderr, r.stderr
+
+
+def big_wheel(index, name, size=1_500_000):
+    """A wheel of about `size` incompressible bytes (a slow server takes a while to send it)."""
+    return index.add_wheel("a", name, "1.0", extra_files={f"{name}/blob.bin": os.urandom(size)})
+
+
+def test_a_run_killed_mid_download_leaves_no_file_and_the_next_run_cleans_up(
+        venvsync, tmp_project, index, cache):
+    big_wheel(index, "bigone")
+    index.config({"faults": [{"path": "/a/files/bigone-1.0-py3-none-any.whl", "rate": 150_000}]})
+    manifest(tmp_project, ["bigone==1.0"], index.url("a"))
+    env = {**os.environ, "VENVSYNC_CACHE_DIR": cache, "NETRC": "/nonexistent", "NO_COLOR": "1"}
+    p = subprocess.Popen([BIN, "sync"], cwd=tmp_project.root, env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    tmp = []
+    try:
+        for _ in range(400):
+            tmp = [n for n in cache_files(cache) if n.startswith(".tmp-")]
+            if tmp and os.path.getsize(os.path.join(cache, "downloads-v1", tmp[0])) > 100_000:
+                break
+            assert p.poll() is None, "the download should still be running"
+            time.sleep(0.025)
+        assert tmp, "the partial download is written to a .tmp- file"
+    finally:
+        os.killpg(p.pid, 9)
+        p.wait()
+    assert not os.path.exists(tmp_project.path(".venv")), "no environment from unverified files"
+    assert [n for n in cache_files(cache) if not n.startswith(".tmp-")] == []
+    # The next run (at full speed) removes the dead run's partial file once it is a few seconds
+    # old: age it instead of waiting.
+    old = time.time() - 60
+    os.utime(os.path.join(cache, "downloads-v1", tmp[0]), (old, old))
+    index.config({})
+    run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
+    assert dists(tmp_project.path(".venv")) == [("bigone", "1.0")]
+    assert_cache_clean(cache)
+
+
+def test_two_runs_downloading_the_same_files_at_once(venvsync, tmp_path_factory, index, cache):
+    """Two projects, one cache, the same slow downloads in flight at the same time: both
+    succeed, and the cache holds each file once, verified. A live run's partial file is never
+    removed by the other (it holds a lock on it)."""
+    big_wheel(index, "sharedbig", 800_000)
+    index.config({"faults": [{"path": "/a/files/sharedbig-1.0-py3-none-any.whl", "rate": 400_000}]})
+    procs, projects = [], []
+    env = {**os.environ, "VENVSYNC_CACHE_DIR": cache, "NETRC": "/nonexistent", "NO_COLOR": "1"}
+    for i in range(2):
+        d = tmp_path_factory.mktemp(f"proj{i}")
+        with open(d / "venv.yaml", "w") as f:
+            f.write(f'version: 1\npython: "{DEBIAN_PYTHON}"\nindex:\n  url: {index.url("a")}\n'
+                    "environments:\n  dev:\n    path: .venv\n    packages: [sharedbig==1.0, alpha==1.0]\n")
+        projects.append(d)
+    procs.append(subprocess.Popen([BIN, "sync"], cwd=str(projects[0]), env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    # Once the first run's partial file exists, make it look old: the second run's clean-up
+    # must still leave it alone, because its writer is alive (and holds its lock).
+    tmp = []
+    for _ in range(400):
+        tmp = [n for n in cache_files(cache) if n.startswith(".tmp-")]
+        if tmp:
+            break
+        time.sleep(0.025)
+    assert tmp
+    old = time.time() - 60
+    os.utime(os.path.join(cache, "downloads-v1", tmp[0]), (old, old))
+    procs.append(subprocess.Popen([BIN, "sync"], cwd=str(projects[1]), env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    for d in projects:
+        assert dists(str(d / ".venv")) == [("alpha", "1.0"), ("sharedbig", "1.0")]
+    assert index.count("/a/files/sharedbig-1.0-py3-none-any.whl") == 2, "both were in flight"
+    assert_cache_clean(cache)
