@@ -629,6 +629,7 @@ typedef struct job {
     uint64_t got;
     bool over_size;
     bool total_counted;
+    int write_errno;              /* writing the temporary file failed (ENOSPC, EIO ...) */
 } job_t;
 
 struct run {
@@ -766,8 +767,10 @@ static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
         j->over_size = true;
         return 0;
     }
-    if (!write_all(j->fd, p, n))
+    if (!write_all(j->fd, p, n)) {
+        j->write_errno = errno ? errno : EIO;
         return 0;
+    }
     sha256_update(&j->sha, p, n);
     j->got += n;
     r->prog.bytes_done += n;
@@ -896,6 +899,7 @@ static void start_job(http_t *h, job_t *j)
     j->attempt++;
     j->errbuf[0] = '\0';
     j->stalled = false;
+    j->write_errno = 0;
     j->last_data = now_ms();
     CURL *c = j->easy = easy_get(h);
     curl_easy_setopt(c, CURLOPT_URL, j->url);
@@ -1227,6 +1231,9 @@ static void finish_job(http_t *h, job_t *j, CURLcode rc)
         if (j->page && j->too_big)
             job_fail(j, err_new(EXIT_APPLY, "%s: the page is larger than %llu MiB", j->shown,
                                 PAGE_MAX_BYTES >> 20));
+        else if (j->dl && j->write_errno)
+            job_fail(j, err_sys(EXIT_APPLY, j->write_errno, "%s: writing %s into %s", j->shown,
+                                j->dl->filename, h->dl_dir));
         else if (j->dl && j->over_size)
             job_fail(j, err_new(EXIT_APPLY, "%s: the server sends more than the %lld bytes the "
                                             "index gives for %s", j->shown,
