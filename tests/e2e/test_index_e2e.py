@@ -582,3 +582,19 @@ def test_two_runs_downloading_the_same_files_at_once(venvsync, tmp_path_factory,
         assert dists(str(d / ".venv")) == [("alpha", "1.0"), ("sharedbig", "1.0")]
     assert index.count("/a/files/sharedbig-1.0-py3-none-any.whl") == 2, "both were in flight"
     assert_cache_clean(cache)
+
+
+def test_a_dead_server_is_a_clear_error_and_changes_nothing(venvsync, tmp_project, index, cache):
+    manifest(tmp_project, ["alpha==1.0"], index.url("a"))
+    run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
+    port = free_port()   # nothing listens there
+    manifest(tmp_project, ["alpha==1.0", "beta==2.0"], f"http://127.0.0.1:{port}/a/simple")
+    before = {k: v for k, v in tmp_project.snapshot().items() if k != "venv.yaml"}
+    t0 = time.time()
+    r = run(venvsync, tmp_project, "sync", cache=cache, check_rc=3)
+    assert time.time() - t0 < 30
+    assert f"127.0.0.1:{port}" in r.stderr and "beta" in r.stderr, r.stderr
+    assert "onnect" in r.stderr, r.stderr    # "Couldn't connect" / "connection refused"
+    assert {k: v for k, v in tmp_project.snapshot().items() if k != "venv.yaml"} == before
+    assert dists(tmp_project.path(".venv")) == [("alpha", "1.0")]
+    assert_cache_clean(cache)
