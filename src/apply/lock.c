@@ -23,9 +23,11 @@ err_t *env_lock_acquire(const char *cache_dir, const char *env_path, FILE *log, 
         free(dir);
         return err_ctx(e, "locking %s", env_path);
     }
-    char hex[65];
-    sha256_hex(env_path, strlen(env_path), hex);
-    char *name = xasprintf("%.32s.lock", hex);
+    /* A naming hash, not sha256: locking runs on every sync, the no-op included, and must not
+     * load libcrypto (util/hash.h). */
+    char hex[33];
+    hash_name_hex(env_path, strlen(env_path), hex);
+    char *name = xasprintf("%s.lock", hex);
     out->path = path_join(dir, name);
     free(name);
     free(dir);

@@ -2,7 +2,8 @@
  * lock: one lock per environment, so concurrent runs (a git hook and an editor, two terminals,
  * parallel CI steps) wait for each other instead of interleaving.
  *
- * The lock is an flock(2) on <cache_dir>/locks/<sha256 of the environment's absolute path>.lock.
+ * The lock is an flock(2) on <cache_dir>/locks/<hash_name_hex of the environment's absolute
+ * path>.lock (util/hash.h: a naming hash, so that locking never loads libcrypto).
  * The kernel releases it when the holder exits, however it exits, so a dead run's lock is taken
  * over at once; the file itself is left in place (deleting it would race) and stays empty.
  */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "index/choose.h"
 #include "index/download.h"
@@ -53,38 +54,60 @@ static err_t *scan_sources(const manifest_t *m, const want_set_t *ws, fl_set_t *
     return e;
 }
 
-static bool hash_allowed(const want_pkg_t *w, const char *hex)
+/* The algorithm of a pin "algo:hex" (reqfile.h stores them so), or -1. */
+static int pin_algo(const char *pin)
 {
-    for (size_t i = 0; i < w->nhashes; i++)
-        if (strncmp(w->hashes[i], "sha256:", 7) == 0 && strcmp(w->hashes[i] + 7, hex) == 0)
-            return true;
-    return false;
+    const char *colon = strchr(pin, ':');
+    return colon ? hash_algo_parse(pin, (size_t)(colon - pin)) : -1;
 }
 
-/* Hash-checking mode: the file's sha256 must be one of the pin's. Pins may also carry sha384 or
- * sha512 only; those are checked here too. */
-static err_t *check_hash(const want_set_t *ws, const want_pkg_t *w, const char *path,
-                         const char *sha256)
+err_t *fetch_check_hash(const want_set_t *ws, const want_pkg_t *w, const char *path,
+                        const char *sha256)
 {
     if (!ws->hash_mode && w->nhashes == 0)
         return NULL;
-    if (hash_allowed(w, sha256))
-        return NULL;
-    bool other_algos = false;
-    for (size_t i = 0; i < w->nhashes; i++)
-        other_algos = other_algos || strncmp(w->hashes[i], "sha256:", 7) != 0;
-    buf_t want = BUF_INIT;
-    for (size_t i = 0; i < w->nhashes; i++)
-        buf_printf(&want, "\n    expected %s", w->hashes[i]);
-    err_t *e = err_new(EXIT_APPLY, "%s: hash mismatch for %s%s\n    got      sha256:%s%s",
-                       w->origin, path, buf_cstr(&want), sha256,
-                       other_algos ? "\n    (only sha256 hashes are compared)" : "");
-    if (ws->hash_mode && w->nhashes == 0) {
-        err_free(e);
-        e = err_new(EXIT_APPLY, "%s: %s has no --hash, but hash checking is on (%s)", w->origin,
-                    w->name, ws->hash_mode_why ? ws->hash_mode_why : "a --hash elsewhere");
+    if (w->nhashes == 0)
+        return err_hint(err_new(EXIT_APPLY, "%s: %s has no --hash, but hash checking is on (%s)",
+                                w->origin, w->name,
+                                ws->hash_mode_why ? ws->hash_mode_why : "a --hash elsewhere"),
+                        "nothing was installed; fix the pin or the file");
+    /* sha256 first: it is known already. */
+    unsigned need = 0;
+    for (size_t i = 0; i < w->nhashes; i++) {
+        int a = pin_algo(w->hashes[i]);
+        if (a == HASH_SHA256 && strcmp(w->hashes[i] + 7, sha256) == 0)
+            return NULL;
+        if (a > HASH_SHA256)
+            need |= HASH_MASK(a);
     }
-    buf_free(&want);
+    char got[HASH_NALGOS][HASH_HEX_MAX];
+    memcpy(got[HASH_SHA256], sha256, 65);
+    if (need) {
+        if (access(path, F_OK) != 0) {
+            err_t *e = err_sys(EXIT_APPLY, errno, "%s: cannot check the hashes of %s: %s",
+                               w->origin, w->name, path);
+            return err_hint(e, "the wheel's download is no longer in the cache; run `venvsync "
+                               "cache clean` and sync again");
+        }
+        err_t *e = hash_file_hex(path, need, got);
+        if (e)
+            return err_ctx(e, "%s: checking the hashes of %s", w->origin, w->name);
+        for (size_t i = 0; i < w->nhashes; i++) {
+            int a = pin_algo(w->hashes[i]);
+            const char *colon = strchr(w->hashes[i], ':');
+            if (a > HASH_SHA256 && strcmp(colon + 1, got[a]) == 0)
+                return NULL;
+        }
+    }
+    buf_t msg = BUF_INIT;
+    for (size_t i = 0; i < w->nhashes; i++)
+        buf_printf(&msg, "\n    expected %s", w->hashes[i]);
+    buf_printf(&msg, "\n    got      sha256:%s", sha256);
+    for (int a = HASH_SHA256 + 1; a < HASH_NALGOS; a++)
+        if (need & HASH_MASK(a))
+            buf_printf(&msg, "\n    got      %s:%s", hash_algo_name(a), got[a]);
+    err_t *e = err_new(EXIT_APPLY, "%s: hash mismatch for %s%s", w->origin, path, buf_cstr(&msg));
+    buf_free(&msg);
     return err_hint(e, "nothing was installed; fix the pin or the file");
 }
 
@@ -128,7 +151,7 @@ static err_t *wheel_sha256(const char *cache_dir, const char *path, char out[65]
 static err_t *finish_one(const want_set_t *ws, const want_pkg_t *w, const char *cache_dir,
                          const char *path, const char *filename, fetched_pkg_t *out)
 {
-    err_t *e = check_hash(ws, w, path, out->sha256);
+    err_t *e = fetch_check_hash(ws, w, path, out->sha256);
     if (!e && filename)
         e = wheel_cache_unpack_named(cache_dir, path, filename, out->sha256, &out->wheel);
     else if (!e)
@@ -246,6 +269,10 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
     }
     if (!need)
         return NULL;
+    /* Installing hashes (util/hash.h's invariant): fail here, clearly, without libcrypto. */
+    err_t *he = hash_available();
+    if (he)
+        return he;
     out->items = xcalloc(need, sizeof(fetched_pkg_t));
     tagset_t *tags = choose_tagset_for(py);
     char *desc = choose_interp_desc(py);

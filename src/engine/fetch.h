@@ -5,8 +5,8 @@
  *    and the planner's view of it (pkg_want_t, borrowing from the want set).
  *  - fetch_wheels(): for every install/upgrade/downgrade action, the wheel chosen from the local
  *    sources (the manifest's find-links and the requirements files' --find-links, or a direct
- *    wheel path), its sha256 checked against the pin's hashes in hash-checking mode, and its
- *    content unpacked into (or found in) the cache, verified against its RECORD.
+ *    wheel path), checked against the pin's hashes in hash-checking mode (fetch_check_hash), and
+ *    its content unpacked into (or found in) the cache, verified against its RECORD.
  *
  * Both only read the environment; nothing is written outside the cache. A missing wheel, a hash
  * mismatch or a corrupt archive fails the whole set (EXIT_APPLY) so that the caller changes
@@ -60,6 +60,13 @@ typedef struct fetch_opts {
  * local sources across environments (scanned on first use; free with findlinks_free). */
 err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t *p,
                     const interp_t *py, const fetch_opts_t *o, fl_set_t **fl, fetch_t *out);
+/* Hash-checking mode (pip's rules): with hashes pinned (or the mode on, when a pin without any is
+ * an error), the wheel at path satisfies w when any of w's hashes (sha256, sha384, sha512)
+ * matches it. sha256 is the file's, known already; the other algorithms the pin names are
+ * computed, in one read of path, only when no sha256 pin matched. EXIT_APPLY on a mismatch,
+ * listing what was expected and what the file has. */
+err_t *fetch_check_hash(const want_set_t *ws, const want_pkg_t *w, const char *path,
+                        const char *sha256);
 /* The fetched wheel for package key, or NULL. */
 const fetched_pkg_t *fetch_find(const fetch_t *f, const char *key);
 void fetch_free(fetch_t *f);

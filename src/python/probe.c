@@ -1,10 +1,10 @@
 /*
  * probe: runs an interpreter once with the embedded probe.py and caches what it said (probe.h).
  *
- * Cache entry (<cache_dir>/interpreters/<sha256(realpath)>.txt), one "key=value" per line:
+ * Cache entry (<cache_dir>/interpreters/<hash_name_hex(realpath)>.txt), one "key=value" per line:
  *
  *     venvsync-interpreter-cache 1          format line: any other first line is a miss
- *     probe=<sha256 of the embedded probe.py>   a changed probe re-probes everything
+ *     probe=<hash_name_hex of the embedded probe.py>   a changed probe re-probes everything
  *     realpath=/usr/bin/python3.11
  *     file_id=dev:ino:size:mtime_ns:ctime_ns
  *     --
@@ -21,6 +21,7 @@
 #include "python/probe.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,16 +283,28 @@ err_t *probe_parse_output(const char *text, size_t len, interp_t **out, char **e
 
 /* ---- the cache entry -------------------------------------------------------------------- */
 
-static void probe_script_hash(char out[65])
+/* Both the entry's name and its probe key use the naming hash (util/hash.h), not sha256:
+ * reading the cache is on the path of creating an environment, which must not load libcrypto.
+ * They only tell entries apart; the entry itself is checked against realpath and file_id. (An
+ * entry of a venvsync that named them by sha256 is simply not found, and pruned.) */
+static pthread_once_t probe_key_once = PTHREAD_ONCE_INIT;
+static char probe_key[33];
+
+static void probe_key_compute(void)
 {
     const embed_file_t *f = embed_find("python/probe.py");
-    sha256_hex(f ? f->data : "", f ? f->size : 0, out);
+    hash_name_hex(f ? f->data : "", f ? f->size : 0, probe_key);
+}
+
+static const char *probe_script_hash(void)
+{
+    pthread_once(&probe_key_once, probe_key_compute);
+    return probe_key;
 }
 
 char *probe_cache_entry_format(const char *realpath, const file_id_t *id, const char *output)
 {
-    char h[65];
-    probe_script_hash(h);
+    const char *h = probe_script_hash();
     char *fid = file_id_format(id);
     buf_t b = BUF_INIT;
     buf_printf(&b, "%s\nprobe=%s\nrealpath=", CACHE_MAGIC, h);
@@ -328,8 +341,7 @@ const char *probe_cache_entry_parse(const char *entry, const char *realpath, con
     if (!line_is(&p, "probe=", &probe) || !line_is(&p, "realpath=", &rp) ||
         !line_is(&p, "file_id=", &fid) || !line_is(&p, "", &sep) || strcmp(sep, "--") != 0)
         goto done;
-    char h[65];
-    probe_script_hash(h);
+    const char *h = probe_script_hash();
     file_id_t stored;
     if (strcmp(probe, h) != 0 || strcmp(rp, realpath) != 0 || !file_id_parse(fid, &stored) ||
         !file_id_equal(&stored, id))
@@ -359,8 +371,8 @@ bool probe_cache_entry_current(const char *entry)
 
 char *probe_cache_path(const char *cache_dir, const char *realpath)
 {
-    char h[65];
-    sha256_hex(realpath, strlen(realpath), h);
+    char h[33];
+    hash_name_hex(realpath, strlen(realpath), h);
     char *name = xasprintf("%s.txt", h);
     char *r = path_joinv(cache_dir, "interpreters", name, (char *)NULL);
     free(name);

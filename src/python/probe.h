@@ -2,9 +2,9 @@
  * probe: learn an interpreter's facts by running it once with the embedded probe.py, and cache
  * the answer.
  *
- * The cache lives in <cache_dir>/interpreters/<sha256 of realpath>.txt and holds the probe's
- * key=value output plus the executable's identity (file_id_t). An entry is valid while the
- * identity of the real executable is unchanged; a stale or unreadable entry is re-probed and
+ * The cache lives in <cache_dir>/interpreters/<hash_name_hex of realpath>.txt and holds the
+ * probe's key=value output plus the executable's identity (file_id_t). An entry is valid while
+ * the identity of the real executable is unchanged; a stale or unreadable entry is re-probed and
  * rewritten atomically. Two concurrent runs may both probe; the last rename wins, both are right.
  */
 #ifndef VENVSYNC_PYTHON_PROBE_H
@@ -32,7 +32,7 @@ err_t *probe_interp(const char *exe, const char *cache_dir, interp_t **out, bool
  *
  * The cache entry's first line is "venvsync-interpreter-cache <PROBE_CACHE_FORMAT>"; an entry
  * with any other first line (an older or newer venvsync) is ignored and rewritten. The entry
- * also records the sha256 of the embedded probe.py, so a changed probe re-probes everything.
+ * also records a hash of the embedded probe.py, so a changed probe re-probes everything.
  * Every string of an interp_t that probe_interp or probe_parse_output returns is non-NULL.
  *
  * An interpreter inside a virtual environment (a pyvenv.cfg beside it or one directory up, as
@@ -42,7 +42,8 @@ err_t *probe_interp(const char *exe, const char *cache_dir, interp_t **out, bool
 #define PROBE_CACHE_FORMAT 1
 #define PROBE_CACHE_FORMAT_STR "1"
 
-/* <cache_dir>/interpreters/<sha256 hex of realpath>.txt, malloc'd. */
+/* <cache_dir>/interpreters/<hash_name_hex of realpath>.txt, malloc'd (never sha256: this is on
+ * the path of creating an environment, which must not load libcrypto). */
 char *probe_cache_path(const char *cache_dir, const char *realpath);
 /* The text of a cache entry for the probe output `output` of `realpath` with identity *id. */
 char *probe_cache_entry_format(const char *realpath, const file_id_t *id, const char *output);

@@ -182,13 +182,13 @@ Test(probe, cache_entry_roundtrip_and_staleness)
     free(entry);
 }
 
-Test(probe, cache_path_is_sha256_of_realpath)
+Test(probe, cache_path_is_name_hash_of_realpath)
 {
     char *p = probe_cache_path("/c", "/usr/bin/python3.11");
-    /* sha256("/usr/bin/python3.11") */
+    /* hash_name_hex("/usr/bin/python3.11"): 32 hex digits */
     cr_assert(strncmp(p, "/c/interpreters/", 16) == 0, "%s", p);
-    cr_assert_eq(strlen(p), 16 + 64 + 4);
-    cr_assert_str_eq(p + 16 + 64, ".txt");
+    cr_assert_eq(strlen(p), 16 + 32 + 4);
+    cr_assert_str_eq(p + 16 + 32, ".txt");
     char *q = probe_cache_path("/c", "/usr/bin/python3.12");
     cr_assert_str_neq(p, q);
     free(p);
