@@ -1,29 +1,41 @@
 /*
  * python: the interpreters venvsync can build environments from.
  *
- *   venvsync python list          every interpreter found, best first (--json: an array)
- *   venvsync python find [REQ]    the one a request picks (default: .python-version, else any)
- *   venvsync python install|uninstall VER   not available in this build: says how to get one
+ *   venvsync python list [--available]   every interpreter found, best first (--json: an
+ *                                         array); --available: what can be installed
+ *   venvsync python find [REQ]            the one a request picks (default: .python-version)
+ *   venvsync python install [VER...]      managed installs from python-build-standalone
+ *   venvsync python uninstall VER...      removes managed installs (only venvsync's own)
  *
  * Facts come from the interpreter cache, so a second `list` starts no Python (-v says how many
- * had to be probed).
+ * had to be probed). Installing and removing are python/managed.h's work.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/common.h"
 #include "python/discover.h"
+#include "python/managed.h"
 #include "python/probe.h"
 #include "python/request.h"
 #include "util/json.h"
 #include "util/path.h"
 #include "util/xalloc.h"
+#include "venv/cfg.h"
 
-static void json_interp(json_t *j, const interp_t *py)
+/* Whether py lives in venvsync's managed folder (store_real: its realpath, may be NULL). */
+static bool is_managed(const interp_t *py, const char *store_real)
+{
+    return store_real && py->realpath && path_is_within(py->realpath, store_real);
+}
+
+static void json_interp(json_t *j, const interp_t *py, const char *store_real)
 {
     char *lib = interp_lib_version(py);
     json_obj(j);
     json_kstr(j, "path", py->path);
+    json_kbool(j, "managed", is_managed(py, store_real));
     json_kstr(j, "realpath", py->realpath);
     json_kstr(j, "implementation", py->implementation);
     json_kstr(j, "version", py->version);
@@ -79,10 +91,14 @@ static void json_interp(json_t *j, const interp_t *py)
 }
 
 /* "free-threaded, debug" style notes for the table, malloc'd ("" when none). */
-static char *marks(const interp_t *py)
+static char *marks(const interp_t *py, const char *store_real)
 {
     buf_t b = BUF_INIT;
     const char *sep = "";
+    if (is_managed(py, store_real)) {
+        buf_printf(&b, "%smanaged", sep);
+        sep = ", ";
+    }
     if (!py->venv_capable) {
         buf_printf(&b, "%scannot host a venv", sep);
         sep = ", ";
@@ -115,17 +131,96 @@ static void log_stats(const cmd_ctx_t *ctx, const interp_list_t *l, const discov
     }
 }
 
-static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n)
+static managed_opts_t managed_opts(const cmd_ctx_t *ctx)
+{
+    managed_opts_t o = {.python_dir = ctx->g->python_dir, .cache_dir = ctx->g->cache_dir,
+                        .offline = ctx->g->offline,
+                        .log = ctx->g->verbosity >= 0 ? ctx->log : NULL};
+    if (!ctx->g->no_progress && ctx->g->verbosity >= 0 && isatty(fileno(ctx->log))) {
+        o.progress = render_download_progress;
+        o.progress_ctx = ctx->log;
+    }
+    return o;
+}
+
+static err_t *need_store(const cmd_ctx_t *ctx)
+{
+    if (ctx->g->python_dir && ctx->g->cache_dir)
+        return NULL;
+    return err_hint(err_new(EXIT_USAGE, "no folder for managed Pythons (HOME is not set)"),
+                    "set VENVSYNC_PYTHON_DIR and VENVSYNC_CACHE_DIR");
+}
+
+/* `python list --available`: the installable versions of the release in use. */
+static err_t *python_available(const cmd_ctx_t *ctx)
+{
+    err_t *e = need_store(ctx);
+    if (e)
+        return e;
+    managed_opts_t mo = managed_opts(ctx);
+    char *tag = NULL, *versions = NULL;
+    e = managed_available(&mo, &tag, &versions);
+    if (e)
+        return e;
+    managed_list_t have;
+    e = managed_list(ctx->g->python_dir, &have);
+    buf_t b = BUF_INIT;
+    if (ctx->g->json) {
+        json_t j;
+        json_init(&j, &b);
+        json_obj(&j);
+        json_kstr(&j, "release", tag);
+        json_key(&j, "versions");
+        json_arr(&j);
+        for (char *p = versions, *save = NULL, *v = strtok_r(p, ", ", &save); v;
+             v = strtok_r(NULL, ", ", &save))
+            json_str(&j, v);
+        json_end(&j);
+        json_key(&j, "installed");
+        json_arr(&j);
+        for (size_t i = 0; !e && i < have.n; i++)
+            json_str(&j, have.items[i].version);
+        json_end(&j);
+        json_end(&j);
+        buf_addc(&b, '\n');
+    } else {
+        buf_printf(&b, "python-build-standalone %s:\n", tag);
+        for (char *p = versions, *save = NULL, *v = strtok_r(p, ", ", &save); v;
+             v = strtok_r(NULL, ", ", &save)) {
+            bool inst = false;
+            for (size_t i = 0; !e && i < have.n && !inst; i++)
+                inst = strcmp(have.items[i].version, v) == 0 ||
+                       (have.items[i].freethreaded && strncmp(v, have.items[i].version,
+                                                              strlen(have.items[i].version)) == 0 &&
+                        strcmp(v + strlen(have.items[i].version), "t") == 0);
+            buf_printf(&b, "  %s%s\n", v, inst ? "  (installed)" : "");
+        }
+    }
+    err_free(e);
+    managed_list_free(&have);
+    cmd_emit(ctx, &b);
+    buf_free(&b);
+    free(tag);
+    free(versions);
+    return NULL;
+}
+
+static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n, bool available)
 {
     if (n > 1)
         return err_hint(err_new(EXIT_USAGE, "python list takes no operands"),
                         "to pick one interpreter, use `venvsync python find REQ`");
+    if (available)
+        return python_available(ctx);
+    char *store_real = ctx->g->python_dir ? path_real(ctx->g->python_dir) : NULL;
     discover_opts_t o = {.cache_dir = ctx->g->cache_dir};
     interp_list_t l;
     discover_stats_t st;
     err_t *e = discover_all_stats(&o, &l, &st);
-    if (e)
+    if (e) {
+        free(store_real);
         return e;
+    }
     log_stats(ctx, &l, &st);
     buf_t b = BUF_INIT;
     if (ctx->g->json) {
@@ -133,7 +228,7 @@ static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n)
         json_init(&j, &b);
         json_arr(&j);
         for (size_t i = 0; i < l.n; i++)
-            json_interp(&j, l.items[i]);
+            json_interp(&j, l.items[i], store_real);
         json_end(&j);
         buf_addc(&b, '\n');
     } else if (l.n == 0) {
@@ -147,7 +242,7 @@ static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n)
         for (size_t i = 0; i < l.n; i++) {
             const interp_t *py = l.items[i];
             char *v = xasprintf("%s%s", py->version, py->freethreaded ? "t" : "");
-            char *m = marks(py);
+            char *m = marks(py, store_real);
             buf_printf(&b, "%s %s%-10s %-8s %s%s%s%s%s\n", py == def ? "*" : " ",
                        py->venv_capable ? "" : s.dim, v, py->implementation, py->path,
                        m[0] ? "  (" : "", m, m[0] ? ")" : "", py->venv_capable ? "" : s.reset);
@@ -160,6 +255,7 @@ static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n)
     cmd_emit(ctx, &b);
     buf_free(&b);
     interp_list_free(&l);
+    free(store_real);
     return NULL;
 }
 
@@ -204,7 +300,9 @@ static err_t *python_find(const cmd_ctx_t *ctx, char **ops, int n)
     if (ctx->g->json) {
         json_t j;
         json_init(&j, &b);
-        json_interp(&j, py);
+        char *store_real = ctx->g->python_dir ? path_real(ctx->g->python_dir) : NULL;
+        json_interp(&j, py, store_real);
+        free(store_real);
         buf_addc(&b, '\n');
     } else {
         buf_printf(&b, "%s\n", py->path);
@@ -220,19 +318,178 @@ static err_t *python_find(const cmd_ctx_t *ctx, char **ops, int n)
     return NULL;
 }
 
-static err_t *python_install(const cmd_ctx_t *ctx, char **ops, int n, bool install)
+static void json_managed(json_t *j, const managed_t *m, const char *request, bool already)
 {
-    const char *ver = n >= 2 ? ops[1] : "3.X";
-    err_t *e = err_new(EXIT_USAGE, "python %s: managed Python downloads are not available in "
-                       "this build of venvsync", install ? "install" : "uninstall");
-    if (install)
-        return err_hint(e, "install Python %s with pyenv (`pyenv install %s`) or your system's "
-                        "packages (Debian/Ubuntu: `apt install python%s python%s-venv`); venvsync "
-                        "finds interpreters from pyenv, uv, PATH, /usr/local/bin and /usr/bin "
-                        "(see `venvsync python list`)", ver, ver, ver, ver);
-    return err_hint(e, "venvsync installs no interpreters yet, so there is nothing of its own to "
-                    "remove; uninstall Python %s with the tool that installed it (`pyenv "
-                    "uninstall %s`, or your system's package manager)", ver, ver);
+    json_obj(j);
+    if (request)
+        json_kstr(j, "request", request);
+    json_kstr(j, "name", m->name);
+    json_kstr(j, "path", m->path);
+    json_kstr(j, "python", m->python);
+    json_kstr(j, "implementation", "cpython");
+    json_kstr(j, "version", m->version);
+    json_kbool(j, "freethreaded", m->freethreaded);
+    json_kstr(j, "release", m->release);
+    json_kstr(j, "asset", m->asset);
+    json_kstr(j, "sha256", m->sha256);
+    json_kstr(j, "url", m->url);
+    if (request)
+        json_kbool(j, "already_installed", already);
+    json_end(j);
+}
+
+/* `python install VER...`: each request in turn; later ones are tried when one fails. */
+static err_t *python_install(const cmd_ctx_t *ctx, char **ops, int n)
+{
+    err_t *e = need_store(ctx);
+    if (e)
+        return e;
+    char *from_file = NULL;
+    if (n < 2) {
+        char *cwd = path_cwd();
+        from_file = python_version_file(cwd);
+        free(cwd);
+        if (!from_file)
+            return err_hint(err_new(EXIT_USAGE, "python install needs a version"),
+                            "e.g. `venvsync python install 3.12` (without one, the nearest "
+                            ".python-version names it)");
+    }
+    managed_opts_t mo = managed_opts(ctx);
+    err_t *all = NULL;
+    buf_t b = BUF_INIT;
+    json_t j;
+    if (ctx->g->json) {
+        json_init(&j, &b);
+        json_obj(&j);
+        json_key(&j, "installed");
+        json_arr(&j);
+    }
+    int count = from_file ? 1 : n - 1;
+    for (int i = 0; i < count; i++) {
+        const char *text = from_file ? from_file : ops[i + 1];
+        pyreq_t *r = NULL;
+        char *why = NULL;
+        if (!pyreq_parse(text, &r, &why)) {
+            err_chain(&all, err_new(EXIT_USAGE, "python install '%s': %s", text,
+                                    why ? why : "invalid"));
+            free(why);
+            continue;
+        }
+        managed_result_t res;
+        e = managed_install(&mo, r, &res);
+        pyreq_free(r);
+        if (e) {
+            err_chain(&all, err_ctx(e, "python install %s", text));
+            continue;
+        }
+        if (ctx->g->json)
+            json_managed(&j, &res.inst, text, res.already);
+        else if (res.already)
+            buf_printf(&b, "Python %s is already installed: %s\n", res.inst.version,
+                       res.inst.python);
+        else
+            buf_printf(&b, "installed Python %s (python-build-standalone %s): %s\n",
+                       res.inst.version, res.inst.release, res.inst.python);
+        managed_result_free(&res);
+    }
+    if (ctx->g->json) {
+        json_end(&j);
+        json_end(&j);
+        buf_addc(&b, '\n');
+    }
+    cmd_emit(ctx, &b);
+    buf_free(&b);
+    free(from_file);
+    return all;
+}
+
+/* Environments of the manifest (when there is one) whose interpreter lies in dir. */
+static void warn_users(const cmd_ctx_t *ctx, const managed_t *m)
+{
+    if (ctx->g->verbosity < 0)
+        return;
+    manifest_t *mf = NULL;
+    err_t *e = cmd_load_manifest(ctx, &mf);
+    if (e) {
+        err_free(e);
+        return;
+    }
+    char *inst = path_real(m->path);
+    for (size_t i = 0; inst && i < mf->nenvs; i++) {
+        char *cfgp = path_join(mf->envs[i].path, "pyvenv.cfg");
+        venv_cfg_t *cfg = NULL;
+        err_t *ce = venv_cfg_read(cfgp, &cfg);
+        bool uses = false;
+        const char *keys[] = {CFG_HOME, CFG_VS_PYTHON};
+        for (size_t k = 0; !ce && k < 2 && !uses; k++) {
+            const char *v = venv_cfg_get(cfg, keys[k]);
+            char *real = v ? path_real(v) : NULL;
+            uses = real && path_is_within(real, inst);
+            free(real);
+        }
+        if (uses)
+            fprintf(ctx->log, "venvsync: warning: environment '%s' (%s) uses %s; the next "
+                    "`venvsync sync` gives it another interpreter\n", mf->envs[i].name,
+                    mf->envs[i].path, m->name);
+        err_free(ce);
+        venv_cfg_free(cfg);
+        free(cfgp);
+    }
+    free(inst);
+    manifest_free(mf);
+}
+
+/* `python uninstall VER...`: only what venvsync installed. */
+static err_t *python_uninstall(const cmd_ctx_t *ctx, char **ops, int n)
+{
+    err_t *e = need_store(ctx);
+    if (e)
+        return e;
+    if (n < 2)
+        return err_hint(err_new(EXIT_USAGE, "python uninstall needs a version or a name"),
+                        "e.g. `venvsync python uninstall 3.12` (`venvsync python list` marks "
+                        "the managed ones)");
+    managed_opts_t mo = managed_opts(ctx);
+    err_t *all = NULL;
+    buf_t b = BUF_INIT;
+    json_t j;
+    if (ctx->g->json) {
+        json_init(&j, &b);
+        json_obj(&j);
+        json_key(&j, "uninstalled");
+        json_arr(&j);
+    }
+    for (int i = 1; i < n; i++) {
+        managed_list_t sel;
+        e = managed_select(ctx->g->python_dir, ops[i], &sel);
+        if (e) {
+            err_chain(&all, e);
+            continue;
+        }
+        for (size_t k = 0; k < sel.n; k++)
+            warn_users(ctx, &sel.items[k]);
+        e = managed_remove(&mo, &sel);
+        if (e) {
+            err_chain(&all, e);
+        } else {
+            for (size_t k = 0; k < sel.n; k++) {
+                if (ctx->g->json)
+                    json_managed(&j, &sel.items[k], NULL, false);
+                else
+                    buf_printf(&b, "uninstalled Python %s: %s\n", sel.items[k].version,
+                               sel.items[k].path);
+            }
+        }
+        managed_list_free(&sel);
+    }
+    if (ctx->g->json) {
+        json_end(&j);
+        json_end(&j);
+        buf_addc(&b, '\n');
+    }
+    cmd_emit(ctx, &b);
+    buf_free(&b);
+    return all;
 }
 
 static err_t *run_python(const cmd_ctx_t *ctx, int *status)
@@ -243,7 +500,9 @@ static err_t *run_python(const cmd_ctx_t *ctx, int *status)
     }
     char **ops = NULL;
     int n = 0;
-    err_t *e = cmd_args(ctx, NULL, false, &ops, &n);
+    bool available = false;
+    cmd_flag_t flags[] = {{"--available", &available, NULL}, {NULL, NULL, NULL}};
+    err_t *e = cmd_args(ctx, flags, false, &ops, &n);
     if (e)
         return e;
     if (n == 0) {
@@ -252,14 +511,17 @@ static err_t *run_python(const cmd_ctx_t *ctx, int *status)
                                 "uninstall"), "see `venvsync python --help`");
     }
     const char *sub = ops[0];
-    if (strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0)
-        e = python_list(ctx, ops, n);
+    bool is_list = strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0;
+    if (available && !is_list)
+        e = err_new(EXIT_USAGE, "--available goes with `python list`");
+    else if (is_list)
+        e = python_list(ctx, ops, n, available);
     else if (strcmp(sub, "find") == 0)
         e = python_find(ctx, ops, n);
     else if (strcmp(sub, "install") == 0)
-        e = python_install(ctx, ops, n, true);
-    else if (strcmp(sub, "uninstall") == 0)
-        e = python_install(ctx, ops, n, false);
+        e = python_install(ctx, ops, n);
+    else if (strcmp(sub, "uninstall") == 0 || strcmp(sub, "remove") == 0)
+        e = python_uninstall(ctx, ops, n);
     else
         e = err_hint(err_new(EXIT_USAGE, "python: unknown subcommand '%s'", sub),
                      "the subcommands are list, find, install and uninstall");
@@ -275,15 +537,33 @@ const cmd_t cmd_python = {
     .help =
         "Subcommands:\n"
         "  list         every interpreter found, best first: version, implementation, path, and\n"
-        "               marks for free-threaded, debug, pre-release and no-venv builds; `*` is\n"
-        "               the one chosen when no version is requested. --json prints an array.\n"
+        "               marks for managed (installed by venvsync), free-threaded, debug,\n"
+        "               pre-release and no-venv builds; `*` is the one chosen when no version\n"
+        "               is requested. --json prints an array (with \"managed\": true|false).\n"
         "  find [REQ]   prints the path of the interpreter REQ picks (3, 3.12, 3.12.1, 3.13t,\n"
         "               \">=3.10,<3.13\", cpython@3.12, pypy@3.10, or a path). Without REQ the\n"
         "               nearest .python-version decides, else the newest. --json prints the\n"
         "               facts. Exit 2, listing what was found, when nothing matches.\n"
-        "  install VER, uninstall VER\n"
-        "               managed downloads are not available in this build; the error says how\n"
-        "               to install a Python instead.\n"
+        "  list --available\n"
+        "               the versions python-build-standalone's release offers for this machine.\n"
+        "  install [VER...]\n"
+        "               downloads a CPython build from python-build-standalone (the newest that\n"
+        "               matches VER: 3.12, 3.12.7, \">=3.11,<3.13\", 3.13t; without VER the\n"
+        "               nearest .python-version) into VENVSYNC_PYTHON_DIR, verified by sha256,\n"
+        "               as cpython-X.Y.Z-linux-ARCH-LIBC, with a cpython-X.Y-... link to the\n"
+        "               newest patch. A version already installed is left alone. Exit 2 when\n"
+        "               no build matches (the message lists the available versions), 3 when\n"
+        "               downloading or installing fails (nothing is left behind).\n"
+        "               VENVSYNC_PYTHON_MIRROR replaces the download location (http(s):// or\n"
+        "               file://: <mirror>/latest-release.json, <mirror>/<tag>/<asset>);\n"
+        "               VENVSYNC_PYTHON_RELEASE=<tag> pins a release.\n"
+        "  uninstall VER|NAME...\n"
+        "               removes the managed installs VER matches (or the one named); refuses\n"
+        "               anything venvsync did not install, and warns about environments of\n"
+        "               the manifest that use it.\n"
+        "\n"
+        "venv.yaml's `python-downloads: automatic` (or VENVSYNC_PYTHON_DOWNLOADS=automatic) lets\n"
+        "sync install a missing Python itself; `manual` (the default) and `never` do not.\n"
         "\n"
         "Searched: VENVSYNC_PYTHON_DIR, uv's managed Pythons, pyenv's versions (never its shims),\n"
         "PATH, /usr/local/bin and /usr/bin. Each interpreter is asked for its facts once; the\n"

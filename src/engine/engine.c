@@ -7,6 +7,7 @@
 #include "apply/lock.h"
 #include "apply/packages.h"
 #include "manifest/suggest.h"
+#include "python/managed.h"
 #include "python/probe.h"
 #include "util/path.h"
 #include "wheel/verify.h"
@@ -130,6 +131,100 @@ static err_t *own_copy(engine_t *en, const interp_t *src, interp_t **out)
 
 static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, interp_t **out);
 
+/* ---- managed downloads (python-downloads) ---------------------------------------------------- */
+
+/* The policy in force: VENVSYNC_PYTHON_DOWNLOADS, else the manifest's python-downloads. */
+static err_t *downloads_policy(const engine_t *en, mf_downloads_t *out)
+{
+    *out = en->m->python_downloads;
+    const char *v = getenv("VENVSYNC_PYTHON_DOWNLOADS");
+    if (!v || !*v)
+        return NULL;
+    if (strcmp(v, "automatic") == 0)
+        *out = DOWNLOADS_AUTOMATIC;
+    else if (strcmp(v, "manual") == 0)
+        *out = DOWNLOADS_MANUAL;
+    else if (strcmp(v, "never") == 0)
+        *out = DOWNLOADS_NEVER;
+    else
+        return err_new(EXIT_USAGE, "VENVSYNC_PYTHON_DOWNLOADS='%s' must be automatic, manual or "
+                       "never", v);
+    return NULL;
+}
+
+/* The "no interpreter matches" error of python_resolve, with the hint the policy calls for. */
+static err_t *no_match(engine_t *en, engine_env_t *ee, const discover_opts_t *o, interp_t **out)
+{
+    err_t *e = python_resolve(ee->request, en->m->dir, o, out);
+    mf_downloads_t pol;
+    err_t *pe = downloads_policy(en, &pol);
+    if (pe) {
+        err_free(e);
+        return pe;
+    }
+    if (!e || !discover_downloadable(ee->request))
+        return e;
+    if (pol == DOWNLOADS_NEVER) {
+        char *hint = discover_install_hint_for(ee->request, false);
+        err_hint(e, "%s", hint);
+        free(hint);
+    } else if (pol == DOWNLOADS_AUTOMATIC) {
+        err_hint(e, "`venvsync sync` downloads one (python-downloads: automatic)");
+    }
+    return e;
+}
+
+/* With python-downloads: automatic, installs a managed Python for an environment whose plan
+ * failed only because no interpreter matches its request, then forgets the discovered list so
+ * that the next resolve sees it. Returns true when the environment should be planned again. */
+static bool auto_download(engine_t *en, engine_env_t *ee)
+{
+    mf_downloads_t pol;
+    err_t *pe = downloads_policy(en, &pol);
+    bool bad_policy = pe != NULL;   /* already reported by no_match() */
+    err_free(pe);
+    if (bad_policy || pol != DOWNLOADS_AUTOMATIC || !discover_downloadable(ee->request) ||
+        (ee->plan.python_need != NEED_REQUEST && ee->plan.python_need != NEED_SAME_MINOR))
+        return false;
+    err_t *de = ensure_discovered(en);
+    if (de) {
+        err_free(de);
+        return false;
+    }
+    if (discover_best(&en->interps, ee->request)) {
+        /* an earlier environment's download answers this one too */
+        err_free(ee->error);
+        ee->error = NULL;
+        return true;
+    }
+    char *dir = discover_managed_dir();
+    if (!dir)
+        return false;
+    managed_opts_t mo = {.python_dir = dir, .cache_dir = en->cache_dir, .offline = en->offline,
+                         .log = en->verbosity >= 0 ? en->log : NULL, .progress = en->progress,
+                         .progress_ctx = en->progress_ctx};
+    managed_result_t res;
+    err_t *e = managed_install(&mo, ee->request, &res);
+    free(dir);
+    if (e) {
+        err_free(ee->error);
+        ee->error = err_ctx(e, "environment '%s': downloading a Python for '%s' "
+                            "(python-downloads: automatic)", ee->env->name,
+                            ee->request ? ee->request->text : "any");
+        return false;
+    }
+    if (en->log && en->verbosity >= 0)
+        fprintf(en->log, "venvsync: %s Python %s (python-build-standalone %s) in %s\n",
+                res.already ? "found" : "installed", res.inst.version, res.inst.release,
+                res.inst.path);
+    managed_result_free(&res);
+    interp_list_free(&en->interps);
+    en->discovered = false;
+    err_free(ee->error);
+    ee->error = NULL;
+    return true;
+}
+
 /* Finds the interpreter the plan asks for. */
 static err_t *resolve(engine_t *en, engine_env_t *ee, interp_t **out)
 {
@@ -181,7 +276,7 @@ static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, 
             if (best)
                 return own_copy(en, best, out);
             /* Let python_resolve phrase the complete error. */
-            return python_resolve(ee->request, en->m->dir, &o, out);
+            return no_match(en, ee, &o, out);
         }
     }
     return NULL;
@@ -372,6 +467,11 @@ err_t *engine_apply(engine_t *en)
     err_t *all = NULL;
     for (size_t i = 0; i < en->n; i++) {
         engine_env_t *ee = &en->envs[i];
+        if (ee->error && auto_download(en, ee)) {
+            err_t *e = plan_one(en, ee, true);
+            if (e)
+                ee->error = e;
+        }
         if (ee->error) {
             ee->result = RESULT_FAILED;
             err_chain(&all, err_copy(ee->error));

@@ -264,8 +264,7 @@ static char *env_dir(const char *var, const char *xdg, const char *home_rel, con
 static void collect(scan_t *s)
 {
     /* venvsync's managed interpreters. */
-    char *managed = env_dir("VENVSYNC_PYTHON_DIR", "XDG_DATA_HOME", ".local/share",
-                            "venvsync/python");
+    char *managed = discover_managed_dir();
     if (managed)
         scan_installs(s, managed, true);
     free(managed);
@@ -534,7 +533,16 @@ const interp_t *discover_best(const interp_list_t *l, const pyreq_t *r)
     return NULL;
 }
 
-char *discover_install_hint(const pyreq_t *r)
+/* The request as one shell word (quoted when it has characters a shell would interpret). */
+static char *shell_word(const char *t)
+{
+    for (const char *p = t; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.@_-+", *p))
+            return xasprintf("'%s'", t);
+    return xstrdup(t);
+}
+
+char *discover_install_hint_for(const pyreq_t *r, bool downloads)
 {
     char ver[64] = "";
     if (r && r->kind == PYREQ_VERSION && r->nparts >= 2)
@@ -543,6 +551,12 @@ char *discover_install_hint(const pyreq_t *r)
     else if (r && r->kind == PYREQ_VERSION)
         snprintf(ver, sizeof ver, "%ld", r->parts[0]);
     buf_t b = BUF_INIT;
+    if (downloads && r && discover_downloadable(r)) {
+        char *w = shell_word(r->text);
+        buf_printf(&b, "download it with `venvsync python install %s` (or set "
+                       "`python-downloads: automatic` in venv.yaml), or ", w);
+        free(w);
+    }
     if (ver[0]) {
         buf_printf(&b, "install it with `pyenv install %s`", ver);
         if (r->nparts >= 2 && r->parts[0] == 3 && !r->freethreaded)
@@ -552,9 +566,25 @@ char *discover_install_hint(const pyreq_t *r)
         buf_adds(&b, "install a matching version with `pyenv install 3.X` or from your "
                      "system's packages (Debian/Ubuntu: `apt install python3.X-venv`)");
     }
-    buf_adds(&b, ", then run again; or name an interpreter by its absolute path. Managed "
-                 "downloads (`venvsync python install`) are not available in this build.");
+    buf_adds(&b, ", then run again; or name an interpreter by its absolute path");
     return buf_detach(&b);
+}
+
+bool discover_downloadable(const pyreq_t *r)
+{
+    /* python-build-standalone has CPython 3 only. */
+    return !r || (r->kind != PYREQ_PATH && (!r->impl || strcmp(r->impl, "cpython") == 0) &&
+                  !(r->kind == PYREQ_VERSION && r->parts[0] != 3));
+}
+
+char *discover_install_hint(const pyreq_t *r)
+{
+    return discover_install_hint_for(r, true);
+}
+
+char *discover_managed_dir(void)
+{
+    return env_dir("VENVSYNC_PYTHON_DIR", "XDG_DATA_HOME", ".local/share", "venvsync/python");
 }
 
 char *discover_describe(const interp_list_t *l)

@@ -69,8 +69,17 @@ void interp_list_sort(interp_list_t *l);
  * non-debug builds (and, for "any", GIL builds) and falls back to the rest when nothing else fits. */
 /* "found N interpreters:\n    3.12.1  cpython  /path ..." for messages, malloc'd. */
 char *discover_describe(const interp_list_t *l);
-/* How to get an interpreter for r (pyenv / apt), one sentence, malloc'd. */
+/* How to get an interpreter for r, one sentence, malloc'd: `venvsync python install REQ`
+ * (when r can be downloaded), pyenv, apt. discover_install_hint_for() leaves the download out
+ * when `downloads` is false (the manifest says `python-downloads: never`). */
 char *discover_install_hint(const pyreq_t *r);
+char *discover_install_hint_for(const pyreq_t *r, bool downloads);
+/* Whether python-build-standalone can answer r (NULL = any): CPython 3, not a path. */
+bool discover_downloadable(const pyreq_t *r);
+/* venvsync's managed folder: VENVSYNC_PYTHON_DIR (made absolute), else
+ * $XDG_DATA_HOME/venvsync/python, else ~/.local/share/venvsync/python; malloc'd, NULL when
+ * none can be named (no HOME). The same folder discover_all() searches. */
+char *discover_managed_dir(void);
 /* The first line of a .python-version text that is neither blank nor a '#' comment, trimmed,
  * malloc'd; NULL when there is none. python_version_file() stops at the nearest file found,
  * even when it has no usable line (as pyenv does). */

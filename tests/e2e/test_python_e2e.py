@@ -195,11 +195,13 @@ def test_find_uses_python_version_file(venvsync, fresh_cache, tmp_path):
     assert "9.9" in p.stderr and ".python-version" not in p.stdout
 
 
-def test_install_and_uninstall_explain(venvsync, fresh_cache):
-    for sub in ("install", "uninstall"):
-        p = venvsync("python", sub, "3.12", env=fresh_cache, check_rc=2)
-        assert "not available in this build" in p.stderr
-        assert "pyenv" in p.stderr
+def test_install_and_uninstall_explain(venvsync, fresh_cache, tmp_path):
+    env = dict(fresh_cache, VENVSYNC_PYTHON_DIR=str(tmp_path / "store"),
+               VENVSYNC_PYTHON_MIRROR="http://127.0.0.1:9/pbs", VENVSYNC_HTTP_RETRIES="0")
+    p = venvsync("python", "install", "3.12", env=env, check_rc=3)
+    assert "127.0.0.1:9" in p.stderr and "VENVSYNC_PYTHON_MIRROR" in p.stderr
+    p = venvsync("python", "uninstall", "3.12", env=env, check_rc=2)
+    assert "no Python installed by venvsync matches '3.12'" in p.stderr
     p = venvsync("python", "frobnicate", env=fresh_cache, check_rc=2)
     assert "frobnicate" in p.stderr
 

@@ -1,0 +1,918 @@
+/* managed: installing, listing and removing venvsync's own interpreters (see managed.h). */
+#include "python/managed.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply/lock.h"
+#include "index/url.h"
+#include "python/discover.h"
+#include "python/probe.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/json.h"
+#include "util/jsonread.h"
+#include "util/path.h"
+#include "util/tar.h"
+#include "util/xalloc.h"
+
+#define EXTERNALLY_MANAGED \
+    "[externally-managed]\n" \
+    "Error=This Python installation is managed by venvsync and should not be modified.\n" \
+    "  Create a virtual environment instead: list it in venv.yaml and run `venvsync`.\n"
+
+/* ---- the host ------------------------------------------------------------------------------ */
+
+static err_t *host_detect(pbs_host_t *h)
+{
+    struct utsname u;
+    if (uname(&u) != 0)
+        return err_sys(EXIT_APPLY, errno, "uname");
+    if (strcmp(u.sysname, "Linux") != 0)
+        return err_new(EXIT_USAGE, "managed Python downloads are only available on Linux, not "
+                       "%s", u.sysname);
+    const char *libc = NULL;
+#ifdef _CS_GNU_LIBC_VERSION
+    char ver[64] = "";
+    if (confstr(_CS_GNU_LIBC_VERSION, ver, sizeof ver) > 0 && strncmp(ver, "glibc ", 6) == 0) {
+        int maj = 0, min = 0;
+        if (sscanf(ver + 6, "%d.%d", &maj, &min) == 2 && (maj < 2 || (maj == 2 && min < 17)))
+            return err_new(EXIT_USAGE, "python-build-standalone needs glibc 2.17 or newer; this "
+                           "system has %s", ver + 6);
+        libc = "gnu";
+    }
+#endif
+    if (!libc) {
+        char *loader = xasprintf("/lib/ld-musl-%s.so.1", u.machine);
+        if (access(loader, F_OK) == 0)
+            libc = "musl";
+        free(loader);
+    }
+    if (!libc)
+        return err_new(EXIT_USAGE, "cannot tell this system's C library (neither glibc nor "
+                       "musl was found)");
+    if (!pbs_host_make(u.machine, libc, h))
+        return err_new(EXIT_USAGE, "python-build-standalone has no builds venvsync can install "
+                       "for %s (x86_64 and aarch64 Linux only)", u.machine);
+    return NULL;
+}
+
+/* ---- markers and the list ------------------------------------------------------------------ */
+
+void managed_clear(managed_t *m)
+{
+    if (!m)
+        return;
+    free(m->name);
+    free(m->path);
+    free(m->python);
+    free(m->version);
+    free(m->arch);
+    free(m->libc);
+    free(m->asset);
+    free(m->release);
+    free(m->url);
+    memset(m, 0, sizeof *m);
+}
+
+void managed_list_free(managed_list_t *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        managed_clear(&l->items[i]);
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+static void managed_copy(managed_t *dst, const managed_t *src)
+{
+    *dst = *src;
+    dst->name = xstrdup(src->name);
+    dst->path = xstrdup(src->path);
+    dst->python = xstrdup(src->python);
+    dst->version = xstrdup(src->version);
+    dst->arch = xstrdup(src->arch);
+    dst->libc = xstrdup(src->libc);
+    dst->asset = xstrdup(src->asset);
+    dst->release = xstrdup(src->release);
+    dst->url = xstrdup(src->url);
+}
+
+static char *marker_text(const pbs_asset_t *a, const pbs_host_t *h, const char *name,
+                         const char *tag, const char *url)
+{
+    buf_t b = BUF_INIT;
+    json_t j;
+    json_init(&j, &b);
+    json_obj(&j);
+    json_kstr(&j, "installer", "venvsync");
+    json_kstr(&j, "installer_version", VENVSYNC_VERSION);
+    json_kstr(&j, "name", name);
+    json_kstr(&j, "implementation", "cpython");
+    json_kstr(&j, "version", a->version);
+    json_kint(&j, "major", a->major);
+    json_kint(&j, "minor", a->minor);
+    json_kint(&j, "micro", a->micro);
+    json_kbool(&j, "prerelease", a->pre != 0);
+    json_kbool(&j, "freethreaded", a->freethreaded);
+    json_kstr(&j, "arch", h->arch);
+    json_kstr(&j, "libc", h->libc);
+    json_kstr(&j, "source", "python-build-standalone");
+    json_kstr(&j, "release", tag);
+    json_kstr(&j, "asset", a->name);
+    json_kstr(&j, "sha256", a->sha256);
+    json_kstr(&j, "url", url);
+    json_kint(&j, "installed_at", (long long)time(NULL));
+    json_end(&j);
+    buf_addc(&b, '\n');
+    return buf_detach(&b);
+}
+
+static bool marker_int(const jr_value_t *root, const char *key, int *out)
+{
+    int64_t v;
+    if (!jr_int64(jr_get(root, key), &v) || v < 0 || v > 1000000)
+        return false;
+    *out = (int)v;
+    return true;
+}
+
+/* Reads <dir>/MANAGED_MARKER into *m; false when it is missing or not venvsync's. */
+static bool marker_read(const char *dir, managed_t *m)
+{
+    memset(m, 0, sizeof *m);
+    char *p = path_join(dir, MANAGED_MARKER);
+    buf_t b = BUF_INIT;
+    struct stat st;
+    bool ok = lstat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < 65536 &&
+              fs_try_read(p, &b);
+    free(p);
+    jr_doc_t *d = NULL;
+    if (ok) {
+        err_t *e = jr_parse(b.data ? b.data : "", b.len, NULL, &d);
+        ok = !e;
+        err_free(e);
+    }
+    buf_free(&b);
+    if (!ok)
+        return false;
+    const jr_value_t *r = jr_doc_root(d);
+    const char *inst = jr_str(jr_get(r, "installer"));
+    const char *ver = jr_str(jr_get(r, "version"));
+    ok = inst && strcmp(inst, "venvsync") == 0 && ver && marker_int(r, "major", &m->major) &&
+         marker_int(r, "minor", &m->minor) && marker_int(r, "micro", &m->micro);
+    if (ok) {
+        m->version = xstrdup(ver);
+        m->prerelease = jr_is(jr_get(r, "prerelease"), JR_BOOL) && jr_get(r, "prerelease")->u.b;
+        m->freethreaded = jr_is(jr_get(r, "freethreaded"), JR_BOOL) &&
+                          jr_get(r, "freethreaded")->u.b;
+        const char *s;
+        m->arch = xstrdup((s = jr_str(jr_get(r, "arch"))) ? s : "");
+        m->libc = xstrdup((s = jr_str(jr_get(r, "libc"))) ? s : "");
+        m->asset = xstrdup((s = jr_str(jr_get(r, "asset"))) ? s : "");
+        m->release = xstrdup((s = jr_str(jr_get(r, "release"))) ? s : "");
+        m->url = xstrdup((s = jr_str(jr_get(r, "url"))) ? s : "");
+        s = jr_str(jr_get(r, "sha256"));
+        snprintf(m->sha256, sizeof m->sha256, "%s", s ? s : "");
+        m->path = xstrdup(dir);
+        m->name = xstrdup(path_basename(dir));
+        m->python = path_joinv(dir, "bin", "python3", (char *)NULL);
+    }
+    jr_doc_free(d);
+    return ok;
+}
+
+static int cmp_managed(const void *x, const void *y)
+{
+    const managed_t *a = x, *b = y;
+    if (a->major != b->major)
+        return a->major > b->major ? -1 : 1;
+    if (a->minor != b->minor)
+        return a->minor > b->minor ? -1 : 1;
+    if (a->micro != b->micro)
+        return a->micro > b->micro ? -1 : 1;
+    if (a->prerelease != b->prerelease)
+        return a->prerelease ? 1 : -1;
+    if (a->freethreaded != b->freethreaded)
+        return a->freethreaded ? 1 : -1;
+    return strcmp(b->version, a->version);
+}
+
+err_t *managed_list(const char *python_dir, managed_list_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!fs_is_dir(python_dir))
+        return NULL;
+    char **names = NULL;
+    err_t *e = fs_list_dir(python_dir, &names);
+    if (e)
+        return err_ctx(e, "listing managed Pythons");
+    size_t cap = 0;
+    for (size_t i = 0; names[i]; i++) {
+        if (names[i][0] == '.')
+            continue;
+        char *dir = path_join(python_dir, names[i]);
+        struct stat st;
+        managed_t m;
+        if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && marker_read(dir, &m)) {
+            XGROW(out->items, cap, out->n + 1);
+            out->items[out->n++] = m;
+        }
+        free(dir);
+    }
+    strv_free(names);
+    if (out->n)
+        qsort(out->items, out->n, sizeof *out->items, cmp_managed);
+    return NULL;
+}
+
+static bool managed_matches(const managed_t *m, const pyreq_t *r)
+{
+    if (!r || r->kind == PYREQ_ANY)
+        return (!r || !r->impl || strcmp(r->impl, "cpython") == 0) &&
+               m->freethreaded == (r && r->freethreaded);
+    if (r->kind == PYREQ_PATH)
+        return false;
+    pyfacts_t f = {.implementation = "cpython", .version = m->version,
+                   .freethreaded = m->freethreaded};
+    return pyreq_matches(r, &f);
+}
+
+const managed_t *managed_find(const managed_list_t *l, const pyreq_t *r)
+{
+    for (int finals = 1; finals >= 0; finals--)
+        for (size_t i = 0; i < l->n; i++)
+            if ((!finals || !l->items[i].prerelease) && managed_matches(&l->items[i], r))
+                return &l->items[i];
+    return NULL;
+}
+
+/* ---- the network --------------------------------------------------------------------------- */
+
+typedef struct net {
+    const managed_opts_t *o;
+    http_t *h;
+    bool offline;
+} net_t;
+
+static err_t *net_http(net_t *n, http_t **out)
+{
+    if (!n->h) {
+        http_config_t cfg;
+        http_config_defaults(&cfg);
+        err_t *e = http_config_env(&cfg, NULL, NULL);
+        if (e)
+            return e;
+        cfg.cache_dir = n->o->cache_dir;
+        cfg.offline = cfg.offline || n->o->offline;
+        cfg.progress = n->o->progress;
+        cfg.progress_ctx = n->o->progress_ctx;
+        n->offline = cfg.offline;
+        e = http_new(&cfg, &n->h);
+        if (e)
+            return e;
+    }
+    *out = n->h;
+    return NULL;
+}
+
+static void net_close(net_t *n)
+{
+    http_free(n->h);
+    n->h = NULL;
+}
+
+/* The local path of a file:// URL, malloc'd; NULL when it has a remote host. */
+static char *file_url_path(const char *url)
+{
+    url_parts_t p;
+    url_split(url, &p);
+    if (p.has_authority && p.host.len &&
+        !(p.host.len == 9 && strncasecmp(url + p.host.off, "localhost", 9) == 0))
+        return NULL;
+    return url_decode(url + p.path.off, p.path.len);
+}
+
+static err_t *bad_scheme(const char *url)
+{
+    char *shown = url_redact(url);
+    err_t *e = err_new(EXIT_USAGE, "cannot download from '%s': only http://, https:// and "
+                       "file:// URLs are supported", shown);
+    free(shown);
+    return err_hint(e, "check VENVSYNC_PYTHON_MIRROR");
+}
+
+/* Fetches a small text document (metadata, SHA256SUMS). *missing is set (and NULL returned)
+ * for a 404/410 or a missing local file. */
+static err_t *fetch_text(net_t *n, const char *url, buf_t *out, bool *missing)
+{
+    *missing = false;
+    if (url_is_file(url)) {
+        char *p = file_url_path(url);
+        if (!p)
+            return bad_scheme(url);
+        err_t *e = NULL;
+        if (!fs_try_read(p, out)) {
+            if (errno == ENOENT || errno == ENOTDIR)
+                *missing = true;
+            else
+                e = err_sys(EXIT_APPLY, errno, "reading %s", p);
+        }
+        free(p);
+        return e;
+    }
+    if (!url_is_http(url))
+        return bad_scheme(url);
+    http_t *h;
+    err_t *e = net_http(n, &h);
+    if (e)
+        return e;
+    http_page_req_t r = {.url = url};
+    err_t *off = http_get_pages(h, &r, 1);
+    char *shown = url_redact(url);
+    if (off) {
+        err_free(off);
+        e = err_hint(err_new(EXIT_APPLY, "offline: %s is not in the cache", shown),
+                     "run once without --offline (or VENVSYNC_OFFLINE) to fill the cache");
+    } else if (r.err) {
+        e = r.err;
+        r.err = NULL;
+        err_hint(e, "check the network and proxy settings, or point VENVSYNC_PYTHON_MIRROR at "
+                 "a reachable copy of the python-build-standalone releases");
+    } else if (r.status == 404 || r.status == 410) {
+        *missing = true;
+    } else {
+        buf_add(out, r.body.data ? r.body.data : "", r.body.len);
+    }
+    free(shown);
+    http_page_req_clear(&r);
+    return e;
+}
+
+/* The release to use and its assets. */
+typedef struct release {
+    char *tag;
+    char *prefix;            /* asset URL prefix */
+    pbs_assets_t assets;
+} release_t;
+
+static void release_free(release_t *r)
+{
+    free(r->tag);
+    free(r->prefix);
+    pbs_assets_free(&r->assets);
+}
+
+static err_t *release_load(net_t *n, release_t *out)
+{
+    memset(out, 0, sizeof *out);
+    pbs_source_t src;
+    pbs_source_init(&src, getenv("VENVSYNC_PYTHON_MIRROR"));
+    err_t *e = NULL;
+    char *meta_prefix = NULL;
+    const char *pinned = getenv("VENVSYNC_PYTHON_RELEASE");
+    buf_t b = BUF_INIT;
+    bool missing = false;
+    if (pinned && *pinned) {
+        if (!pbs_tag_valid(pinned))
+            e = err_new(EXIT_USAGE, "VENVSYNC_PYTHON_RELEASE='%s' is not a release tag (e.g. "
+                        "20241016)", pinned);
+        else
+            out->tag = xstrdup(pinned);
+    } else {
+        e = fetch_text(n, src.latest_url, &b, &missing);
+        if (!e && missing) {
+            char *shown = url_redact(src.latest_url);
+            e = err_hint(err_new(EXIT_APPLY, "no release metadata at %s (not found)", shown),
+                         "set VENVSYNC_PYTHON_RELEASE to a release tag, or check "
+                         "VENVSYNC_PYTHON_MIRROR");
+            free(shown);
+        }
+        if (!e)
+            e = pbs_parse_latest(b.data ? b.data : "", b.len, &out->tag, &meta_prefix);
+        if (e)
+            e = err_ctx(e, "finding the latest python-build-standalone release");
+    }
+    if (!e) {
+        out->prefix = pbs_release_prefix(&src, out->tag, meta_prefix);
+        char *sums = xasprintf("%s/SHA256SUMS", out->prefix);
+        buf_reset(&b);
+        e = fetch_text(n, sums, &b, &missing);
+        if (!e && missing) {
+            char *shown = url_redact(sums);
+            e = err_new(pinned && *pinned ? EXIT_USAGE : EXIT_APPLY,
+                        "python-build-standalone release '%s' has no SHA256SUMS (%s: not found)",
+                        out->tag, shown);
+            free(shown);
+            if (pinned && *pinned)
+                err_hint(e, "check VENVSYNC_PYTHON_RELEASE");
+        }
+        if (!e)
+            e = pbs_parse_sha256sums(b.data ? b.data : "", b.len, &out->assets);
+        if (e)
+            e = err_ctx(e, "reading release %s", out->tag);
+        free(sums);
+    }
+    buf_free(&b);
+    free(meta_prefix);
+    pbs_source_free(&src);
+    if (e)
+        release_free(out);
+    return e;
+}
+
+/* The verified archive for a; *path malloc'd. */
+static err_t *fetch_asset(net_t *n, const char *url, const pbs_asset_t *a, char **path,
+                          bool *downloaded)
+{
+    *path = NULL;
+    *downloaded = false;
+    err_t *he = hash_available();           /* libcrypto: fail before any transfer */
+    if (he)
+        return he;
+    if (url_is_file(url)) {
+        char *p = file_url_path(url);
+        if (!p)
+            return bad_scheme(url);
+        char hex[65];
+        err_t *e = sha256_file_hex(p, hex);
+        if (!e && strcmp(hex, a->sha256) != 0)
+            e = err_new(EXIT_APPLY, "%s: sha256 mismatch: SHA256SUMS says %s, the file has %s",
+                        p, a->sha256, hex);
+        if (e) {
+            free(p);
+            return e;
+        }
+        *path = p;
+        return NULL;
+    }
+    if (!url_is_http(url))
+        return bad_scheme(url);
+    http_t *h;
+    err_t *e = net_http(n, &h);
+    if (e)
+        return e;
+    http_download_t d = {.url = url, .filename = a->name, .sha256 = a->sha256, .size = -1};
+    err_t *off = http_download_all(h, &d, 1);
+    if (off) {
+        err_free(off);
+        e = err_hint(err_new(EXIT_APPLY, "offline: %s is not in the download cache", a->name),
+                     "run once without --offline (or VENVSYNC_OFFLINE) to fill the cache");
+    } else if (d.err) {
+        e = d.err;
+        d.err = NULL;
+    } else {
+        *path = xstrdup(d.path);
+        *downloaded = !d.from_cache;
+    }
+    http_download_clear(&d);
+    return e;
+}
+
+/* ---- the store ----------------------------------------------------------------------------- */
+
+static err_t *store_lock(const char *python_dir, FILE *log, env_lock_t *lock)
+{
+    err_t *e = fs_mkdirs(python_dir, 0755);
+    if (e)
+        return err_ctx(e, "creating the managed Python folder");
+    char *meta = path_join(python_dir, ".venvsync");
+    e = env_lock_acquire(meta, python_dir, log, lock);
+    free(meta);
+    return e;
+}
+
+/* Removes leftovers of killed runs (.tmp-*); only called with the store locked. */
+static void store_clean(const char *python_dir)
+{
+    char **names = NULL;
+    err_t *e = fs_list_dir(python_dir, &names);
+    if (e) {
+        err_free(e);
+        return;
+    }
+    for (size_t i = 0; names[i]; i++) {
+        if (strncmp(names[i], ".tmp-", 5) != 0)
+            continue;
+        char *p = path_join(python_dir, names[i]);
+        err_free(fs_rmtree(p));
+        free(p);
+    }
+    strv_free(names);
+}
+
+/* Points the minor link for (major, minor, freethreaded, arch, libc) at the newest final
+ * install of that minor, or removes it when there is none. Never replaces a real directory. */
+static err_t *update_minor_link(const char *python_dir, int major, int minor, bool ft,
+                                const char *arch, const char *libc)
+{
+    pbs_host_t h;
+    memset(&h, 0, sizeof h);
+    snprintf(h.arch, sizeof h.arch, "%s", arch);
+    snprintf(h.libc, sizeof h.libc, "%s", libc);
+    char *name = pbs_minor_name(major, minor, ft, &h);
+    char *link = path_join(python_dir, name);
+    managed_list_t l;
+    err_t *e = managed_list(python_dir, &l);
+    const managed_t *best = NULL;
+    for (size_t i = 0; !e && i < l.n && !best; i++) {
+        const managed_t *m = &l.items[i];
+        if (m->major == major && m->minor == minor && m->freethreaded == ft && !m->prerelease &&
+            strcmp(m->arch, arch) == 0 && strcmp(m->libc, libc) == 0)
+            best = m;
+    }
+    struct stat st;
+    bool exists = lstat(link, &st) == 0;
+    if (e) {
+        /* keep the error */
+    } else if (exists && !S_ISLNK(st.st_mode)) {
+        /* not ours to replace */
+    } else if (best) {
+        e = fs_symlink_replace(best->name, link);
+    } else if (exists && unlink(link) != 0 && errno != ENOENT) {
+        e = err_sys(EXIT_APPLY, errno, "removing %s", link);
+    }
+    if (e)
+        e = err_ctx(e, "updating the minor-version link %s", name);
+    managed_list_free(&l);
+    free(link);
+    free(name);
+    return e;
+}
+
+/* Checks and completes an extracted tree in stage: the interpreter, bin/python3 and bin/python,
+ * EXTERNALLY-MANAGED; then starts it once. */
+static err_t *finish_tree(const char *stage, const pbs_asset_t *a)
+{
+    char *lib = xasprintf("%d.%d%s", a->major, a->minor, a->freethreaded ? "t" : "");
+    char *exe_name = xasprintf("python%s", lib);
+    char *bin = path_join(stage, "bin");
+    char *exe = path_join(bin, exe_name);
+    err_t *e = NULL;
+    struct stat st;
+    if (stat(exe, &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+        e = err_new(EXIT_APPLY, "the archive has no python/bin/%s", exe_name);
+    const char *links[] = {"python3", "python"};
+    for (size_t i = 0; !e && i < 2; i++) {
+        char *p = path_join(bin, links[i]);
+        if (lstat(p, &st) != 0 && symlink(exe_name, p) != 0)
+            e = err_sys(EXIT_APPLY, errno, "creating %s", p);
+        free(p);
+    }
+    if (!e) {
+        char *stdlib = xasprintf("%s/lib/python%s", stage, lib);
+        if (!fs_is_dir(stdlib)) {
+            e = err_new(EXIT_APPLY, "the archive has no python/lib/python%s", lib);
+        } else {
+            char *em = path_join(stdlib, "EXTERNALLY-MANAGED");
+            e = fs_write_atomic(em, EXTERNALLY_MANAGED, strlen(EXTERNALLY_MANAGED),
+                                0644 & ~fs_umask());
+            free(em);
+        }
+        free(stdlib);
+    }
+    if (!e) {
+        /* Start it once (no cache: the path is temporary): it must run here and be what the
+         * asset's name says. */
+        char *py3 = path_join(bin, "python3");
+        interp_t *py = NULL;
+        e = probe_interp(py3, NULL, &py, NULL);
+        if (e)
+            e = err_hint(err_ctx(e, "the downloaded Python does not run on this machine"),
+                         "nothing was installed");
+        else if (py->major != a->major || py->minor != a->minor || py->micro != a->micro ||
+                 py->freethreaded != a->freethreaded)
+            e = err_new(EXIT_APPLY, "the archive %s holds Python %s%s, not %s", a->name,
+                        py->version, py->freethreaded ? " (free-threaded)" : "", a->version);
+        interp_free(py);
+        free(py3);
+    }
+    free(exe);
+    free(bin);
+    free(exe_name);
+    free(lib);
+    return e;
+}
+
+/* With the store locked: extracts, completes, marks and renames into place. */
+static err_t *install_locked(const managed_opts_t *o, const pbs_asset_t *a, const pbs_host_t *h,
+                             const char *archive, const char *tag, const char *url,
+                             managed_result_t *out)
+{
+    char *name = pbs_install_name(a, h);
+    char *final = path_join(o->python_dir, name);
+    err_t *e = NULL;
+    struct stat st;
+    if (lstat(final, &st) == 0) {
+        if (S_ISDIR(st.st_mode) && marker_read(final, &out->inst))
+            out->already = true;        /* another run installed it meanwhile */
+        else
+            e = err_hint(err_new(EXIT_APPLY, "%s exists and was not installed by venvsync",
+                                 final), "move it out of VENVSYNC_PYTHON_DIR, then run again");
+        free(final);
+        free(name);
+        return e;
+    }
+    store_clean(o->python_dir);
+    char *stage = NULL;
+    e = fs_mkdtemp_in(o->python_dir, ".tmp-", &stage);
+    if (!e && chmod(stage, 0755 & ~fs_umask()) != 0)
+        e = err_sys(EXIT_APPLY, errno, "chmod %s", stage);
+    if (!e) {
+        tar_opts_t to = {.strip = "python"};
+        e = tar_extract_file(archive, stage, &to, NULL);
+        if (e)
+            e = err_ctx(e, "extracting %s", a->name);
+    }
+    if (!e)
+        e = finish_tree(stage, a);
+    if (!e) {
+        char *text = marker_text(a, h, name, tag, url);
+        char *mp = path_join(stage, MANAGED_MARKER);
+        e = fs_write_new(mp, text, strlen(text), 0644 & ~fs_umask());
+        free(mp);
+        free(text);
+    }
+    if (!e && rename(stage, final) != 0)
+        e = err_sys(EXIT_APPLY, errno, "renaming %s to %s", stage, final);
+    if (e) {
+        if (stage)
+            err_free(fs_rmtree(stage));
+    } else {
+        fs_sync_dir(o->python_dir);
+        if (!marker_read(final, &out->inst))
+            e = err_new(EXIT_APPLY, "%s: cannot read the marker just written", final);
+    }
+    if (!e)
+        e = update_minor_link(o->python_dir, a->major, a->minor, a->freethreaded, h->arch,
+                              h->libc);
+    free(stage);
+    free(final);
+    free(name);
+    return e;
+}
+
+err_t *managed_install(const managed_opts_t *o, const pyreq_t *r, managed_result_t *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *what = r ? r->text : "any";
+    if (r && r->kind == PYREQ_PATH)
+        return err_hint(err_new(EXIT_USAGE, "cannot install '%s': it is a path, not a version",
+                                what), "ask for a version, e.g. `venvsync python install 3.12`");
+    if (r && r->impl && strcmp(r->impl, "cpython") != 0)
+        return err_hint(err_new(EXIT_USAGE, "cannot install '%s': only CPython builds can be "
+                                "installed", what),
+                        "install %s with pyenv or your system's packages", r->impl);
+    pbs_host_t host;
+    err_t *e = host_detect(&host);
+    if (e)
+        return e;
+
+    /* Installed already? No network needed. */
+    managed_list_t have;
+    e = managed_list(o->python_dir, &have);
+    if (e)
+        return e;
+    const managed_t *m = managed_find(&have, r);
+    if (m) {
+        managed_copy(&out->inst, m);
+        out->already = true;
+        managed_list_free(&have);
+        return NULL;
+    }
+    managed_list_free(&have);
+
+    net_t n = {.o = o};
+    release_t rel;
+    e = release_load(&n, &rel);
+    if (e) {
+        net_close(&n);
+        return e;
+    }
+    const pbs_asset_t *a = pbs_choose(&rel.assets, r, host.triple);
+    if (!a) {
+        char *avail = pbs_available(&rel.assets, host.triple);
+        e = err_new(EXIT_USAGE, "no python-build-standalone build matches '%s' for %s in "
+                    "release %s; available: %s", what, host.triple, rel.tag,
+                    avail[0] ? avail : "none");
+        if (avail[0])
+            err_hint(e, "ask for one of the available versions, or pin another release with "
+                     "VENVSYNC_PYTHON_RELEASE");
+        free(avail);
+        release_free(&rel);
+        net_close(&n);
+        return e;
+    }
+    char *url = pbs_asset_url(rel.prefix, a->name);
+    if (o->log)
+        fprintf(o->log, "venvsync: downloading %s (release %s)\n", a->name, rel.tag);
+    char *archive = NULL;
+    e = fetch_asset(&n, url, a, &archive, &out->downloaded);
+    if (e)
+        e = err_ctx(e, "downloading Python %s", a->version);
+    if (!e) {
+        env_lock_t lock;
+        e = store_lock(o->python_dir, o->log, &lock);
+        if (!e) {
+            e = install_locked(o, a, &host, archive, rel.tag, url, out);
+            env_lock_release(&lock);
+        }
+        if (e)
+            e = err_ctx(e, "installing Python %s", a->version);
+    }
+    if (e)
+        managed_clear(&out->inst);
+    free(archive);
+    free(url);
+    release_free(&rel);
+    net_close(&n);
+    return e;
+}
+
+void managed_result_free(managed_result_t *r)
+{
+    if (r)
+        managed_clear(&r->inst);
+}
+
+err_t *managed_available(const managed_opts_t *o, char **tag, char **versions)
+{
+    *tag = NULL;
+    *versions = NULL;
+    pbs_host_t host;
+    err_t *e = host_detect(&host);
+    if (e)
+        return e;
+    net_t n = {.o = o};
+    release_t rel;
+    e = release_load(&n, &rel);
+    net_close(&n);
+    if (e)
+        return e;
+    *tag = xstrdup(rel.tag);
+    *versions = pbs_available(&rel.assets, host.triple);
+    release_free(&rel);
+    return NULL;
+}
+
+/* ---- uninstalling -------------------------------------------------------------------------- */
+
+static char *installed_list(const managed_list_t *l)
+{
+    buf_t b = BUF_INIT;
+    for (size_t i = 0; i < l->n; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", l->items[i].name);
+    if (!l->n)
+        buf_adds(&b, "none");
+    return buf_detach(&b);
+}
+
+/* The install holding path (a directory name or path in the store); EXIT_USAGE refusals. */
+static err_t *select_dir(const char *python_dir, const char *what, managed_list_t *out)
+{
+    char *abs = strchr(what, '/') ? path_absolute(NULL, what) : path_join(python_dir, what);
+    char *store = path_real(python_dir);
+    err_t *e = NULL;
+    if (!store) {
+        e = err_new(EXIT_USAGE, "cannot uninstall '%s': venvsync has installed no Python (%s "
+                    "does not exist)", what, python_dir);
+        free(abs);
+        return e;
+    }
+    /* The top directory inside the store that abs names (a minor link resolves to its
+     * target). */
+    char *top = NULL;
+    if (path_is_within(abs, python_dir) && strcmp(abs, python_dir) != 0) {
+        const char *rest = abs + strlen(python_dir);
+        while (*rest == '/')
+            rest++;
+        const char *slash = strchr(rest, '/');
+        char *first = slash ? xstrndup(rest, (size_t)(slash - rest)) : xstrdup(rest);
+        char *cand = path_join(python_dir, first);
+        char *real = path_real(cand);
+        if (real && path_is_within(real, store) && strcmp(real, store) != 0) {
+            const char *r2 = real + strlen(store);
+            while (*r2 == '/')
+                r2++;
+            const char *s2 = strchr(r2, '/');
+            char *n2 = s2 ? xstrndup(r2, (size_t)(s2 - r2)) : xstrdup(r2);
+            top = path_join(python_dir, n2);
+            free(n2);
+        } else if (!real) {
+            e = err_new(EXIT_USAGE, "cannot uninstall '%s': no such managed Python in %s", what,
+                        python_dir);
+        }
+        free(real);
+        free(cand);
+        free(first);
+    } else {
+        e = err_hint(err_new(EXIT_USAGE, "refusing to uninstall '%s': it is not in venvsync's "
+                             "managed Python folder (%s)", what, python_dir),
+                     "venvsync removes only the interpreters it installed; use the tool that "
+                     "installed this one");
+    }
+    if (!e && !top)
+        e = err_new(EXIT_USAGE, "refusing to uninstall '%s': it is not an installed Python",
+                    what);
+    managed_t m;
+    if (!e && !marker_read(top, &m))
+        e = err_hint(err_new(EXIT_USAGE, "refusing to uninstall %s: it was not installed by "
+                             "venvsync (no %s marker)", top, MANAGED_MARKER),
+                     "venvsync removes only the interpreters it installed");
+    if (!e) {
+        out->items = xcalloc(1, sizeof *out->items);
+        out->items[0] = m;
+        out->n = 1;
+    }
+    free(top);
+    free(store);
+    free(abs);
+    return e;
+}
+
+err_t *managed_select(const char *python_dir, const char *what, managed_list_t *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!what || !*what)
+        return err_new(EXIT_USAGE, "uninstall needs a version or an installed directory's name");
+    if (strchr(what, '/') || strncmp(what, "cpython-", 8) == 0 || strncmp(what, "pypy-", 5) == 0)
+        return select_dir(python_dir, what, out);
+    pyreq_t *r = NULL;
+    char *why = NULL;
+    if (!pyreq_parse(what, &r, &why)) {
+        err_t *e = err_new(EXIT_USAGE, "python uninstall '%s': %s", what, why ? why : "invalid");
+        free(why);
+        return e;
+    }
+    managed_list_t all;
+    err_t *e = managed_list(python_dir, &all);
+    if (e) {
+        pyreq_free(r);
+        return e;
+    }
+    size_t cap = 0;
+    for (size_t i = 0; i < all.n; i++) {
+        if (!managed_matches(&all.items[i], r))
+            continue;
+        XGROW(out->items, cap, out->n + 1);
+        managed_copy(&out->items[out->n++], &all.items[i]);
+    }
+    if (!out->n) {
+        char *have = installed_list(&all);
+        e = err_new(EXIT_USAGE, "no Python installed by venvsync matches '%s' (installed: %s)",
+                    what, have);
+        free(have);
+        err_hint(e, "venvsync removes only the interpreters it installed (`venvsync python "
+                 "list` marks them)");
+    }
+    managed_list_free(&all);
+    pyreq_free(r);
+    return e;
+}
+
+err_t *managed_remove(const managed_opts_t *o, const managed_list_t *sel)
+{
+    env_lock_t lock;
+    err_t *e = store_lock(o->python_dir, o->log, &lock);
+    if (e)
+        return e;
+    store_clean(o->python_dir);
+    err_t *all = NULL;
+    for (size_t i = 0; i < sel->n; i++) {
+        const managed_t *m = &sel->items[i];
+        managed_t again;
+        if (!marker_read(m->path, &again))
+            continue;                       /* removed meanwhile */
+        managed_clear(&again);
+        /* Renamed aside first, so that no half-deleted interpreter is ever visible. */
+        char *aside = NULL;
+        e = fs_mkdtemp_in(o->python_dir, ".tmp-rm-", &aside);
+        char *target = aside ? path_join(aside, m->name) : NULL;
+        if (!e && rename(m->path, target) != 0)
+            e = err_sys(EXIT_APPLY, errno, "moving %s aside", m->path);
+        if (!e)
+            fs_sync_dir(o->python_dir);
+        if (aside)
+            err_free(fs_rmtree(aside));
+        free(target);
+        free(aside);
+        if (!e)
+            e = update_minor_link(o->python_dir, m->major, m->minor, m->freethreaded, m->arch,
+                                  m->libc);
+        if (e)
+            err_chain(&all, err_ctx(e, "uninstalling %s", m->name));
+        e = NULL;
+    }
+    env_lock_release(&lock);
+    return all;
+}
