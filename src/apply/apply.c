@@ -241,6 +241,10 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
             break;
         case ACT_CLEANUP:
             break; /* done under the lock before planning: see apply_cleanup_stale */
+        case ACT_DOWNLOAD_PYTHON:
+            /* the engine downloads and plans again before applying */
+            return err_new(EXIT_APPLY, "%s: no interpreter to build it with (%s)", e->path,
+                           a->reason);
         }
         if (err)
             return err;

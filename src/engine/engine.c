@@ -174,16 +174,17 @@ static err_t *no_match(engine_t *en, engine_env_t *ee, const discover_opts_t *o,
     return e;
 }
 
-/* With python-downloads: automatic, installs a managed Python for an environment whose plan
- * failed only because no interpreter matches its request, then forgets the discovered list so
- * that the next resolve sees it. Returns true when the environment should be planned again. */
-static bool auto_download(engine_t *en, engine_env_t *ee)
+/* True when sync would download a Python for the environment: its request matches no
+ * discovered interpreter, it can be downloaded, and the policy is automatic. */
+static bool would_download(engine_t *en, const engine_env_t *ee)
 {
     mf_downloads_t pol;
     err_t *pe = downloads_policy(en, &pol);
-    bool bad_policy = pe != NULL;   /* already reported by no_match() */
-    err_free(pe);
-    if (bad_policy || pol != DOWNLOADS_AUTOMATIC || !discover_downloadable(ee->request) ||
+    if (pe) {
+        err_free(pe);
+        return false; /* resolve's no_match reports the bad policy */
+    }
+    if (pol != DOWNLOADS_AUTOMATIC || !discover_downloadable(ee->request) ||
         (ee->plan.python_need != NEED_REQUEST && ee->plan.python_need != NEED_SAME_MINOR))
         return false;
     err_t *de = ensure_discovered(en);
@@ -191,28 +192,31 @@ static bool auto_download(engine_t *en, engine_env_t *ee)
         err_free(de);
         return false;
     }
-    if (discover_best(&en->interps, ee->request)) {
-        /* an earlier environment's download answers this one too */
-        err_free(ee->error);
-        ee->error = NULL;
-        return true;
-    }
+    return discover_best(&en->interps, ee->request) == NULL;
+}
+
+/* Carries out the plan's download-python: installs a managed Python for the request (or finds
+ * that an earlier environment's download answers it too), then forgets the discovered list so
+ * that planning again sees it. */
+static err_t *download_python(engine_t *en, engine_env_t *ee)
+{
+    err_t *de = ensure_discovered(en);
+    if (de)
+        return de;
+    if (discover_best(&en->interps, ee->request))
+        return NULL;
     char *dir = discover_managed_dir();
     if (!dir)
-        return false;
+        return err_new(EXIT_APPLY, "no folder for managed Pythons: set VENVSYNC_PYTHON_DIR");
     managed_opts_t mo = {.python_dir = dir, .cache_dir = en->cache_dir, .offline = en->offline,
                          .log = en->verbosity >= 0 ? en->log : NULL, .progress = en->progress,
                          .progress_ctx = en->progress_ctx};
     managed_result_t res;
     err_t *e = managed_install(&mo, ee->request, &res);
     free(dir);
-    if (e) {
-        err_free(ee->error);
-        ee->error = err_ctx(e, "environment '%s': downloading a Python for '%s' "
-                            "(python-downloads: automatic)", ee->env->name,
-                            ee->request ? ee->request->text : "any");
-        return false;
-    }
+    if (e)
+        return err_ctx(e, "downloading a Python for '%s' (python-downloads: automatic)",
+                       ee->request ? ee->request->text : "any");
     if (en->log && en->verbosity >= 0)
         fprintf(en->log, "venvsync: %s Python %s (python-build-standalone %s) in %s\n",
                 res.already ? "found" : "installed", res.inst.version, res.inst.release,
@@ -220,9 +224,7 @@ static bool auto_download(engine_t *en, engine_env_t *ee)
     managed_result_free(&res);
     interp_list_free(&en->interps);
     en->discovered = false;
-    err_free(ee->error);
-    ee->error = NULL;
-    return true;
+    return NULL;
 }
 
 /* Finds the interpreter the plan asks for. */
@@ -382,9 +384,19 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
         interp_free(ee->py);
         ee->py = NULL;
     }
+    ee->python_download = false;
     if (!ee->py) {
         ee->py_need = ee->plan.python_need;
         e = resolve(en, ee, &ee->py);
+        if (e && would_download(en, ee)) {
+            /* not an error: the plan downloads one first */
+            err_free(e);
+            ee->python_download = d.python_download = true;
+            env_plan_free(&ee->plan);
+            plan_env(&d, &ee->obs, NULL, &ee->plan);
+            observed_env_free(&src);
+            return NULL;
+        }
     }
     /* The environment will have py: its markers decide the packages. */
     if (!e && has_packages(ee->env))
@@ -467,10 +479,15 @@ err_t *engine_apply(engine_t *en)
     err_t *all = NULL;
     for (size_t i = 0; i < en->n; i++) {
         engine_env_t *ee = &en->envs[i];
-        if (ee->error && auto_download(en, ee)) {
-            err_t *e = plan_one(en, ee, true);
+        if (!ee->error && ee->python_download) {
+            err_t *e = download_python(en, ee);
+            if (!e)
+                e = plan_one(en, ee, true);
+            if (!e && ee->python_download)
+                e = err_new(EXIT_APPLY, "a Python for '%s' was installed but does not match it",
+                            ee->request ? ee->request->text : "any");
             if (e)
-                ee->error = e;
+                ee->error = err_ctx(e, "environment '%s'", ee->env->name);
         }
         if (ee->error) {
             ee->result = RESULT_FAILED;

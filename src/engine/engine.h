@@ -27,6 +27,8 @@ typedef struct engine_env {
     env_plan_t plan;
     interp_t *py;              /* resolved for plan.python_need, owned; NULL if none needed */
     python_need_t py_need;     /* the need py was resolved for */
+    bool python_download;      /* no interpreter matches and the policy downloads one: the plan
+                                  starts with ACT_DOWNLOAD_PYTHON, engine_apply does it */
     interp_t *facts;           /* the interpreter the environment has (or copies), from the probe
                                   cache: for markers and the package scheme; owned, may be NULL */
     want_set_t *wants;         /* the desired packages, NULL when not computed; owned */

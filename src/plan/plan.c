@@ -22,7 +22,7 @@ static const char *const action_names[] = {
     [ACT_WRITE_ACTIVATOR] = "write-activator", [ACT_REFUSE] = "refuse",
     [ACT_CLEANUP] = "cleanup", [ACT_COPY] = "copy", [ACT_INSTALL] = "install",
     [ACT_UPGRADE] = "upgrade", [ACT_DOWNGRADE] = "downgrade", [ACT_REMOVE] = "remove",
-    [ACT_REINSTALL] = "reinstall",
+    [ACT_REINSTALL] = "reinstall", [ACT_DOWNLOAD_PYTHON] = "download-python",
 };
 
 const char *env_state_name(env_state_t s) { return state_names[s]; }
@@ -33,7 +33,8 @@ char action_sigil(action_kind_t k)
     switch (k) {
     case ACT_CREATE:
     case ACT_COPY:
-    case ACT_INSTALL: return '+';
+    case ACT_INSTALL:
+    case ACT_DOWNLOAD_PYTHON: return '+';
     case ACT_REMOVE: return '-';
     case ACT_REFUSE: return '!';
     case ACT_CLEANUP: return '-';
@@ -44,6 +45,14 @@ char action_sigil(action_kind_t k)
 bool env_plan_is_noop(const env_plan_t *p)
 {
     return p->state == ST_OK && p->nactions == 0;
+}
+
+bool env_plan_downloads_python(const env_plan_t *p)
+{
+    for (size_t i = 0; i < p->nactions; i++)
+        if (p->actions[i].kind == ACT_DOWNLOAD_PYTHON)
+            return true;
+    return false;
 }
 
 bool env_plan_is_drift(const env_plan_t *p)
@@ -132,11 +141,33 @@ static bool parse_minor(const char *version, int *major, int *minor)
 
 static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_list_t *installed);
 
+/* No interpreter matches and sync downloads one: the plan says so, and what it builds with it.
+ * The packages' markers need the interpreter's facts, so they are planned after the download. */
+static void plan_create_downloaded(env_plan_t *p, const desired_env_t *d, bool recreate)
+{
+    const char *req = d->request ? d->request->text : "3";
+    free(p->python);
+    p->python = xasprintf("Python '%s', to be downloaded", req);
+    add_action(p, ACT_DOWNLOAD_PYTHON, NULL, req,
+               "no interpreter here matches '%s' (python-downloads: automatic)", req);
+    const char *pk = d->env->npackages || d->env->nrequirements
+                         ? "; its packages are planned once that Python is installed" : "";
+    if (recreate)
+        add_action(p, ACT_RECREATE, NULL, NULL,
+                   "with the downloaded Python, built beside the old one and swapped in%s", pk);
+    else
+        add_action(p, ACT_CREATE, NULL, NULL,
+                   "with the downloaded Python, built beside it and renamed into place%s", pk);
+}
+
 static void plan_create(env_plan_t *p, const desired_env_t *d, const interp_t *py, bool recreate)
 {
     p->python_need = NEED_REQUEST;
-    if (!py)
+    if (!py) {
+        if (d->python_download)
+            plan_create_downloaded(p, d, recreate);
         return;
+    }
     free(p->python);
     p->python = interp_label(py);
     if (recreate) {
@@ -280,7 +311,7 @@ static void plan_missing(env_plan_t *p, const desired_env_t *d, const interp_t *
     size_t at = p->nactions;
     plan_create(p, d, py, false);
     if (d->env->copy_from && p->nactions > at) {
-        action_t *a = &p->actions[at];
+        action_t *a = &p->actions[p->nactions - 1]; /* the create */
         free(a->reason);
         a->reason = xasprintf("copy-from %s: no healthy environment with a matching interpreter "
                               "to copy, so built fresh", d->env->copy_from);
@@ -326,8 +357,16 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
             p->need_major = major;
             p->need_minor = minor;
             p->need_freethreaded = o->freethreaded;
-            if (!py)
+            if (!py) {
+                if (d->python_download) {
+                    free(p->reason);
+                    p->reason = xasprintf("interpreter %s is gone and no other %d.%d%s was found; "
+                                          "packages will be reinstalled", was, major, minor,
+                                          o->freethreaded ? "t" : "");
+                    plan_create(p, d, NULL, true);
+                }
                 return;
+            }
             if (py->major == major && py->minor == minor && py->freethreaded == o->freethreaded) {
                 char *to = interp_label(py);
                 add_action(p, ACT_RELINK, was, to, "same minor version: site-packages is kept");

@@ -45,6 +45,8 @@ typedef enum {
     ACT_DOWNGRADE,         /* replace `package` `from` with the lower `to` */
     ACT_REMOVE,            /* uninstall `package` `from` (exact: the manifest does not list it) */
     ACT_REINSTALL,         /* `package` `to` is installed but its files differ from its RECORD */
+    ACT_DOWNLOAD_PYTHON,   /* no interpreter matches: download a managed one for `to` (the
+                              request) first; the engine does it, then plans again */
 } action_kind_t;
 
 typedef struct action {
@@ -94,6 +96,9 @@ typedef struct desired_env {
     const pkg_want_t *wants;      /* sorted by key; the packages the environment must hold */
     size_t nwants;
     bool packages_known;          /* wants is meaningful (false: packages are not compared) */
+    bool python_download;         /* no interpreter matches the request and sync downloads one
+                                     (python-downloads: automatic): with py NULL, the plan
+                                     downloads, then creates or recreates */
 } desired_env_t;
 
 /* Fills *out (zeroed first). py: the resolved interpreter for out->python_need, or NULL. */
@@ -104,6 +109,8 @@ const char *env_state_name(env_state_t s);      /* "ok", "missing", "wrong-pytho
 const char *action_kind_name(action_kind_t k);  /* "create", "write-activator", ... */
 /* '+' (adds), '-' (removes), '~' (changes), '!' (refuses). */
 char action_sigil(action_kind_t k);
+/* True when the plan starts by downloading a Python (ACT_DOWNLOAD_PYTHON). */
+bool env_plan_downloads_python(const env_plan_t *p);
 /* True when applying the plan changes nothing (state ok, no actions). */
 bool env_plan_is_noop(const env_plan_t *p);
 /* True when the environment differs from the manifest (any state but ok). Leftovers of an

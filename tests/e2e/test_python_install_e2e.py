@@ -467,8 +467,15 @@ def test_downloads_manual_and_never_fail_with_hints(venvsync, release, store_env
 def test_downloads_automatic_installs_during_sync(venvsync, release, store_env, tmp_project):
     needs_distinct_minor(release)
     manifest(tmp_project, release.minor, "automatic")
-    p = venvsync("plan", cwd=tmp_project.root, env=store_env, check_rc=2)
-    assert "downloads one" in p.stderr
+    # plan says what sync will do, and downloads nothing
+    p = venvsync("plan", cwd=tmp_project.root, env=store_env, check_rc=0)
+    assert "+ download-python %s" % release.minor in p.stdout, p.stdout
+    assert "+ create" in p.stdout and "to be downloaded" in p.stdout
+    p = venvsync("plan", "--json", cwd=tmp_project.root, env=store_env, check_rc=0)
+    acts = json.loads(p.stdout)["environments"][0]["actions"]
+    assert [a["kind"] for a in acts] == ["download-python", "create"], acts
+    assert acts[0]["to"] == release.minor
+    venvsync("check", cwd=tmp_project.root, env=store_env, check_rc=1)
     assert_store_clean(store_env)
     p = venvsync("sync", cwd=tmp_project.root, env=store_env, check_rc=0)
     assert "installed Python %s" % release.version in p.stderr

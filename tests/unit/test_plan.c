@@ -607,3 +607,78 @@ Test(plan, damaged_packages_are_reinstalled)
     dist_list_free(&o.dists);
     drop(&o);
 }
+
+/* python-downloads: automatic, nothing matches: the plan downloads, then builds with it. */
+Test(plan, missing_environment_downloads_a_python_then_creates)
+{
+    observed_env_t o = {.path = ENV_PATH, .kind = OBS_ABSENT};
+    pyreq_t *r = req("3.14");
+    mf_item_t pin = {.value = "six==1.16.0"};
+    env.packages = &pin;
+    env.npackages = 1;
+    desired_env_t d = {.env = &env, .request = r, .python_download = true};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_MISSING);
+    cr_assert_eq(p.python_need, NEED_REQUEST);
+    cr_assert_eq(p.nactions, 2);
+    cr_assert_eq(p.actions[0].kind, ACT_DOWNLOAD_PYTHON);
+    cr_assert_str_eq(p.actions[0].to, "3.14");
+    cr_assert(strstr(p.actions[0].reason, "python-downloads: automatic"), "%s", p.actions[0].reason);
+    cr_assert_eq(p.actions[1].kind, ACT_CREATE);
+    cr_assert(strstr(p.actions[1].reason, "packages are planned once"), "%s", p.actions[1].reason);
+    cr_assert(strstr(p.python, "to be downloaded"), "%s", p.python);
+    cr_assert(env_plan_downloads_python(&p));
+    cr_assert_str_eq(action_kind_name(ACT_DOWNLOAD_PYTHON), "download-python");
+    cr_assert_eq(action_sigil(ACT_DOWNLOAD_PYTHON), '+');
+    env_plan_free(&p);
+
+    /* once the download is there, the same desire plans as usual */
+    plan_env(&d, &o, &py312, &p);
+    cr_assert(!env_plan_downloads_python(&p));
+    cr_assert_eq(p.actions[0].kind, ACT_CREATE);
+    env_plan_free(&p);
+    env.packages = NULL;
+    env.npackages = 0;
+    pyreq_free(r);
+}
+
+Test(plan, wrong_python_and_vanished_interpreter_download_then_recreate)
+{
+    observed_env_t o;
+    healthy(&o);
+    pyreq_t *r = req("3.14");
+    desired_env_t d = {.env = &env, .request = r, .python_download = true};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_WRONG_PYTHON);
+    cr_assert_eq(p.nactions, 2);
+    cr_assert_eq(p.actions[0].kind, ACT_DOWNLOAD_PYTHON);
+    cr_assert_eq(p.actions[1].kind, ACT_RECREATE);
+    cr_assert(!strstr(p.actions[1].reason, "packages are planned"), "no packages: %s",
+              p.actions[1].reason);
+    env_plan_free(&p);
+    pyreq_free(r);
+
+    /* the interpreter is gone and no other 3.11 is here: download one for the request */
+    o.recorded_python_present = false;
+    o.recorded_python_same = false;
+    o.python_real = NULL;
+    r = req("3.11");
+    d.request = r;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert_eq(count_kind(&p, ACT_DOWNLOAD_PYTHON), 1);
+    cr_assert_eq(count_kind(&p, ACT_RECREATE), 1);
+    cr_assert(strstr(p.reason, "no other 3.11"), "%s", p.reason);
+    env_plan_free(&p);
+
+    /* without the policy, the plan waits for an interpreter as before */
+    d.python_download = false;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.nactions, 0);
+    cr_assert(!env_plan_downloads_python(&p));
+    env_plan_free(&p);
+    pyreq_free(r);
+    drop(&o);
+}
