@@ -15,6 +15,7 @@
 #include "index/url.h"
 #include "python/discover.h"
 #include "python/probe.h"
+#include "python/sysconfigdata.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -636,6 +637,18 @@ static err_t *install_locked(const managed_opts_t *o, const pbs_asset_t *a, cons
     }
     if (!e)
         e = finish_tree(stage, a);
+    if (!e) {
+        /* Build configuration that names /install would break compiling extensions; an
+         * unexpected format leaves it as built, with a warning, rather than refusing a
+         * Python that runs. */
+        char *libver = xasprintf("%d.%d%s", a->major, a->minor, a->freethreaded ? "t" : "");
+        err_t *pe = sysconfigdata_patch_tree(stage, libver, final, NULL);
+        if (pe && o->log)
+            fprintf(o->log, "venvsync: warning: %s: not adapted to this machine: %s\n", a->name,
+                    pe->msg);
+        err_free(pe);
+        free(libver);
+    }
     if (!e) {
         char *text = marker_text(a, h, name, tag, url);
         char *mp = path_join(stage, MANAGED_MARKER);

@@ -27,7 +27,9 @@
  * its verified download cache (sha256 checked while streaming; --offline uses only the cache),
  * and then, holding the store's lock: stale staging is removed, the archive is extracted into
  * .tmp-XXXXXX (util/tar.h), the result is started once to check it runs and is the version the
- * asset claims, the marker is written, and the directory is renamed into place; the minor link
+ * asset claims, its build configuration is adapted to its final path and this machine's
+ * compiler (sysconfigdata.h; an unexpected format is a warning on the log, not a failure),
+ * the marker is written, and the directory is renamed into place; the minor link
  * is updated. A second install of the same version (also one that ran concurrently and won the
  * lock) finds the marker and does nothing. VENVSYNC_PYTHON_MIRROR replaces the download base
  * (http(s):// or file://).

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import platform
+import pprint
 import re
 import shutil
 import socket
@@ -134,10 +135,52 @@ class Release:
     def good_tree(self, tf):
         p, m = self.prefix, self.minor
         tf.add(os.path.join(p, "bin", "python" + m), "python/bin/python" + m, filter=_filter)
-        tf.add(os.path.join(p, "lib", "python" + m), "python/lib/python" + m, filter=_filter)
+        tf.add(os.path.join(p, "lib", "python" + m), "python/lib/python" + m,
+               filter=lambda ti: None if "/_sysconfigdata_" in ti.name else _filter(ti))
         for lib in sorted(glob.glob(os.path.join(p, "lib", "libpython%s*.so*" % m))):
             tf.add(lib, "python/lib/" + os.path.basename(lib), filter=_filter)
         add_bytes(tf, "python/lib/python%s/site-packages/README.txt" % m, b"site\n")
+        include = os.path.join(p, "include", "python" + m)
+        if os.path.exists(os.path.join(include, "Python.h")):
+            tf.add(include, "python/include/python" + m, filter=_filter)
+        # the build configuration as PBS ships it: built at /install with its own toolchain
+        for path in glob.glob(os.path.join(p, "lib", "python" + m, "_sysconfigdata_*.py")):
+            self.sysconfig_name = os.path.basename(path)
+            self.sysconfig_orig = load_sysconfigdata(path)
+            text = "# system configuration generated and used by the sysconfig module\n" \
+                   "build_time_vars = " + pprint.pformat(as_pbs(self.sysconfig_orig, p)) + "\n"
+            add_bytes(tf, "python/lib/python%s/%s" % (m, self.sysconfig_name), text.encode())
+        pc = ("prefix=/install\nexec_prefix=${prefix}\nlibdir=/install/lib\n"
+              "includedir=${prefix}/include\nName: Python\nDescription: Python\n"
+              "Version: %s\nCflags: -I${includedir}/python%s\n" % (m, m))
+        add_bytes(tf, "python/lib/pkgconfig/python-%s.pc" % m, pc.encode())
+
+
+PBS_COMPILERS = {"CC": "/tools/clang-linux64/bin/clang", "CXX": "/tools/clang-linux64/bin/clang++",
+                 "LDSHARED": "/tools/clang-linux64/bin/clang", "BLDSHARED": "clang",
+                 "LINKCC": "clang", "CPP": "clang"}
+
+
+def load_sysconfigdata(path):
+    scope = {}
+    exec(open(path).read(), scope)
+    return scope["build_time_vars"]
+
+
+def as_pbs(data, prefix):
+    """data as PBS would have it: the prefix is /install, the compilers are PBS's clang (at a
+    path no machine has), AR is its llvm-ar."""
+    out = {}
+    for k, v in data.items():
+        if isinstance(v, str):
+            v = v.replace(prefix, "/install")
+            if k in PBS_COMPILERS:
+                v = re.sub(r"^\S*g(cc|\+\+)(?=\s|$)", lambda mo: PBS_COMPILERS[k] +
+                           ("++" if mo.group(1) == "++" and not PBS_COMPILERS[k].endswith("+")
+                            else ""), v)
+        out[k] = v
+    out["AR"] = "/tools/llvm/bin/llvm-ar"
+    return out
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -283,6 +326,66 @@ def test_install_list_find_and_sync(venvsync, release, store_env, tmp_project):
     # a second sync is a no-op
     p = venvsync("sync", "--oneline", cwd=tmp_project.root, env=store_env, check_rc=0)
     assert p.stdout == ""
+
+
+def test_build_configuration_names_the_install_and_the_hosts_compiler(
+        venvsync, release, store_env, tmp_project, tmp_path):
+    """PBS builds say prefix=/install and CC=clang; once installed they must say where they
+    are and name this machine's compiler, or building an extension module fails."""
+    venvsync("python", "install", release.minor, env=store_env, check_rc=0)
+    inst = os.path.join(store_env["VENVSYNC_PYTHON_DIR"], release.name)
+    py = os.path.join(inst, "bin", "python3")
+    # the module's own values (get_config_vars() recomputes prefix and srcdir at run time)
+    got = json.loads(run_py(py, "import importlib, json, sysconfig; print(json.dumps("
+                                "importlib.import_module(sysconfig._get_sysconfigdata_name())"
+                                ".build_time_vars))"))
+    assert got["PYTHON_BUILD_STANDALONE"] == 1
+    assert got["prefix"] == inst and got["INCLUDEPY"] == os.path.join(inst, "include",
+                                                                      "python" + release.minor)
+    assert got["AR"] == "ar"
+    assert got["CC"].split()[0] == "cc" and got["LDSHARED"].split()[0] == "cc", got["CC"]
+    assert got["CXX"].split()[0] == "c++", got["CXX"]
+    # every other value is the original build's, with the install path for the original prefix
+    for k, v in release.sysconfig_orig.items():
+        if k in PBS_COMPILERS or k == "AR" or not isinstance(v, str) or k not in got or \
+                "." + release.prefix in v:  # ./install (WASM_ASSETS_DIR) is no path to patch
+            continue
+        assert got[k] == v.replace(release.prefix, inst), k
+    cached = glob.glob(os.path.join(inst, "lib", "python" + release.minor, "__pycache__",
+                                    "_sysconfigdata_*"))
+    assert all(os.path.getmtime(c) >= os.path.getmtime(os.path.join(
+        inst, "lib", "python" + release.minor, release.sysconfig_name)) for c in cached)
+    # pkg-config finds the headers where they are
+    if shutil.which("pkg-config"):
+        out = subprocess.run(["pkg-config", "--cflags", "python-" + release.minor],
+                             env=dict(os.environ, PKG_CONFIG_PATH=os.path.join(inst, "lib",
+                                                                               "pkgconfig")),
+                             capture_output=True, text=True, check=True).stdout
+        assert os.path.realpath(out.split()[0][2:]) == os.path.join(inst, "include",
+                                                                    "python" + release.minor)
+    # and an extension module builds in an environment made from it, with only what
+    # sysconfig says (PBS's /tools/.../clang exists on no machine)
+    if not os.path.exists(os.path.join(inst, "include", "python" + release.minor, "Python.h")):
+        pytest.skip("the packed interpreter has no headers")
+    tmp_project.write("version: 1\nenvironments:\n  dev:\n    path: .venv\n"
+                      "    python: \"%s\"\n" % release.minor)
+    venvsync("sync", cwd=tmp_project.root, env=store_env, check_rc=0)
+    (tmp_path / "hello.c").write_text(
+        '#include <Python.h>\n'
+        'static struct PyModuleDef m = {PyModuleDef_HEAD_INIT, "hello", NULL, -1, NULL};\n'
+        'PyMODINIT_FUNC PyInit_hello(void) { return PyModule_Create(&m); }\n')
+    build = (
+        "import os, shlex, subprocess, sysconfig\n"
+        "v = sysconfig.get_config_var\n"
+        "subprocess.check_call(shlex.split(v('CC')) + shlex.split(v('CCSHARED')) + "
+        "['-I' + v('INCLUDEPY'), '-c', 'hello.c', '-o', 'hello.o'])\n"
+        "subprocess.check_call(shlex.split(v('LDSHARED')) + ['hello.o', '-o', "
+        "'hello' + v('EXT_SUFFIX')])\n"
+        "import hello; print(hello.__file__)\n")
+    out = subprocess.run([tmp_project.path(".venv", "bin", "python"), "-c", build],
+                         cwd=str(tmp_path), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("hello" + got["EXT_SUFFIX"])
 
 
 def test_install_twice_is_a_noop_and_json(venvsync, release, store_env):

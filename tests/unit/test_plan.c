@@ -624,7 +624,8 @@ Test(plan, missing_environment_downloads_a_python_then_creates)
     cr_assert_eq(p.nactions, 2);
     cr_assert_eq(p.actions[0].kind, ACT_DOWNLOAD_PYTHON);
     cr_assert_str_eq(p.actions[0].to, "3.14");
-    cr_assert(strstr(p.actions[0].reason, "python-downloads: automatic"), "%s", p.actions[0].reason);
+    cr_assert(strstr(p.actions[0].reason, "python-downloads: automatic"), "%s",
+              p.actions[0].reason);
     cr_assert_eq(p.actions[1].kind, ACT_CREATE);
     cr_assert(strstr(p.actions[1].reason, "packages are planned once"), "%s", p.actions[1].reason);
     cr_assert(strstr(p.python, "to be downloaded"), "%s", p.python);
