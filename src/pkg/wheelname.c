@@ -5,18 +5,8 @@
 #include <string.h>
 
 #include "pkg/name.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Percent-decodes s; NULL on a malformed escape or an encoded NUL or '/'. */
 static char *percent_decode(const char *s)
@@ -28,8 +18,8 @@ static char *percent_decode(const char *s)
             *o++ = s[i];
             continue;
         }
-        int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+        int hi = i + 1 < n ? hex_value(s[i + 1]) : -1;
+        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15)) {
             free(out);
             return NULL;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "util/fs.h"
+#include "util/hash.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -159,23 +160,12 @@ static void skip_blank(scan_t *sc)
     }
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* A \x, \u or \U escape's code point from ndigits hex digits at sc->pos. */
 static err_t *hex_escape(scan_t *sc, int ndigits, unsigned long *cp)
 {
     *cp = 0;
     for (int k = 0; k < ndigits; k++, sc->pos++) {
-        int h = sc->pos < sc->len ? hexval(sc->s[sc->pos]) : -1;
+        int h = sc->pos < sc->len ? hex_value(sc->s[sc->pos]) : -1;
         if (h < 0)
             return syntax(sc, "a truncated \\x, \\u or \\U escape");
         *cp = *cp * 16 + (unsigned long)h;

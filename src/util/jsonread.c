@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 /* ---- arena ---------------------------------------------------------------------------------- */
@@ -109,24 +110,13 @@ static void skip_ws(parser_t *ps)
 
 static bool parse_value(parser_t *ps, jr_value_t *out);
 
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static bool read_hex4(parser_t *ps, const unsigned char *q, unsigned *out)
 {
     if (ps->end - q < 4)
         return fail_at(ps, q, "truncated \\u escape");
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(q[i]);
+        int h = hex_value(q[i]);
         if (h < 0)
             return fail_at(ps, q + i, "bad hex digit in \\u escape");
         v = v << 4 | (unsigned)h;
