@@ -502,7 +502,10 @@ err_t *sysconfigdata_patch_tree(const char *root, const char *libver, const char
         e = err_new(EXIT_APPLY, "%s holds no _sysconfigdata_*.py", lib);
     /* the compiled module would be stale (and is checked only by mtime and size) */
     char *cache = path_join(lib, "__pycache__");
-    if (!e && fs_list_dir(cache, &names) == NULL) {
+    err_t *ce = e || !fs_is_dir(cache) ? NULL : fs_list_dir(cache, &names);
+    if (ce) {
+        e = ce;
+    } else if (names) {
         for (size_t i = 0; names[i]; i++) {
             if (!has_prefix(names[i], "_sysconfigdata_"))
                 continue;
