@@ -338,6 +338,29 @@ static void json_managed(json_t *j, const managed_t *m, const char *request, boo
     json_end(j);
 }
 
+/* The report of install and uninstall: {"<key>": [...]} with --json, else text lines; b
+ * collects it, report_close() prints it and frees b. */
+static void report_open(const cmd_ctx_t *ctx, json_t *j, buf_t *b, const char *key)
+{
+    if (!ctx->g->json)
+        return;
+    json_init(j, b);
+    json_obj(j);
+    json_key(j, key);
+    json_arr(j);
+}
+
+static void report_close(const cmd_ctx_t *ctx, json_t *j, buf_t *b)
+{
+    if (ctx->g->json) {
+        json_end(j);
+        json_end(j);
+        buf_addc(b, '\n');
+    }
+    cmd_emit(ctx, b);
+    buf_free(b);
+}
+
 /* `python install VER...`: each request in turn; later ones are tried when one fails. */
 static err_t *python_install(const cmd_ctx_t *ctx, char **ops, int n)
 {
@@ -358,12 +381,7 @@ static err_t *python_install(const cmd_ctx_t *ctx, char **ops, int n)
     err_t *all = NULL;
     buf_t b = BUF_INIT;
     json_t j;
-    if (ctx->g->json) {
-        json_init(&j, &b);
-        json_obj(&j);
-        json_key(&j, "installed");
-        json_arr(&j);
-    }
+    report_open(ctx, &j, &b, "installed");
     int count = from_file ? 1 : n - 1;
     for (int i = 0; i < count; i++) {
         const char *text = from_file ? from_file : ops[i + 1];
@@ -392,13 +410,7 @@ static err_t *python_install(const cmd_ctx_t *ctx, char **ops, int n)
                        res.inst.version, res.inst.release, res.inst.python);
         managed_result_free(&res);
     }
-    if (ctx->g->json) {
-        json_end(&j);
-        json_end(&j);
-        buf_addc(&b, '\n');
-    }
-    cmd_emit(ctx, &b);
-    buf_free(&b);
+    report_close(ctx, &j, &b);
     free(from_file);
     return all;
 }
@@ -453,12 +465,7 @@ static err_t *python_uninstall(const cmd_ctx_t *ctx, char **ops, int n)
     err_t *all = NULL;
     buf_t b = BUF_INIT;
     json_t j;
-    if (ctx->g->json) {
-        json_init(&j, &b);
-        json_obj(&j);
-        json_key(&j, "uninstalled");
-        json_arr(&j);
-    }
+    report_open(ctx, &j, &b, "uninstalled");
     for (int i = 1; i < n; i++) {
         managed_list_t sel;
         e = managed_select(ctx->g->python_dir, ops[i], &sel);
@@ -482,13 +489,7 @@ static err_t *python_uninstall(const cmd_ctx_t *ctx, char **ops, int n)
         }
         managed_list_free(&sel);
     }
-    if (ctx->g->json) {
-        json_end(&j);
-        json_end(&j);
-        buf_addc(&b, '\n');
-    }
-    cmd_emit(ctx, &b);
-    buf_free(&b);
+    report_close(ctx, &j, &b);
     return all;
 }
 

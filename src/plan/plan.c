@@ -314,7 +314,8 @@ static void plan_missing(env_plan_t *p, const desired_env_t *d, const interp_t *
         action_t *a = &p->actions[p->nactions - 1]; /* the create */
         free(a->reason);
         a->reason = xasprintf("copy-from %s: no healthy environment with a matching interpreter "
-                              "to copy, so built fresh", d->env->copy_from);
+                              "to copy, so built fresh%s", d->env->copy_from,
+                              py ? "" : " with the downloaded Python");
     }
     if (py && d->packages_known)
         plan_packages(p, d, NULL);

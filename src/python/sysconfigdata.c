@@ -441,7 +441,8 @@ bool sysconfigdata_patch_pc(const char *text, size_t len, buf_t *out)
 
 /* ---- on disk -------------------------------------------------------------------------------- */
 
-/* Rewrites path with the patch fn applies (atomically, keeping its mode). */
+/* Rewrites path patched (atomically, keeping its mode) when the patch changes it: as a
+ * _sysconfigdata module for prefix, or with prefix NULL as a pkg-config file. */
 static err_t *rewrite_file(const char *path, const char *prefix, size_t *changed)
 {
     struct stat st;

@@ -634,6 +634,15 @@ Test(plan, missing_environment_downloads_a_python_then_creates)
     cr_assert_eq(action_sigil(ACT_DOWNLOAD_PYTHON), '+');
     env_plan_free(&p);
 
+    /* copy-from with nothing to copy: built fresh, with the download */
+    env.copy_from = "base";
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.actions[1].kind, ACT_CREATE);
+    cr_assert(strstr(p.actions[1].reason, "copy-from base") &&
+              strstr(p.actions[1].reason, "downloaded Python"), "%s", p.actions[1].reason);
+    env_plan_free(&p);
+    env.copy_from = NULL;
+
     /* once the download is there, the same desire plans as usual */
     plan_env(&d, &o, &py312, &p);
     cr_assert(!env_plan_downloads_python(&p));
