@@ -11,7 +11,7 @@
 
 #include "util/buf.h"
 #include "util/path.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 
 static int streq(const char *a, const char *b)
 {

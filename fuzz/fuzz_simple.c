@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "index/simple.h"
-#include "index/url.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 static void check(bool ok)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "python/sysconfigdata.h"
+#include "toolchain/sysconfigdata.h"
 #include "util/buf.h"
 
 #define PREFIX "/opt/py/cpython-3.12.7-linux-x86_64-gnu"

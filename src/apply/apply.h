@@ -20,7 +20,7 @@
 #include "plan/plan.h"
 #include "python/interp.h"
 #include "util/err.h"
-#include "engine/fetch.h"
+#include "fetch/fetch.h"
 #include "venv/copytree.h"
 
 /* The package side of a plan: the interpreter whose scheme the environment has after the plan

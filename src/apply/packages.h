@@ -9,7 +9,7 @@
  */
 #ifndef VENVSYNC_APPLY_PACKAGES_H
 #define VENVSYNC_APPLY_PACKAGES_H
-#include "engine/fetch.h"
+#include "fetch/fetch.h"
 #include "pkg/installed.h"
 #include "plan/plan.h"
 #include "python/interp.h"

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include "cmd/cmd.h"
 #include "manifest/manifest.h"
-#include "plan/render.h"
+#include "output/render.h"
 #include "util/buf.h"
 
 typedef struct cmd_flag {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
-#include "apply/lock.h"
+#include "util/lock.h"
 #include "cmd/common.h"
 #include "plan/observe.h"
 #include "util/fs.h"

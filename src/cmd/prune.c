@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "apply/apply.h"
-#include "apply/lock.h"
+#include "util/lock.h"
 #include "cmd/common.h"
 #include "util/fs.h"
 #include "util/json.h"

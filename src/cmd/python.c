@@ -16,7 +16,7 @@
 
 #include "cmd/common.h"
 #include "python/discover.h"
-#include "python/managed.h"
+#include "toolchain/managed.h"
 #include "python/probe.h"
 #include "python/request.h"
 #include "util/json.h"

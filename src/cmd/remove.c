@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
-#include "apply/lock.h"
+#include "util/lock.h"
 #include "cmd/common.h"
 #include "util/fs.h"
 #include "util/path.h"

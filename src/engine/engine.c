@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "apply/apply.h"
-#include "apply/lock.h"
+#include "util/lock.h"
 #include "apply/packages.h"
-#include "manifest/suggest.h"
-#include "python/managed.h"
+#include "util/suggest.h"
+#include "toolchain/managed.h"
 #include "python/probe.h"
 #include "util/path.h"
 #include "wheel/verify.h"

@@ -10,7 +10,7 @@
 #define VENVSYNC_ENGINE_ENGINE_H
 #include <stdbool.h>
 #include <stdio.h>
-#include "engine/fetch.h"
+#include "fetch/fetch.h"
 #include "manifest/manifest.h"
 #include "plan/observe.h"
 #include "plan/plan.h"

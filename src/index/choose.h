@@ -26,7 +26,7 @@
 
 #include "index/findlinks.h"
 #include "pkg/tags.h"
-#include "pkg/want.h"
+#include "resolve/want.h"
 #include "pkg/wheelname.h"
 #include "python/interp.h"
 #include "util/err.h"

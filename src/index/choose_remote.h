@@ -28,7 +28,7 @@
 #include "index/choose.h"
 #include "index/remote.h"
 #include "pkg/tags.h"
-#include "pkg/want.h"
+#include "resolve/want.h"
 #include "python/interp.h"
 #include "util/err.h"
 

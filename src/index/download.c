@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "index/choose_remote.h"
-#include "index/url.h"
+#include "util/url.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 #include "wheel/cache.h"

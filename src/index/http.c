@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "index/netrc.h"
-#include "index/url.h"
+#include "util/url.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/path.h"

@@ -6,7 +6,7 @@
 #include <strings.h>
 
 #include "index/simple.h"
-#include "index/url.h"
+#include "util/url.h"
 #include "pkg/name.h"
 #include "util/buf.h"
 #include "util/xalloc.h"

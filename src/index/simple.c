@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "index/url.h"
+#include "util/url.h"
 #include "util/buf.h"
 #include "util/jsonread.h"
 #include "util/xalloc.h"

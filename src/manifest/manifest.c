@@ -36,7 +36,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-#include "manifest/suggest.h"
+#include "util/suggest.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"

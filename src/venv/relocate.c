@@ -17,7 +17,7 @@
 #include "util/hash.h"
 #include "util/json.h"
 #include "util/jsonread.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 

@@ -21,7 +21,7 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 #include "wheel/meta.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 #include "wheel/zip.h"
 
 #define INDEX_MAGIC "venvsync-wheel-index 1"

@@ -19,7 +19,7 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 #include "wheel/meta.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 

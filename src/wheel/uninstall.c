@@ -13,7 +13,7 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 #include "wheel/meta.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 
 typedef struct ctx {
     char *root;             /* normalised */

@@ -12,7 +12,7 @@
 #include "util/hash.h"
 #include "util/path.h"
 #include "util/xalloc.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 
 static void note(wheel_damage_t *d, const char *path, const char *what)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/fetch.h"
+#include "fetch/fetch.h"
 #include "support.h"
 #include "util/buf.h"
 #include "util/hash.h"

@@ -7,7 +7,7 @@
 
 #include "index/http.h"
 #include "index/simple.h"
-#include "index/url.h"
+#include "util/url.h"
 #include "index_server.h"
 #include "util/hash.h"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "manifest/manifest.h"
-#include "manifest/suggest.h"
+#include "util/suggest.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 

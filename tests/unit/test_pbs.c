@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "python/pbs.h"
+#include "toolchain/pbs.h"
 #include "python/request.h"
 #include "util/buf.h"
 #include "util/xalloc.h"

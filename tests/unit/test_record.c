@@ -6,7 +6,7 @@
 
 #include "util/buf.h"
 #include "util/xalloc.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 
 TestSuite(record);
 

@@ -14,7 +14,7 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 #include "venv/relocate.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 
 #define OLD "/opt/old/env"
 #define SITE "lib/python3.11/site-packages"

@@ -1,7 +1,7 @@
 /* render_network: the -v line that says what went over the wire. */
 #include <criterion/criterion.h>
 
-#include "plan/render.h"
+#include "output/render.h"
 
 static void check(const http_stats_t *st, const char *want)
 {

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "python/sysconfigdata.h"
+#include "toolchain/sysconfigdata.h"
 #include "util/buf.h"
 
 #define PREFIX "/home/u/.local/share/venvsync/python/cpython-3.12.7-linux-x86_64-gnu"

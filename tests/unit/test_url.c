@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "index/url.h"
+#include "util/url.h"
 
 TestSuite(url);
 

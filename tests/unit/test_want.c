@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pkg/want.h"
+#include "resolve/want.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"

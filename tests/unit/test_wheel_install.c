@@ -25,7 +25,7 @@
 #include "util/xalloc.h"
 #include "wheel/cache.h"
 #include "wheel/install.h"
-#include "wheel/record.h"
+#include "pkg/record.h"
 #include "wheel/uninstall.h"
 
 static char *tmp;       /* per test */

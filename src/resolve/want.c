@@ -1,5 +1,5 @@
 /* want: the desired package set of one environment (see want.h). */
-#include "pkg/want.h"
+#include "resolve/want.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

@@ -38,12 +38,12 @@
  * changed); network, verification, extraction and disk failures are EXIT_APPLY. A failed
  * install leaves nothing in the store but the (hidden) lock directory.
  */
-#ifndef VENVSYNC_PYTHON_MANAGED_H
-#define VENVSYNC_PYTHON_MANAGED_H
+#ifndef VENVSYNC_TOOLCHAIN_MANAGED_H
+#define VENVSYNC_TOOLCHAIN_MANAGED_H
 #include <stdbool.h>
 #include <stdio.h>
 #include "index/http.h"
-#include "python/pbs.h"
+#include "toolchain/pbs.h"
 #include "python/request.h"
 #include "util/err.h"
 

@@ -18,8 +18,8 @@
  * Ownership: a record_t owns its rows and their strings; record_free() releases them and leaves
  * an empty record. Rows keep file order unless record_sort() is called.
  */
-#ifndef VENVSYNC_WHEEL_RECORD_H
-#define VENVSYNC_WHEEL_RECORD_H
+#ifndef VENVSYNC_PKG_RECORD_H
+#define VENVSYNC_PKG_RECORD_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

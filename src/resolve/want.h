@@ -26,8 +26,8 @@
  * A want_set_t owns everything below it; want_set_free() releases it. Its packages are sorted by
  * normalized name and unique by it.
  */
-#ifndef VENVSYNC_PKG_WANT_H
-#define VENVSYNC_PKG_WANT_H
+#ifndef VENVSYNC_RESOLVE_WANT_H
+#define VENVSYNC_RESOLVE_WANT_H
 #include <stdbool.h>
 #include <stddef.h>
 

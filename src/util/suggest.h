@@ -5,8 +5,8 @@
  * "pyhton" is one edit from "python"), computed case-insensitively with '_' equal to '-'.
  * Pure and allocation-free for words up to 63 bytes (longer words are never suggested).
  */
-#ifndef VENVSYNC_MANIFEST_SUGGEST_H
-#define VENVSYNC_MANIFEST_SUGGEST_H
+#ifndef VENVSYNC_UTIL_SUGGEST_H
+#define VENVSYNC_UTIL_SUGGEST_H
 #include <stddef.h>
 
 /* Edit distance between a and b as described above; SIZE_MAX when either is longer than 63. */

@@ -1,4 +1,4 @@
-#include "wheel/record.h"
+#include "pkg/record.h"
 
 #include <stdio.h>
 #include <stdlib.h>

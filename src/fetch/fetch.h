@@ -12,15 +12,15 @@
  * mismatch or a corrupt archive fails the whole set (EXIT_APPLY) so that the caller changes
  * nothing. A fetch_t owns its unpacked wheels; fetch_free() releases them.
  */
-#ifndef VENVSYNC_ENGINE_FETCH_H
-#define VENVSYNC_ENGINE_FETCH_H
+#ifndef VENVSYNC_FETCH_FETCH_H
+#define VENVSYNC_FETCH_FETCH_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include "index/download.h"
 #include "index/findlinks.h"
 #include "manifest/manifest.h"
-#include "pkg/want.h"
+#include "resolve/want.h"
 #include "plan/plan.h"
 #include "python/interp.h"
 #include "util/err.h"

@@ -1,5 +1,5 @@
 /* url: splitting, resolving, redacting and keying URLs (see url.h). */
-#include "index/url.h"
+#include "util/url.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* managed: installing, listing and removing venvsync's own interpreters (see managed.h). */
-#include "python/managed.h"
+#include "toolchain/managed.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,11 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "apply/lock.h"
-#include "index/url.h"
+#include "util/lock.h"
+#include "util/url.h"
 #include "python/discover.h"
 #include "python/probe.h"
-#include "python/sysconfigdata.h"
+#include "toolchain/sysconfigdata.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/hash.h"

@@ -1,5 +1,5 @@
 /* pbs: python-build-standalone release metadata, asset names and choice (see pbs.h). */
-#include "python/pbs.h"
+#include "toolchain/pbs.h"
 
 #include <ctype.h>
 #include <stdio.h>

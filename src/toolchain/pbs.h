@@ -24,8 +24,8 @@
  * Nothing here does I/O. Every char * returned is malloc'd and owned by the caller; a
  * pbs_assets_t owns its items (pbs_assets_free).
  */
-#ifndef VENVSYNC_PYTHON_PBS_H
-#define VENVSYNC_PYTHON_PBS_H
+#ifndef VENVSYNC_TOOLCHAIN_PBS_H
+#define VENVSYNC_TOOLCHAIN_PBS_H
 #include <stdbool.h>
 #include <stddef.h>
 #include "python/request.h"

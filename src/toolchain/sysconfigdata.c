@@ -1,4 +1,4 @@
-#include "python/sysconfigdata.h"
+#include "toolchain/sysconfigdata.h"
 
 #include <dirent.h>
 #include <errno.h>

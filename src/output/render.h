@@ -7,8 +7,8 @@
  * JSON: {"environments":[{"name","path","state","python","reason","result","error",
  *        "actions":[{"kind","package","from","to","reason"}]}]}
  */
-#ifndef VENVSYNC_PLAN_RENDER_H
-#define VENVSYNC_PLAN_RENDER_H
+#ifndef VENVSYNC_OUTPUT_RENDER_H
+#define VENVSYNC_OUTPUT_RENDER_H
 #include <stdbool.h>
 #include "engine/engine.h"
 #include "index/http.h"

@@ -1,4 +1,4 @@
-#include "apply/lock.h"
+#include "util/lock.h"
 
 #include <errno.h>
 #include <fcntl.h>

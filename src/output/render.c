@@ -1,4 +1,4 @@
-#include "plan/render.h"
+#include "output/render.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -28,8 +28,8 @@
  * where it will live, not where it is now) and removes the stale compiled _sysconfigdata
  * module from __pycache__.
  */
-#ifndef VENVSYNC_PYTHON_SYSCONFIGDATA_H
-#define VENVSYNC_PYTHON_SYSCONFIGDATA_H
+#ifndef VENVSYNC_TOOLCHAIN_SYSCONFIGDATA_H
+#define VENVSYNC_TOOLCHAIN_SYSCONFIGDATA_H
 #include <stdbool.h>
 #include <stddef.h>
 #include "util/buf.h"

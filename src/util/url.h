@@ -12,8 +12,8 @@
  *    the scheme's default port filled in, so https://H/ and https://h:443/ share credentials and
  *    http://h/ and https://h/ do not.
  */
-#ifndef VENVSYNC_INDEX_URL_H
-#define VENVSYNC_INDEX_URL_H
+#ifndef VENVSYNC_UTIL_URL_H
+#define VENVSYNC_UTIL_URL_H
 #include <stdbool.h>
 #include <stddef.h>
 

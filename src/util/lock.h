@@ -7,8 +7,8 @@
  * The kernel releases it when the holder exits, however it exits, so a dead run's lock is taken
  * over at once; the file itself is left in place (deleting it would race) and stays empty.
  */
-#ifndef VENVSYNC_APPLY_LOCK_H
-#define VENVSYNC_APPLY_LOCK_H
+#ifndef VENVSYNC_UTIL_LOCK_H
+#define VENVSYNC_UTIL_LOCK_H
 #include <stdio.h>
 #include "util/err.h"
 

@@ -1,4 +1,4 @@
-#include "engine/fetch.h"
+#include "fetch/fetch.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include "index/choose.h"
 #include "index/download.h"
-#include "index/url.h"
+#include "util/url.h"
 #include "pkg/name.h"
 #include "python/probe.h"
 #include "util/fs.h"
