@@ -13,6 +13,7 @@
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "venv/cfg.h"
 #include "venv/relocate.h"

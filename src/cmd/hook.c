@@ -16,6 +16,7 @@
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/proc.h"
+#include "util/shquote.h"
 #include "util/xalloc.h"
 
 #define HOOK_MARK "# venvsync-hook v1"
@@ -39,14 +40,6 @@ static const char HOOK_TEMPLATE[] =
     "command -v \"$vs\" >/dev/null 2>&1 || exit $status\n"
     "\"$vs\" --no-progress --color=never sync --oneline </dev/null 2>&1 || true\n"
     "exit $status\n";
-
-/* Single-quoted for sh. */
-static void sh_quote(buf_t *b, const char *s)
-{
-    buf_addc(b, '\'');
-    buf_add_replaced(b, s, "'", "'\\''");
-    buf_addc(b, '\'');
-}
 
 static err_t *hooks_dir(char **out)
 {
@@ -82,7 +75,7 @@ static err_t *install(const char *dir, FILE *out, bool verbose)
         return e;
     char *self = path_real("/proc/self/exe");
     buf_t q = BUF_INIT, script = BUF_INIT;
-    sh_quote(&q, self ? self : "venvsync");
+    shquote_sh(&q, self ? self : "venvsync");
     buf_add_replaced(&script, HOOK_TEMPLATE, "@VENVSYNC@", buf_cstr(&q));
     for (size_t i = 0; hook_names[i] && !e; i++) {
         char *p = path_join(dir, hook_names[i]);

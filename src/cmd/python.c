@@ -21,6 +21,7 @@
 #include "python/request.h"
 #include "util/json.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "venv/cfg.h"
 

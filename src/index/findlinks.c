@@ -13,6 +13,8 @@
 #include "pkg/reqfile.h"
 #include "util/buf.h"
 #include "util/path.h"
+#include "util/strv.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 typedef struct scan {
@@ -135,7 +137,7 @@ err_t *findlinks_scan(const char *const *sources, size_t n, fl_set_t **out)
             }
             char *why = NULL;
             path = strncasecmp(given, "file:", 5) == 0
-                       ? reqfile_file_url_to_path(given, NULL, &why)
+                       ? url_to_path(given, NULL, &why)
                        : NULL;
             if (!path) {
                 note(&sc, why ? xasprintf("find-links %s: ignored: %s", given, why)

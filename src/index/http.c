@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "index/netrc.h"
+#include "util/strv.h"
 #include "util/url.h"
 #include "util/fs.h"
 #include "util/hash.h"

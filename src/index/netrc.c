@@ -10,6 +10,7 @@
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 typedef struct lexer {

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "index/simple.h"
+#include "util/strv.h"
 #include "util/url.h"
 #include "pkg/name.h"
 #include "util/buf.h"
@@ -13,20 +14,7 @@
 
 /* ---- sources -------------------------------------------------------------------------------- */
 
-static bool strv_has(char **v, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
 
-static void strv_push(char ***v, size_t *n, const char *s)
-{
-    *v = xrealloc(*v, (*n + 2) * sizeof(char *));
-    (*v)[(*n)++] = xstrdup(s);
-    (*v)[*n] = NULL;
-}
 
 /* Trailing slashes do not make another index. */
 static char *canon_index(const char *u)
@@ -50,8 +38,7 @@ static err_t *add_index(remote_sources_t *s, const char *u, const char *what)
         return e;
     }
     char *c = canon_index(u);
-    if (!strv_has(s->indexes, s->nindexes, c))
-        strv_push(&s->indexes, &s->nindexes, c);
+    strv_push_unique(&s->indexes, &s->nindexes, NULL, c);
     free(c);
     return NULL;
 }
@@ -80,8 +67,8 @@ err_t *remote_sources_build(const char *env_index_url, const char *mf_index_url,
             err_chain(&errs, add_index(out, *p, "--extra-index-url"));
     }
     for (char *const *p = fl_remote; p && *p; p++)
-        if (url_is_http(*p) && !strv_has(out->find_links, out->nfind_links, *p))
-            strv_push(&out->find_links, &out->nfind_links, *p);
+        if (url_is_http(*p))
+            strv_push_unique(&out->find_links, &out->nfind_links, NULL, *p);
     return errs;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/strv.h"
 #include "util/url.h"
 #include "util/buf.h"
 #include "util/jsonread.h"

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "util/strv.h"
 #include "util/suggest.h"
 #include "util/buf.h"
 #include "util/fs.h"

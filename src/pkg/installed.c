@@ -11,6 +11,7 @@
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 char *metadata_header(const char *text, const char *key)
@@ -36,10 +37,12 @@ char *metadata_header(const char *text, const char *key)
     return NULL;
 }
 
-static bool ends_with(const char *s, const char *suffix)
+
+/* The length of the ".dist-info" or ".egg-info" suffix of a metadata directory name, else 0. */
+static size_t info_suffix(const char *name)
 {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
+    size_t n = strlen(name);
+    return str_ends_with(name, n, ".dist-info") ? 10 : str_ends_with(name, n, ".egg-info") ? 9 : 0;
 }
 
 static int cmp_dist(const void *a, const void *b)
@@ -56,7 +59,7 @@ static void add_dist(dist_list_t *out, size_t *cap, char *name, char *version, c
 /* Reads Name and Version from the metadata file of entry `dir` in sp. */
 static bool read_meta(const char *sp, const char *dir, buf_t *text, char **name, char **ver)
 {
-    const char *meta = ends_with(dir, ".dist-info") ? "METADATA" : "PKG-INFO";
+    const char *meta = str_ends_with(dir, strlen(dir), ".dist-info") ? "METADATA" : "PKG-INFO";
     char *p = path_join(sp, dir);
     char *mp = fs_is_dir(p) ? path_join(p, meta) : xstrdup(p);
     buf_reset(text);
@@ -86,7 +89,7 @@ err_t *installed_scan(const char *sp, dist_list_t *out)
     struct dirent *de;
     while ((de = readdir(d))) {
         const char *n = de->d_name;
-        size_t suffix = ends_with(n, ".dist-info") ? 10 : ends_with(n, ".egg-info") ? 9 : 0;
+        size_t suffix = info_suffix(n);
         if (!suffix)
             continue;
         size_t stem = strlen(n) - suffix;
@@ -136,7 +139,7 @@ err_t *installed_list(const char *sp, dist_list_t *out)
     buf_t text = BUF_INIT;
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (!ends_with(de->d_name, ".dist-info") && !ends_with(de->d_name, ".egg-info"))
+        if (!info_suffix(de->d_name))
             continue;
         char *name, *ver;
         if (read_meta(sp, de->d_name, &text, &name, &ver))

@@ -15,27 +15,14 @@
 #include "util/hash.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Small helpers                                                                                */
 
-static void strv_push(char ***v, const char *s)
-{
-    size_t n = strv_len(*v);
-    *v = xrealloc(*v, (n + 2) * sizeof **v);
-    (*v)[n] = xstrdup(s);
-    (*v)[n + 1] = NULL;
-}
-
-static bool strv_has(char *const *v, const char *s)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
-
+/* An empty list that is not NULL: options are iterated without a NULL check. */
 static char **strv_new(void)
 {
     return xcalloc(1, sizeof(char *));
@@ -46,11 +33,6 @@ static bool is_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-static bool ends_with_ci(const char *s, size_t n, const char *suffix)
-{
-    size_t m = strlen(suffix);
-    return n >= m && strncasecmp(s + n - m, suffix, m) == 0;
-}
 
 /* The path shown in messages: relative to the cwd when below it. */
 static char *display_path(const char *abs)
@@ -91,76 +73,6 @@ static bool is_vcs_url(const char *s)
     return colon && plus && plus < colon;
 }
 
-
-static char *percent_decode(const char *s, size_t n, bool *ok)
-{
-    buf_t b = BUF_INIT;
-    *ok = true;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-            char c = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-            if (c == '\0')
-                *ok = false;
-            buf_addc(&b, c);
-            i += 2;
-        } else {
-            buf_addc(&b, s[i]);
-        }
-    }
-    return buf_detach(&b);
-}
-
-char *reqfile_file_url_to_path(const char *url, const char *base_dir, char **why)
-{
-    *why = NULL;
-    if (strncasecmp(url, "file:", 5) != 0) {
-        *why = xasprintf("'%s' is not a file: URL", url);
-        return NULL;
-    }
-    const char *p = url + 5;
-    size_t n = strcspn(p, "?#");
-    char *rest = xstrndup(p, n);
-    const char *path = rest;
-    if (strncmp(rest, "//", 2) == 0) {
-        const char *host = rest + 2;
-        size_t hl = strcspn(host, "/");
-        if (hl != 0 && !(hl == 9 && strncasecmp(host, "localhost", 9) == 0)) {
-            *why = xasprintf("'%s' names the host '%.*s'; only local file: URLs are supported",
-                             url, (int)hl, host);
-            free(rest);
-            return NULL;
-        }
-        path = host + hl;
-        if (!*path)
-            path = "/";
-    }
-    bool ok;
-    char *decoded = percent_decode(path, strlen(path), &ok);
-    free(rest);
-    if (!ok || !*decoded) {
-        *why = xasprintf("'%s' is not a usable file: URL", url);
-        free(decoded);
-        return NULL;
-    }
-    char *abs = path_absolute(base_dir, decoded);
-    free(decoded);
-    return abs;
-}
-
-char *reqfile_path_to_file_url(const char *abs_path)
-{
-    buf_t b = BUF_INIT;
-    buf_adds(&b, "file://");
-    for (const unsigned char *p = (const unsigned char *)abs_path; *p; p++) {
-        unsigned char c = *p;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '_' || c == '.' || c == '~' || c == '/' || c == '-')
-            buf_addc(&b, (char)c);
-        else
-            buf_printf(&b, "%%%02X", c);
-    }
-    return buf_detach(&b);
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* The reqfile_t                                                                                */
@@ -683,7 +595,7 @@ static const char *const ARCHIVE_EXTS[] = {".tar.gz", ".tgz", ".tar.bz2", ".tbz"
 static bool is_sdist_name(const char *s, size_t n)
 {
     for (size_t k = 0; k < sizeof ARCHIVE_EXTS / sizeof *ARCHIVE_EXTS; k++)
-        if (ends_with_ci(s, n, ARCHIVE_EXTS[k]))
+        if (str_ends_with_ci(s, n, ARCHIVE_EXTS[k]))
             return true;
     return false;
 }
@@ -714,7 +626,7 @@ static void fragment_hashes(const char *url, char ***hashes)
                 if (norm) {
                     if (!*hashes)
                         *hashes = strv_new();
-                    strv_push(hashes, norm);
+                    strv_push(hashes, NULL, NULL, xstrdup(norm));
                     free(norm);
                 }
                 free(why);
@@ -743,7 +655,7 @@ static char *direct_wheel(const char *location, const char *base_dir, const char
                              "installs wheels only (build a wheel and name its file)", location);
         if (strncasecmp(location, "file:", 5) == 0) {
             char *why = NULL;
-            path = reqfile_file_url_to_path(location, base_dir, &why);
+            path = url_to_path(location, base_dir, &why);
             if (!path)
                 return why;
             local = true;
@@ -770,7 +682,7 @@ static char *direct_wheel(const char *location, const char *base_dir, const char
         fname_len = end - start;
     }
     char *msg = NULL;
-    if (!ends_with_ci(fname, fname_len, ".whl")) {
+    if (!str_ends_with_ci(fname, fname_len, ".whl")) {
         const char *shown = local ? path : url;
         if (is_sdist_name(fname, fname_len))
             msg = xasprintf("'%s' is a source archive; it needs a build, and venvsync installs "
@@ -805,7 +717,7 @@ static char *direct_wheel(const char *location, const char *base_dir, const char
         return msg;
     }
     if (local)
-        url = reqfile_path_to_file_url(path);
+        url = url_from_path(path);
     if (reqfile_is_url(location))
         fragment_hashes(location, &out->frag_hashes);
     buf_t b = BUF_INIT;
@@ -849,7 +761,7 @@ static char *parse_requirement(const char *s, const char *base_dir, parsed_req_t
      * without "@ URL" never contains '/' there. */
     size_t head = strcspn(s, ";");
     const char *at = memchr(s, '@', head);
-    bool pathish = !url && (looks_like_path(s, head) || ends_with_ci(s, strcspn(s, ";["), ".whl"));
+    bool pathish = !url && (looks_like_path(s, head) || str_ends_with_ci(s, strcspn(s, ";["), ".whl"));
     if (pathish && at && !looks_like_path(s, (size_t)(at - s)))
         pathish = false;   /* "name @ ./x.whl": PEP 508 with a path as the URL */
     if (url || pathish) {
@@ -939,7 +851,7 @@ static void include_file(ctx_t *c, const where_t *w, const char *value, bool con
             return;
         }
         char *why = NULL;
-        abs = reqfile_file_url_to_path(value, w->dir, &why);
+        abs = url_to_path(value, w->dir, &why);
         if (!abs) {
             report(c, w, "%s %s: %s", opt, value, why);
             free(why);
@@ -1002,8 +914,7 @@ static void apply_global(ctx_t *c, const where_t *w, const opt_val_t *o)
         opts->index_url = xstrdup(o->value);
         break;
     case O_EXTRA_INDEX_URL:
-        if (!strv_has(opts->extra_index_urls, o->value))
-            strv_push(&opts->extra_index_urls, o->value);
+        strv_push_unique(&opts->extra_index_urls, NULL, NULL, o->value);
         break;
     case O_NO_INDEX:
         opts->no_index = true;
@@ -1014,8 +925,7 @@ static void apply_global(ctx_t *c, const where_t *w, const opt_val_t *o)
             v = xstrdup(o->value);
         else
             v = path_absolute(w->dir, o->value);
-        if (!strv_has(opts->find_links, v))
-            strv_push(&opts->find_links, v);
+        strv_push_unique(&opts->find_links, NULL, NULL, v);
         free(v);
         break;
     }
@@ -1023,10 +933,10 @@ static void apply_global(ctx_t *c, const where_t *w, const opt_val_t *o)
         opts->pre = true;
         break;
     case O_ONLY_BINARY:
-        strv_push(&opts->only_binary, o->value);
+        strv_push(&opts->only_binary, NULL, NULL, xstrdup(o->value));
         break;
     case O_NO_BINARY:
-        strv_push(&opts->no_binary, o->value);
+        strv_push(&opts->no_binary, NULL, NULL, xstrdup(o->value));
         break;
     case O_PREFER_BINARY:
         opts->prefer_binary = true;
@@ -1037,11 +947,10 @@ static void apply_global(ctx_t *c, const where_t *w, const opt_val_t *o)
             opts->require_hashes_at = xasprintf("%s:%d", w->shown, w->line);
         break;
     case O_TRUSTED_HOST:
-        if (!strv_has(opts->trusted_hosts, o->value))
-            strv_push(&opts->trusted_hosts, o->value);
+        strv_push_unique(&opts->trusted_hosts, NULL, NULL, o->value);
         break;
     case O_USE_FEATURE:
-        strv_push(&opts->use_features, o->value);
+        strv_push(&opts->use_features, NULL, NULL, xstrdup(o->value));
         break;
     case O_EDITABLE:
     case O_HASH:
@@ -1143,8 +1052,7 @@ static void handle_line(ctx_t *c, const where_t *w, const char *line)
                 bad = true;
                 continue;
             }
-            if (!strv_has(hashes, h))
-                strv_push(&hashes, h);
+            strv_push_unique(&hashes, NULL, NULL, h);
             free(h);
         }
         parsed_req_t p;
@@ -1160,8 +1068,7 @@ static void handle_line(ctx_t *c, const where_t *w, const char *line)
             goto out;
         }
         for (size_t i = 0; p.frag_hashes && p.frag_hashes[i]; i++)
-            if (!strv_has(hashes, p.frag_hashes[i]))
-                strv_push(&hashes, p.frag_hashes[i]);
+            strv_push_unique(&hashes, NULL, NULL, p.frag_hashes[i]);
         if (w->constraint) {
             const char *what = NULL;
             if (p.path_or_url)

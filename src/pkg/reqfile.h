@@ -138,15 +138,6 @@ err_t *reqfile_add_item(reqfile_t *rf, const char *text, const char *file, int l
 /* "FILE:LINE" (or "FILE:LINE:COL") of an entry, malloc'd. */
 char *reqfile_origin(const rf_entry_t *e);
 
-/* file: URL helpers (pip's url_to_path / path_to_url on POSIX).
- * reqfile_file_url_to_path: "file:///a%20b" -> "/a b", "file://localhost/x" -> "/x",
- * "file:/x" -> "/x", "file:rel/x" -> base_dir/rel/x; any other host is an error. Returns NULL
- * and sets *why (malloc'd) when the URL is not usable; the result is absolute and normalized.
- * reqfile_path_to_file_url: absolute path -> "file:///..." with every byte outside
- * [A-Za-z0-9_.~/-] percent-encoded. Both malloc'd. */
-char *reqfile_file_url_to_path(const char *url, const char *base_dir, char **why);
-char *reqfile_path_to_file_url(const char *abs_path);
-
 /* Whether s starts with a URL scheme venvsync knows ("http:", "https:", "file:", "ftp:", or a
  * VCS scheme such as "git+https:"), compared case-insensitively. */
 bool reqfile_is_url(const char *s);

@@ -6,30 +6,8 @@
 
 #include "pkg/name.h"
 #include "util/hash.h"
+#include "util/url.h"
 #include "util/xalloc.h"
-
-/* Percent-decodes s; NULL on a malformed escape or an encoded NUL or '/'. */
-static char *percent_decode(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = xmalloc(n + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            *o++ = s[i];
-            continue;
-        }
-        int hi = i + 1 < n ? hex_value(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0) || (hi == 2 && lo == 15)) {
-            free(out);
-            return NULL;
-        }
-        *o++ = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    *o = '\0';
-    return out;
-}
 
 static void free_strv(char **v, size_t n)
 {
@@ -90,7 +68,7 @@ static bool name_char_ok(unsigned char c)
 err_t *wheelname_parse(const char *filename, wheelname_t **out)
 {
     *out = NULL;
-    char *fn = percent_decode(filename);
+    char *fn = url_decode(filename, strlen(filename), true);
     if (!fn)
         return err_new(EXIT_USAGE, "invalid wheel filename '%s': bad percent-escape", filename);
     const char *why = NULL;

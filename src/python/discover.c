@@ -16,6 +16,7 @@
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* ---- candidates --------------------------------------------------------------------------- */

@@ -16,6 +16,7 @@
 #include "python/interp.h"
 #include "python/request.h"
 #include "util/err.h"
+#include "util/strv.h"
 
 typedef struct interp_list {
     interp_t **items;        /* sorted best first: higher version first, then GIL before

@@ -11,6 +11,7 @@
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 void want_marker_env(const interp_t *py, marker_env_t *env)
@@ -246,15 +247,6 @@ static void sort_strv(char **v)
     qsort(v, strv_len(v), sizeof *v, cmp_str);
 }
 
-static void strv_add_unique(char ***v, size_t *n, const char *s)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*v)[i], s) == 0)
-            return;
-    *v = xrealloc(*v, (*n + 2) * sizeof **v);
-    (*v)[(*n)++] = xstrdup(s);
-    (*v)[*n] = NULL;
-}
 
 static bool strv_contains(char *const *v, const char *s)
 {
@@ -346,7 +338,7 @@ static void resolve_group(rctx_t *c, const size_t *idx, size_t n, bool hash_mode
             any_hash = true;
             hashes = xcalloc(1, sizeof *hashes);
             for (size_t k = 0; k < e->nhashes; k++)
-                strv_add_unique(&hashes, &nh, e->hashes[k]);
+                strv_push_unique(&hashes, &nh, NULL, e->hashes[k]);
             continue;
         }
         size_t keep = 0;
@@ -407,7 +399,7 @@ static void resolve_group(rctx_t *c, const size_t *idx, size_t n, bool hash_mode
         if (!first_req)
             first_req = e;
         for (size_t k = 0; k < e->req->nextras; k++)
-            strv_add_unique(&extras, &nx, e->req->extras[k]);
+            strv_push_unique(&extras, &nx, NULL, e->req->extras[k]);
     }
     sort_strv(extras);
     sort_strv(hashes);

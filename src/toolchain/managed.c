@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/lock.h"
+#include "util/strv.h"
 #include "util/url.h"
 #include "python/discover.h"
 #include "python/probe.h"
@@ -293,17 +294,6 @@ static void net_close(net_t *n)
     n->h = NULL;
 }
 
-/* The local path of a file:// URL, malloc'd; NULL when it has a remote host. */
-static char *file_url_path(const char *url)
-{
-    url_parts_t p;
-    url_split(url, &p);
-    if (p.has_authority && p.host.len &&
-        !(p.host.len == 9 && strncasecmp(url + p.host.off, "localhost", 9) == 0))
-        return NULL;
-    return url_decode(url + p.path.off, p.path.len);
-}
-
 static err_t *bad_scheme(const char *url)
 {
     char *shown = url_redact(url);
@@ -313,15 +303,28 @@ static err_t *bad_scheme(const char *url)
     return err_hint(e, "check VENVSYNC_PYTHON_MIRROR");
 }
 
+/* The local path of a file: URL of the mirror, or the error saying why there is none. */
+static err_t *file_url_path(const char *url, char **path)
+{
+    char *why = NULL;
+    *path = url_to_path(url, NULL, &why);
+    if (*path)
+        return NULL;
+    err_t *e = err_new(EXIT_USAGE, "cannot download from the mirror: %s", why);
+    free(why);
+    return err_hint(e, "check VENVSYNC_PYTHON_MIRROR");
+}
+
 /* Fetches a small text document (metadata, SHA256SUMS). *missing is set (and NULL returned)
  * for a 404/410 or a missing local file. */
 static err_t *fetch_text(net_t *n, const char *url, buf_t *out, bool *missing)
 {
     *missing = false;
     if (url_is_file(url)) {
-        char *p = file_url_path(url);
-        if (!p)
-            return bad_scheme(url);
+        char *p;
+        err_t *ue = file_url_path(url, &p);
+        if (ue)
+            return ue;
         err_t *e = NULL;
         if (!fs_try_read(p, out)) {
             if (errno == ENOENT || errno == ENOTDIR)
@@ -442,9 +445,10 @@ static err_t *fetch_asset(net_t *n, const char *url, const pbs_asset_t *a, char 
     if (he)
         return he;
     if (url_is_file(url)) {
-        char *p = file_url_path(url);
-        if (!p)
-            return bad_scheme(url);
+        char *p;
+        err_t *ue = file_url_path(url, &p);
+        if (ue)
+            return ue;
         char hex[65];
         err_t *e = sha256_file_hex(p, hex);
         if (!e && strcmp(hex, a->sha256) != 0)

@@ -8,6 +8,7 @@
 
 #include "util/buf.h"
 #include "util/jsonread.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* ---- asset names --------------------------------------------------------------------------- */
@@ -23,11 +24,6 @@ void pbs_asset_clear(pbs_asset_t *a)
     memset(a, 0, sizeof *a);
 }
 
-static bool ends_with(const char *s, size_t n, const char *suffix)
-{
-    size_t k = strlen(suffix);
-    return n >= k && memcmp(s + n - k, suffix, k) == 0;
-}
 
 /* Digits at *p as a small int; false when there are none or too many. */
 static bool take_int(const char **p, int *out)
@@ -83,20 +79,20 @@ static bool parse_name(const char *name, pbs_asset_t *out)
         return false;
     const char *rest = ++p;
     size_t n = strlen(rest);
-    if (ends_with(rest, n, ".tar.gz"))
+    if (str_ends_with(rest, n, ".tar.gz"))
         n -= 7;
-    else if (ends_with(rest, n, ".tar.zst")) {
+    else if (str_ends_with(rest, n, ".tar.zst")) {
         n -= 8;
         out->zst = true;
     } else
         return false;
-    if (ends_with(rest, n, "-install_only_stripped")) {
+    if (str_ends_with(rest, n, "-install_only_stripped")) {
         out->flavor = PBS_INSTALL_ONLY_STRIPPED;
         n -= 22;
-    } else if (ends_with(rest, n, "-install_only")) {
+    } else if (str_ends_with(rest, n, "-install_only")) {
         out->flavor = PBS_INSTALL_ONLY;
         n -= 13;
-    } else if (ends_with(rest, n, "-full")) {
+    } else if (str_ends_with(rest, n, "-full")) {
         out->flavor = PBS_FULL;
         n -= 5;
         /* the build options: the last '-' part ("pgo+lto", "freethreaded+debug", ...) */
@@ -120,13 +116,13 @@ static bool parse_name(const char *name, pbs_asset_t *out)
     if (out->flavor != PBS_FULL) {
         for (bool again = true; again;) {
             again = false;
-            if (ends_with(rest, n, "-freethreaded+debug")) {
+            if (str_ends_with(rest, n, "-freethreaded+debug")) {
                 out->freethreaded = out->debug = again = true;
                 n -= 19;
-            } else if (ends_with(rest, n, "-freethreaded")) {
+            } else if (str_ends_with(rest, n, "-freethreaded")) {
                 out->freethreaded = again = true;
                 n -= 13;
-            } else if (ends_with(rest, n, "-debug")) {
+            } else if (str_ends_with(rest, n, "-debug")) {
                 out->debug = again = true;
                 n -= 6;
             }

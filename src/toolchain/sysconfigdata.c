@@ -10,6 +10,7 @@
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #define PBS_PREFIX "/install"
@@ -40,11 +41,6 @@ static bool word_is(const char *w, size_t n, const char *s)
     return strlen(s) == n && memcmp(w, s, n) == 0;
 }
 
-static bool ends_with(const char *w, size_t n, const char *s)
-{
-    size_t k = strlen(s);
-    return n >= k && memcmp(w + n - k, s, k) == 0;
-}
 
 /* The host compiler a build-machine compiler word stands for ("cc" / "c++"), or NULL. */
 static const char *host_compiler(const char *w, size_t n)
@@ -60,9 +56,9 @@ static const char *host_compiler(const char *w, size_t n)
         return "c++";
     /* the cross compilers PBS uses for other architectures: /usr/bin/<triple>-gcc */
     bool cross = n > 9 && memcmp(w, "/usr/bin/", 9) == 0 && memmem(base, bn, "-linux-", 7);
-    if (cross && ends_with(base, bn, "-gcc"))
+    if (cross && str_ends_with(base, bn, "-gcc"))
         return "cc";
-    if (cross && ends_with(base, bn, "-g++"))
+    if (cross && str_ends_with(base, bn, "-g++"))
         return "c++";
     return NULL;
 }

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/strv.h"
 
 /* Reads the whole file into out (appending). */
 err_t *fs_read(const char *path, buf_t *out);

@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "util/buf.h"
+#include "util/hash.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 static bool scheme_char(char c, bool first)
@@ -251,9 +253,9 @@ char *url_strip_credentials(const char *u, char **user, char **password)
     const char *ui = u + p.userinfo.off;
     const char *colon = memchr(ui, ':', p.userinfo.len);
     if (user)
-        *user = url_decode(ui, colon ? (size_t)(colon - ui) : p.userinfo.len);
+        *user = url_decode(ui, colon ? (size_t)(colon - ui) : p.userinfo.len, false);
     if (password && colon)
-        *password = url_decode(colon + 1, p.userinfo.len - (size_t)(colon + 1 - ui));
+        *password = url_decode(colon + 1, p.userinfo.len - (size_t)(colon + 1 - ui), false);
     buf_t b = BUF_INIT;
     buf_add(&b, u, p.userinfo.off);
     buf_adds(&b, u + p.userinfo.off + p.userinfo.len + 1); /* skip '@' */
@@ -322,25 +324,86 @@ char *url_basename(const char *u)
     size_t st = k;
     while (st > 0 && s[st - 1] != '/')
         st--;
-    return url_decode(s + st, k - st);
+    return url_decode(s + st, k - st, true);
 }
 
-char *url_decode(const char *s, size_t n)
+char *url_decode(const char *s, size_t n, bool strict)
 {
     char *o = xmalloc(n + 1);
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
-            isxdigit((unsigned char)s[i + 2])) {
-            char hx[3] = {s[i + 1], s[i + 2], 0};
-            o[j++] = (char)strtol(hx, NULL, 16);
-            i += 2;
-        } else {
+        int hi = s[i] == '%' && i + 2 < n ? hex_value(s[i + 1]) : -1;
+        int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+        if (s[i] != '%' || hi < 0 || lo < 0) {
+            if (strict && s[i] == '%')
+                goto refuse; /* a malformed escape */
             o[j++] = s[i];
+            continue;
         }
+        char c = (char)(hi << 4 | lo);
+        if (c == '\0' || (strict && c == '/'))
+            goto refuse;
+        o[j++] = c;
+        i += 2;
     }
     o[j] = '\0';
     return o;
+refuse:
+    free(o);
+    return NULL;
+}
+
+char *url_from_path(const char *abs_path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    buf_t b = BUF_INIT;
+    buf_adds(&b, "file://");
+    for (const unsigned char *p = (const unsigned char *)abs_path; *p; p++) {
+        unsigned char c = *p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            strchr("_.-~/", c)) {
+            buf_addc(&b, (char)c);
+        } else {
+            buf_addc(&b, '%');
+            buf_addc(&b, hex[c >> 4]);
+            buf_addc(&b, hex[c & 15]);
+        }
+    }
+    return buf_detach(&b);
+}
+
+char *url_to_path(const char *url, const char *base_dir, char **why)
+{
+    *why = NULL;
+    if (!url_is_file(url)) {
+        *why = xasprintf("'%s' is not a file: URL", url);
+        return NULL;
+    }
+    const char *p = url + 5;
+    size_t n = strcspn(p, "?#");
+    if (n >= 2 && p[0] == '/' && p[1] == '/') {
+        const char *host = p + 2;
+        size_t hl = strcspn(host, "/?#");
+        if (hl != 0 && !(hl == 9 && strncasecmp(host, "localhost", 9) == 0)) {
+            char *shown = url_redact(url);
+            *why = xasprintf("'%s' names the host '%.*s'; only local file: URLs are supported",
+                             shown, (int)hl, host);
+            free(shown);
+            return NULL;
+        }
+        n -= (size_t)(host + hl - p);
+        p = host + hl;
+    }
+    char *decoded = url_decode(p, n, false);
+    if (!decoded || !*decoded) {
+        *why = xasprintf("'%s' is not a usable file: URL%s", url,
+                         decoded ? "" : " (it encodes a NUL byte)");
+        free(decoded);
+        return NULL;
+    }
+    char *abs = path_absolute(base_dir, decoded);
+    free(decoded);
+    return abs;
 }
 
 char *url_project(const char *base, const char *key)

@@ -59,12 +59,26 @@ char *url_without_fragment(const char *u);
 /* The fragment's value for key ("sha256" in "#sha256=ab&x=y" -> "ab"), or NULL. */
 char *url_fragment_param(const char *u, const char *key);
 
-/* The last path segment, percent-decoded ("https://h/a/foo%2Bbar-1.0.whl?x#y" ->
- * "foo+bar-1.0.whl"); "" when the path ends with '/'. */
+/* The last path segment, percent-decoded strictly ("https://h/a/foo%2Bbar-1.0.whl?x#y" ->
+ * "foo+bar-1.0.whl"); "" when the path ends with '/'; NULL when it cannot be a file name (a
+ * malformed escape, or an encoded NUL or '/'). */
 char *url_basename(const char *u);
 
-/* Percent-decodes s[0..n) (invalid escapes are kept as written). */
-char *url_decode(const char *s, size_t n);
+/* Percent-decodes s[0..n), malloc'd. An encoded NUL ("%00") is always refused: the result is a
+ * C string. Leniently (strict false) a malformed escape ("%zz", a '%' too near the end) is kept
+ * as written, as urllib's unquote does; strictly it is refused, and so is an encoded '/' (for
+ * one path segment: a file name). NULL when refused. */
+char *url_decode(const char *s, size_t n, bool strict);
+
+/* file: URLs and local paths: the one pair of converters.
+ * url_from_path: pip's path_to_url, "file://" + the absolute path with every byte outside
+ * [A-Za-z0-9_.~/-] percent-encoded ("/a b" -> "file:///a%20b").
+ * url_to_path: the local path a file: URL names, absolute and normalized (a relative one,
+ * "file:x", is taken relative to base_dir; NULL base_dir means the working directory):
+ * "file:///a%20b" -> "/a b", "file://localhost/x" -> "/x"; the query and fragment are ignored.
+ * NULL with *why (malloc'd) for another scheme, a remote host, an encoded NUL or an empty path. */
+char *url_from_path(const char *abs_path);
+char *url_to_path(const char *url, const char *base_dir, char **why);
 
 /* base with exactly one '/' then key then '/': the PEP 503 project URL. base keeps its query
  * string out of the way ("https://h/simple?x" is not special-cased: indexes have none). */

@@ -74,20 +74,3 @@ void xgrow(void **arr, size_t *cap, size_t need, size_t size)
     *arr = xrealloc(*arr, c * size);
     *cap = c;
 }
-
-void strv_free(char **v)
-{
-    if (!v)
-        return;
-    for (char **p = v; *p; p++)
-        free(*p);
-    free(v);
-}
-
-size_t strv_len(char *const *v)
-{
-    size_t n = 0;
-    while (v && v[n])
-        n++;
-    return n;
-}

@@ -17,8 +17,4 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void xgrow(void **arr, size_t *cap, size_t need, size_t size);
 #define XGROW(arr, cap, need) xgrow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
-/* A NULL-terminated array of malloc'd strings. */
-void strv_free(char **v);
-size_t strv_len(char *const *v);
-
 #endif

@@ -19,7 +19,10 @@
 #include "util/jsonread.h"
 #include "pkg/record.h"
 #include "util/path.h"
+#include "util/strv.h"
+#include "util/url.h"
 #include "util/xalloc.h"
+#include "wheel/scripts.h"
 
 /* ---- RECORD rows ------------------------------------------------------------------------- */
 
@@ -96,48 +99,6 @@ void record_line_clear(record_line_t *row)
 
 
 /* ---- shebangs ---------------------------------------------------------------------------- */
-
-static bool has_space(const char *s)
-{
-    return strpbrk(s, " \t\r\n\v\f") != NULL;
-}
-
-/* Appends s single-quoted for sh. */
-static void add_sh_quoted(buf_t *out, const char *s)
-{
-    buf_addc(out, '\'');
-    for (; *s; s++) {
-        if (*s == '\'')
-            buf_adds(out, "'\\''");
-        else
-            buf_addc(out, *s);
-    }
-    buf_addc(out, '\'');
-}
-
-/* The header for interp/args with `eol` as the last line's terminator. */
-static void add_shebang(buf_t *out, const char *interp, const char *args, const char *eol)
-{
-    if (!args)
-        args = "";
-    if (!has_space(interp) && 3 + strlen(interp) + strlen(args) <= VENV_SHEBANG_MAX) {
-        buf_adds(out, "#!");
-        buf_adds(out, interp);
-        buf_adds(out, args);
-        buf_adds(out, eol);
-        return;
-    }
-    buf_adds(out, "#!/bin/sh\n'''exec' ");
-    add_sh_quoted(out, interp);
-    buf_adds(out, args);
-    buf_adds(out, " \"$0\" \"$@\"\n' '''");
-    buf_adds(out, eol);
-}
-
-void venv_shebang(buf_t *out, const char *interp, const char *args)
-{
-    add_shebang(out, interp, args, "\n");
-}
 
 /* ---- relocation context ------------------------------------------------------------------ */
 
@@ -441,10 +402,10 @@ static int rewrite_script(const reloc_t *rc, const char *d, size_t n, buf_t *out
     if (cls == IN_OLD) {
         char *interp = xasprintf("%s%s", rc->new_, sb.interp.data + rc->old_len);
         if (sb.args_known) {
-            add_shebang(out, interp, buf_cstr(&sb.args), sb.eol);
+            script_shebang(out, interp, buf_cstr(&sb.args), sb.eol);
         } else {
             buf_adds(out, "#!/bin/sh\n'''exec' ");
-            add_sh_quoted(out, interp);
+            script_sh_word(out, interp);
             buf_add(out, sb.tail.data, sb.tail.len);
             buf_adds(out, "\n' '''");
             buf_adds(out, sb.eol);
@@ -711,64 +672,13 @@ static bool json_string(const char *d, size_t n, size_t *i, buf_t *out)
     return true;
 }
 
-/* The local path of a file: URL (percent-decoded) into path, and where its ?query/#fragment
- * starts in url. False for other URLs and remote hosts. */
-static bool file_url_path(const char *url, buf_t *path, const char **suffix)
-{
-    if (strncasecmp(url, "file:", 5) != 0)
-        return false;
-    const char *p = url + 5;
-    if (p[0] == '/' && p[1] == '/') {
-        p += 2;
-        const char *slash = strchr(p, '/');
-        if (!slash)
-            return false;
-        size_t hl = (size_t)(slash - p);
-        if (hl && !(hl == 9 && strncasecmp(p, "localhost", 9) == 0))
-            return false;
-        p = slash;
-    }
-    if (*p != '/')
-        return false;
-    const char *end = p + strcspn(p, "?#");
-    for (const char *q = p; q < end; q++) {
-        int h1, h2;
-        if (*q == '%' && q + 2 < end && (h1 = hex_value(q[1])) >= 0 && (h2 = hex_value(q[2])) >= 0) {
-            buf_addc(path, (char)(h1 << 4 | h2));
-            q += 2;
-        } else {
-            buf_addc(path, *q);
-        }
-    }
-    *suffix = end;
-    return true;
-}
-
-/* pip's path_to_url: "file://" + urllib.parse.quote(path) (safe: letters, digits, "_.-~/"). */
-static void add_file_url(buf_t *out, const char *path)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    buf_adds(out, "file://");
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-        if (isalnum(*p) && *p < 0x80)
-            buf_addc(out, (char)*p);
-        else if (strchr("_.-~/", *p))
-            buf_addc(out, (char)*p);
-        else {
-            buf_addc(out, '%');
-            buf_addc(out, hex[*p >> 4]);
-            buf_addc(out, hex[*p & 15]);
-        }
-    }
-}
-
 /* Rewrites the "url" values of direct_url.json that are file: URLs inside old_path. *cls gets
  * IN_OLD when one was rewritten, IN_NEW when one already names new_path. */
 static bool rewrite_direct_url(const reloc_t *rc, const char *d, size_t n, buf_t *out, int *cls)
 {
     bool changed = false, pending = false;
     size_t i = 0, copied = 0;
-    buf_t v = BUF_INIT, path = BUF_INIT;
+    buf_t v = BUF_INIT;
     *cls = IN_NONE;
     while (i < n) {
         char c = d[i];
@@ -790,31 +700,36 @@ static bool rewrite_direct_url(const reloc_t *rc, const char *d, size_t n, buf_t
             i = j + 1;
             continue;
         }
-        const char *suffix;
-        buf_reset(&path);
-        if (pending && file_url_path(buf_cstr(&v), &path, &suffix)) {
-            int k = classify(rc, path.data, path.len);
+        char *why = NULL;
+        char *path = pending && strncasecmp(buf_cstr(&v), "file:/", 6) == 0
+                         ? url_to_path(buf_cstr(&v), "/", &why)
+                         : NULL;
+        free(why);
+        if (path) {
+            int k = classify(rc, path, strlen(path));
             if (k == IN_OLD) {
-                char *np = xasprintf("%s%s", rc->new_, path.data + rc->old_len);
-                buf_t url = BUF_INIT;
-                add_file_url(&url, np);
-                buf_adds(&url, suffix);
+                char *np = xasprintf("%s%s", rc->new_, path + rc->old_len);
+                char *url = url_from_path(np);
+                buf_t quoted = BUF_INIT;
+                buf_adds(&quoted, url);
+                buf_adds(&quoted, buf_cstr(&v) + strcspn(buf_cstr(&v), "?#")); /* query, fragment */
                 buf_add(out, d + copied, s0 - copied);
-                json_quote(out, url.data);
+                json_quote(out, quoted.data);
                 copied = i;
                 changed = true;
                 *cls = IN_OLD;
-                buf_free(&url);
+                buf_free(&quoted);
+                free(url);
                 free(np);
             } else if (k == IN_NEW && *cls == IN_NONE) {
                 *cls = IN_NEW;
             }
+            free(path);
         }
         pending = false;
     }
     buf_add(out, d + copied, n - copied);
     buf_free(&v);
-    buf_free(&path);
     return changed;
 }
 

@@ -15,7 +15,7 @@
  *                                                            installer and uv: '<path>')
  *     The new header is chosen for the NEW interpreter path the way distlib does: a plain
  *     "#!<interp><args>" when the path has no whitespace and the line (with "#!" and the
- *     newline) is at most 127 bytes, else the /bin/sh trampoline (venv_shebang()). Only the
+ *     newline) is at most 127 bytes, else the /bin/sh trampoline (wheel/scripts.h). Only the
  *     header changes; the rest of the file is kept byte for byte. Files that do not start with
  *     "#!" (ELF binaries, activators) are not touched; pyvenv.cfg and the activators are the
  *     caller's (venv_write_activators, cfg.h).
@@ -50,6 +50,7 @@
 #include <stddef.h>
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/strv.h"
 
 typedef struct relocate_stats {
     size_t files_read;     /* files opened to look at (bin/ entries, .pth, direct_url, RECORD) */
@@ -66,22 +67,10 @@ typedef struct relocate_stats {
 err_t *venv_relocate(const char *env_dir, const char *old_path, const char *new_path,
                      relocate_stats_t *stats);
 
-/* Appends the launcher header for a script run by `interp` with extra interpreter arguments
- * `args` (NULL or "", else starting with a space, e.g. " -E"), ending with a newline:
- *   "#!<interp><args>\n"                                      when interp has no whitespace and
- *                                                             2 + len + len(args) + 1 <= 127,
- *   "#!/bin/sh\n'''exec' '<interp>'<args> \"$0\" \"$@\"\n' '''\n"   otherwise (shell-quoted).
- * The wheel installer should use this for #!python scripts and console-script launchers, so the
- * environment's launchers look the same however they were written. */
-void venv_shebang(buf_t *out, const char *interp, const char *args);
-
 /* The site-packages directories of the environment at env_dir, relative to it and sorted
  * ("lib/python3.11/site-packages"): lib/python* /site-packages, plus lib64/... when lib64 is a
  * real directory rather than the usual link to lib. NULL-terminated, malloc'd (strv_free). */
 char **venv_site_dirs(const char *env_dir);
-
-/* The maximum length of a plain shebang line, "#!" and newline included (Linux < 5.1). */
-#define VENV_SHEBANG_MAX 127
 
 /* One row of a RECORD file, kept byte for byte for rewriting (CSV as Python's csv module reads
  * it: ',' separated, '"' quoted with '""' inside quotes, rows end with LF, CRLF or CR outside

@@ -18,6 +18,7 @@
 #include "python/probe.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "venv/activators.h"
 #include "venv/cfg.h"

@@ -19,6 +19,7 @@
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "wheel/meta.h"
 #include "pkg/record.h"
@@ -396,11 +397,6 @@ static bool dist_info_name_matches(const char *dist_info, const char *wheel_name
                                  strlen(wheel_name));
 }
 
-static bool ends_with(const char *s, size_t n, const char *suffix)
-{
-    size_t k = strlen(suffix);
-    return n >= k && memcmp(s + n - k, suffix, k) == 0;
-}
 
 static err_t *read_member(const zip_t *z, const char *name, buf_t *out, bool required)
 {
@@ -451,7 +447,7 @@ static err_t *validate(const zip_t *z, const char *filename, validated_t *v)
         const zip_entry_t *en = zip_entry_at(z, i);
         const char *slash = strchr(en->name, '/');
         size_t len = slash ? (size_t)(slash - en->name) : en->name_len;
-        if (!ends_with(en->name, len, ".dist-info"))
+        if (!str_ends_with(en->name, len, ".dist-info"))
             continue;
         if (!dist_info)
             dist_info = xstrndup(en->name, len);

@@ -17,8 +17,10 @@
 #include "util/hash.h"
 #include "util/json.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "wheel/meta.h"
+#include "wheel/scripts.h"
 #include "pkg/record.h"
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -60,79 +62,9 @@ static char *relpath(const char *target, const char *base)
     return buf_detach(&out);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && memcmp(s + n - k, suffix, k) == 0;
-}
 
-static bool ends_with_ci(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcasecmp(s + n - k, suffix) == 0;
-}
 
-static void strv_push(char ***v, size_t *n, size_t *cap, char *s)
-{
-    XGROW(*v, *cap, *n + 2);
-    (*v)[(*n)++] = s;
-    (*v)[*n] = NULL;
-}
 
-char *wheel_path_to_url(const char *abs_path)
-{
-    buf_t b = BUF_INIT;
-    buf_adds(&b, "file://");
-    for (const unsigned char *p = (const unsigned char *)abs_path; *p; p++) {
-        if (isalnum(*p) || strchr("_.-~/", *p))
-            buf_addc(&b, (char)*p);
-        else
-            buf_printf(&b, "%%%02X", *p);
-    }
-    return buf_detach(&b);
-}
-
-/* ---- launchers ---------------------------------------------------------------------------- */
-
-void wheel_shebang(const char *python, buf_t *out)
-{
-    /* distlib: enquote_executable() then _build_shebang(). */
-    buf_t exe = BUF_INIT;
-    if (strchr(python, ' ') && python[0] != '"') {
-        buf_addc(&exe, '"');
-        buf_adds(&exe, python);
-        buf_addc(&exe, '"');
-    } else {
-        buf_adds(&exe, python);
-    }
-    bool simple = !strchr(buf_cstr(&exe), ' ') && exe.len + 3 <= 127;
-    if (simple) {
-        buf_adds(out, "#!");
-        buf_adds(out, buf_cstr(&exe));
-        buf_addc(out, '\n');
-    } else {
-        buf_adds(out, "#!/bin/sh\n'''exec' ");
-        buf_adds(out, buf_cstr(&exe));
-        buf_adds(out, " \"$0\" \"$@\"\n' '''\n");
-    }
-    buf_free(&exe);
-}
-
-void wheel_launcher_text(const char *python, const char *module, const char *attr, buf_t *out)
-{
-    wheel_shebang(python, out);
-    const char *dot = strchr(attr, '.');
-    size_t import_len = dot ? (size_t)(dot - attr) : strlen(attr);
-    buf_printf(out,
-               "# -*- coding: utf-8 -*-\n"
-               "import re\n"
-               "import sys\n"
-               "from %s import %.*s\n"
-               "if __name__ == '__main__':\n"
-               "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
-               "    sys.exit(%s())\n",
-               module, (int)import_len, attr, attr);
-}
 
 /* ---- the install context ------------------------------------------------------------------ */
 
@@ -145,11 +77,6 @@ typedef struct op {
     size_t order;               /* position in pip's write order */
     bool superseded;            /* a later op writes the same destination */
 } op_t;
-
-typedef struct script_ep {
-    char *name;
-    const entry_point_t *ep;
-} script_ep_t;
 
 typedef struct ctx {
     const wheel_unpacked_t *w;
@@ -166,8 +93,7 @@ typedef struct ctx {
     bool reflink_ok, hardlink_ok;
     record_t rec;
     entry_points_t eps;
-    script_ep_t *console, *gui; /* pip's dicts: unique names, last value wins */
-    size_t n_console, n_gui;
+    script_set_t scripts;       /* eps' console and gui scripts */
 } ctx_t;
 
 static const char *const SCHEME_KEYS[5] = {"purelib", "platlib", "headers", "scripts", "data"};
@@ -380,29 +306,6 @@ static err_t *write_generated_recorded(ctx_t *c, const char *dest, const void *d
 
 /* ---- planning ----------------------------------------------------------------------------- */
 
-/* pip's dict semantics: a repeated name keeps its first position and takes the last value. */
-static void ep_dict_set(script_ep_t **d, size_t *n, size_t *cap, const char *name,
-                        const entry_point_t *ep)
-{
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp((*d)[i].name, name) == 0) {
-            (*d)[i].ep = ep;
-            return;
-        }
-    XGROW(*d, *cap, *n + 1);
-    (*d)[*n].name = xstrdup(name);
-    (*d)[*n].ep = ep;
-    (*n)++;
-}
-
-static bool ep_dict_has(const script_ep_t *d, size_t n, const char *name, size_t len)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(d[i].name) == len && memcmp(d[i].name, name, len) == 0)
-            return true;
-    return false;
-}
-
 static err_t *load_entry_points(ctx_t *c)
 {
     char *rel = xasprintf("%s/entry_points.txt", c->w->dist_info);
@@ -420,30 +323,8 @@ static err_t *load_entry_points(ctx_t *c)
     free(rel);
     if (e)
         return e;
-    size_t cap_c = 0, cap_g = 0;
-    for (size_t i = 0; i < c->eps.n; i++) {
-        const entry_point_t *ep = &c->eps.items[i];
-        if (strcmp(ep->group, "console_scripts") == 0)
-            ep_dict_set(&c->console, &c->n_console, &cap_c, ep->name, ep);
-        else if (strcmp(ep->group, "gui_scripts") == 0)
-            ep_dict_set(&c->gui, &c->n_gui, &cap_g, ep->name, ep);
-    }
+    script_set_init(&c->scripts, &c->eps);
     return NULL;
-}
-
-/* pip's is_entrypoint_wrapper(): a setuptools-made script for an entry point. */
-static bool is_entrypoint_wrapper(const ctx_t *c, const char *dest)
-{
-    const char *name = path_basename(dest);
-    size_t n = strlen(name);
-    if (ends_with_ci(name, ".exe"))
-        n -= 4;
-    else if (ends_with_ci(name, "-script.py"))
-        n -= 10;
-    else if (ends_with_ci(name, ".pya"))
-        n -= 4;
-    return ep_dict_has(c->console, c->n_console, name, n) ||
-           ep_dict_has(c->gui, c->n_gui, name, n);
 }
 
 static int scheme_index(const char *key, size_t len)
@@ -526,7 +407,7 @@ static err_t *plan_ops(ctx_t *c, op_t **out, size_t *nout)
                 free(dest);
                 break;
             }
-            if (pass == 2 && is_entrypoint_wrapper(c, dest)) {
+            if (pass == 2 && script_set_is_wrapper(&c->scripts, path_basename(dest))) {
                 free(dest);
                 continue;
             }
@@ -587,15 +468,7 @@ static err_t *do_script(ctx_t *c, const op_t *op, const char *src)
     if (!e) {
         const char *nl = memchr(in.data, '\n', in.len);
         size_t rest = nl ? (size_t)(nl + 1 - in.data) : in.len;
-        buf_t sb = BUF_INIT;
-        buf_adds(&sb, "#!");
-        buf_adds(&sb, c->t->python);
-        buf_addc(&sb, '\n');
-        if (strchr(c->t->python, ' ') || sb.len > 127)
-            wheel_shebang(c->t->python, &out);      /* pip would write an unusable line */
-        else
-            buf_add(&out, sb.data, sb.len);
-        buf_free(&sb);
+        script_shebang(&out, c->t->python, NULL, "\n");
         buf_add(&out, in.data + rest, in.len - rest);
         e = write_generated_recorded(c, op->dest, out.data, out.len, mode);
     }
@@ -627,92 +500,10 @@ static err_t *do_member(ctx_t *c, const op_t *op)
     return e;
 }
 
-static bool match_versioned(const char *name, const char *prefix, bool dash)
-{
-    /* pip(\d+(\.\d+)?)?$  or  easy_install(-\d+\.\d+)?$ */
-    size_t n = strlen(prefix);
-    if (strncmp(name, prefix, n) != 0)
-        return false;
-    const char *p = name + n;
-    if (!*p)
-        return true;
-    if (dash) {
-        if (*p++ != '-' || !isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-        if (*p++ != '.' || !isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-        return !*p;
-    }
-    if (!isdigit((unsigned char)*p))
-        return false;
-    while (isdigit((unsigned char)*p))
-        p++;
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return false;
-        while (isdigit((unsigned char)*p))
-            p++;
-    }
-    return !*p;
-}
-
-typedef struct gen_script {
-    char *name;
-    const entry_point_t *ep;
-} gen_script_t;
-
-/* pip's get_console_script_specs() then the gui scripts. */
-static gen_script_t *scripts_to_generate(const ctx_t *c, size_t *nout)
-{
-    gen_script_t *g = xcalloc(c->n_console + c->n_gui + 4, sizeof *g);
-    size_t n = 0;
-    const char *ver = c->t->python_version;
-    char major[16] = "";
-    if (ver) {
-        size_t k = strcspn(ver, ".");
-        snprintf(major, sizeof major, "%.*s", (int)(k < 15 ? k : 15), ver);
-    }
-    const entry_point_t *pip_ep = NULL, *ei_ep = NULL;
-    if (ver) {
-        for (size_t i = 0; i < c->n_console; i++) {
-            if (strcmp(c->console[i].name, "pip") == 0)
-                pip_ep = c->console[i].ep;
-            else if (strcmp(c->console[i].name, "easy_install") == 0)
-                ei_ep = c->console[i].ep;
-        }
-    }
-    if (pip_ep) {
-        g[n++] = (gen_script_t){xstrdup("pip"), pip_ep};
-        g[n++] = (gen_script_t){xasprintf("pip%s", major), pip_ep};
-        g[n++] = (gen_script_t){xasprintf("pip%s", ver), pip_ep};
-    }
-    if (ei_ep) {
-        g[n++] = (gen_script_t){xstrdup("easy_install"), ei_ep};
-        g[n++] = (gen_script_t){xasprintf("easy_install-%s", ver), ei_ep};
-    }
-    for (size_t i = 0; i < c->n_console; i++) {
-        const char *name = c->console[i].name;
-        if (pip_ep && match_versioned(name, "pip", false))
-            continue;
-        if (ei_ep && match_versioned(name, "easy_install", true))
-            continue;
-        g[n++] = (gen_script_t){xstrdup(name), c->console[i].ep};
-    }
-    for (size_t i = 0; i < c->n_gui; i++)
-        g[n++] = (gen_script_t){xstrdup(c->gui[i].name), c->gui[i].ep};
-    *nout = n;
-    return g;
-}
-
 static err_t *do_launchers(ctx_t *c)
 {
     size_t n = 0;
-    gen_script_t *g = scripts_to_generate(c, &n);
+    script_ep_t *g = script_set_launchers(&c->scripts, c->t->python_version, &n);
     err_t *e = NULL;
     mode_t mode = (0666 & ~c->um) | 0555;
     for (size_t i = 0; i < n && !e; i++) {
@@ -721,26 +512,16 @@ static err_t *do_launchers(ctx_t *c)
             e = err_new(EXIT_APPLY, "invalid script name '%s': %s", g[i].name, why);
             break;
         }
-        /* A later script of the same name replaces this one (a gui script named like a
-         * console script): write only the last. */
-        bool later = false;
-        for (size_t j = i + 1; j < n; j++)
-            if (strcmp(g[j].name, g[i].name) == 0)
-                later = true;
-        if (later)
-            continue;
         char *dest = path_join(c->scripts_dir, g[i].name);
         buf_t text = BUF_INIT;
-        wheel_launcher_text(c->t->python, g[i].ep->module, g[i].ep->attr, &text);
+        script_launcher(&text, c->t->python, g[i].ep->module, g[i].ep->attr);
         e = check_protected(c, dest);
         if (!e)
             e = write_generated_recorded(c, dest, text.data, text.len, mode);
         buf_free(&text);
         free(dest);
     }
-    for (size_t i = 0; i < n; i++)
-        free(g[i].name);
-    free(g);
+    script_eps_free(g, n);
     return e;
 }
 
@@ -855,13 +636,8 @@ static void ctx_free(ctx_t *c)
     free(c->scripts_dir);
     strv_free(c->created);
     record_free(&c->rec);
+    script_set_free(&c->scripts);
     entry_points_free(&c->eps);
-    for (size_t i = 0; i < c->n_console; i++)
-        free(c->console[i].name);
-    free(c->console);
-    for (size_t i = 0; i < c->n_gui; i++)
-        free(c->gui[i].name);
-    free(c->gui);
 }
 
 static int strp_cmp(const void *a, const void *b)
@@ -933,7 +709,7 @@ err_t *wheel_install(const wheel_unpacked_t *w, const wheel_target_t *t,
     if (!e) {
         size_t cap = 0;
         for (size_t i = 0; i < nops; i++)
-            if (!ops[i].superseded && ends_with(ops[i].dest, ".py"))
+            if (!ops[i].superseded && str_ends_with(ops[i].dest, strlen(ops[i].dest), ".py"))
                 strv_push(&result->py_files, &result->n_py_files, &cap, xstrdup(ops[i].dest));
         if (result->n_py_files > 1)
             qsort(result->py_files, result->n_py_files, sizeof(char *), strp_cmp);

@@ -136,14 +136,5 @@ err_t *wheel_install_record_pycs(const wheel_installed_t *r, const char *cache_t
 
 void wheel_installed_free(wheel_installed_t *r);
 
-/* "file://" URL of an absolute path, percent-encoded like pip's path_to_url (urllib's
- * pathname2url: everything but letters, digits, "_.-~/" is %XX-escaped). malloc'd. */
-char *wheel_path_to_url(const char *abs_path);
-
-/* The launcher pip writes for an entry point (the shebang rules above), appended to out. */
-void wheel_launcher_text(const char *python, const char *module, const char *attr, buf_t *out);
-
-/* The shebang distlib writes for python (ends with "\n"), appended to out. */
-void wheel_shebang(const char *python, buf_t *out);
 
 #endif

@@ -8,6 +8,7 @@
 #include "pkg/name.h"
 #include "pkg/version.h"
 #include "util/buf.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -84,12 +85,6 @@ static char *unfold_trim(const char *s)
     return r;
 }
 
-static void strv_push(char ***v, size_t *n, size_t *cap, char *s)
-{
-    XGROW(*v, *cap, *n + 2);
-    (*v)[(*n)++] = s;
-    (*v)[*n] = NULL;
-}
 
 /* The next line of text from *pos: [*start, *end), the line break (CRLF, LF or CR) skipped. */
 static bool next_line(const char *text, size_t len, size_t *pos, size_t *start, size_t *end)

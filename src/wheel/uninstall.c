@@ -11,6 +11,7 @@
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "wheel/meta.h"
 #include "pkg/record.h"

@@ -12,6 +12,7 @@
 #include "pkg/reqfile.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 static char *tmpdir;
@@ -129,10 +130,10 @@ Test(findlinks, kinds_of_sources)
     char *single = put("c/one-1.0-py3-none-any.whl", 4);
     char *a = path_join(tmpdir, "a");
     char *bdir = path_join(tmpdir, "b b");
-    char *burl = reqfile_path_to_file_url(bdir);
+    char *burl = url_from_path(bdir);
     char *missing = path_join(tmpdir, "nope");
     char *notwheel = put("c/notes.txt", 1);
-    char *single_url = reqfile_path_to_file_url(single);
+    char *single_url = url_from_path(single);
     char *a_file = path_join(tmpdir, "a/pkg-1.0-py3-none-any.whl");
     const char *src[] = {a,        burl,     single,     "https://links.example/wheels/",
                          missing,  notwheel, a,          single_url,

@@ -15,6 +15,7 @@
 #include "util/xalloc.h"
 #include "venv/relocate.h"
 #include "pkg/record.h"
+#include "wheel/scripts.h"
 
 #define OLD "/opt/old/env"
 #define SITE "lib/python3.11/site-packages"
@@ -114,10 +115,10 @@ static const char BODY[] = "# -*- coding: utf-8 -*-\nimport re\nimport sys\nfrom
 Test(relocate, shebang_is_plain_up_to_127_bytes_then_the_sh_trampoline)
 {
     buf_t b = BUF_INIT;
-    venv_shebang(&b, "/e/bin/python", NULL);
+    script_shebang(&b, "/e/bin/python", NULL, "\n");
     cr_assert_str_eq(b.data, "#!/e/bin/python\n");
     buf_reset(&b);
-    venv_shebang(&b, "/e/bin/python", " -E");
+    script_shebang(&b, "/e/bin/python", " -E", "\n");
     cr_assert_str_eq(b.data, "#!/e/bin/python -E\n");
 
     /* "#!" + 124 + "\n" = 127 bytes: still plain; one more byte: the trampoline. */
@@ -129,18 +130,18 @@ Test(relocate, shebang_is_plain_up_to_127_bytes_then_the_sh_trampoline)
     p125[0] = '/';
     p125[125] = '\0';
     buf_reset(&b);
-    venv_shebang(&b, p124, "");
+    script_shebang(&b, p124, "", "\n");
     cr_assert_eq(b.len, 127);
     cr_assert_eq(strncmp(b.data, "#!/aaa", 6), 0);
     buf_reset(&b);
-    venv_shebang(&b, p125, "");
+    script_shebang(&b, p125, "", "\n");
     char *want = xasprintf("#!/bin/sh\n'''exec' '%s' \"$0\" \"$@\"\n' '''\n", p125);
     cr_assert_str_eq(b.data, want);
     free(want);
 
     buf_reset(&b);
-    venv_shebang(&b, "/my env/it's/bin/python", " -s");
-    cr_assert_str_eq(b.data, "#!/bin/sh\n'''exec' '/my env/it'\\''s/bin/python' -s \"$0\" \"$@\"\n' '''\n");
+    script_shebang(&b, "/my env/it's/bin/python", " -s", "\n");
+    cr_assert_str_eq(b.data, "#!/bin/sh\n'''exec' '/my env/it'\"'\"'s/bin/python' -s \"$0\" \"$@\"\n' '''\n");
     buf_free(&b);
 }
 
@@ -153,7 +154,7 @@ Test(relocate, trampoline_runs_under_sh_and_python)
     char *link = path_join(dir, "python");
     cr_assert_eq(symlink("/usr/bin/python3", link), 0);
     buf_t b = BUF_INIT;
-    venv_shebang(&b, link, NULL);
+    script_shebang(&b, link, NULL, "\n");
     buf_adds(&b, "import sys\nprint('ran', sys.argv[1:])\n");
     put(dir, "script", b.data, b.len, 0755);
     char *script = path_join(dir, "script");

@@ -11,6 +11,7 @@
 #include "pkg/reqfile.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 #define H64A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -496,7 +497,7 @@ Test(reqfile, wheel_paths_and_urls)
     cr_expect_str_eq(e[0].direct_version, "1.0");
     cr_expect_str_eq(e[0].req->name, "Foo_Bar");
     cr_expect_str_eq(e[0].req->key, "foo-bar");
-    char *u0 = reqfile_path_to_file_url(p0);
+    char *u0 = url_from_path(p0);
     cr_expect_str_eq(e[0].req->url, u0);
     free(u0);
     free(p0);
@@ -712,27 +713,27 @@ Test(reqfile, shown_relative_to_cwd)
 Test(reqfile, file_url_helpers)
 {
     char *why = NULL;
-    char *p = reqfile_file_url_to_path("file:///a%20b/c.whl", NULL, &why);
+    char *p = url_to_path("file:///a%20b/c.whl", NULL, &why);
     cr_expect_str_eq(p, "/a b/c.whl");
     free(p);
-    p = reqfile_file_url_to_path("file://localhost/x/../y", NULL, &why);
+    p = url_to_path("file://localhost/x/../y", NULL, &why);
     cr_expect_str_eq(p, "/y");
     free(p);
-    p = reqfile_file_url_to_path("file:/z#frag", NULL, &why);
+    p = url_to_path("file:/z#frag", NULL, &why);
     cr_expect_str_eq(p, "/z");
     free(p);
-    p = reqfile_file_url_to_path("file:rel/w.whl", "/base", &why);
+    p = url_to_path("file:rel/w.whl", "/base", &why);
     cr_expect_str_eq(p, "/base/rel/w.whl");
     free(p);
-    p = reqfile_file_url_to_path("file://server/share", NULL, &why);
+    p = url_to_path("file://server/share", NULL, &why);
     cr_expect_null(p);
     cr_expect(strstr(why, "names the host 'server'") != NULL, "%s", why);
     free(why);
-    p = reqfile_file_url_to_path("file:///a%00b", NULL, &why);
+    p = url_to_path("file:///a%00b", NULL, &why);
     cr_expect_null(p);
     free(why);
 
-    char *u = reqfile_path_to_file_url("/srv/a b/c+d~e_f-1.0.whl");
+    char *u = url_from_path("/srv/a b/c+d~e_f-1.0.whl");
     cr_expect_str_eq(u, "file:///srv/a%20b/c%2Bd~e_f-1.0.whl");
     free(u);
 

@@ -147,7 +147,7 @@ Test(url, small_helpers)
     s = url_without_fragment("https://h/x.whl#sha256=1");
     cr_assert_str_eq(s, "https://h/x.whl");
     free(s);
-    s = url_decode("a%2x%41%", 8);
+    s = url_decode("a%2x%41%", 8, false);
     cr_assert_str_eq(s, "a%2xA%");
     free(s);
     s = url_project("https://h/simple///", "foo-bar");
@@ -155,4 +155,47 @@ Test(url, small_helpers)
     free(s);
     cr_assert(url_is_http("HTTPS://x") && url_is_http("http://x") && !url_is_http("file:///x"));
     cr_assert(url_is_file("FILE:///x"));
+}
+
+Test(url, decode_strict_and_nul)
+{
+    char *s = url_decode("a%2Fb", 5, false);
+    cr_assert_str_eq(s, "a/b");
+    free(s);
+    cr_assert_null(url_decode("a%2Fb", 5, true), "an encoded '/' is not part of a file name");
+    cr_assert_null(url_decode("a%2x", 4, true), "strict refuses a malformed escape");
+    cr_assert_null(url_decode("a%00b", 5, false), "an encoded NUL is always refused");
+    cr_assert_null(url_basename("https://h/a/x%00.whl"));
+    s = url_basename("https://h/a/foo%2Bbar-1.0.whl?x#y");
+    cr_assert_str_eq(s, "foo+bar-1.0.whl");
+    free(s);
+}
+
+Test(url, file_urls_round_trip)
+{
+    const char *paths[] = {"/a b/c+d~e_f-1.0.whl", "/x/%41/\xc3\xa9", "/q'\"$`", NULL};
+    for (size_t i = 0; paths[i]; i++) {
+        char *u = url_from_path(paths[i]), *why = NULL;
+        cr_assert(strncmp(u, "file:///", 8) == 0, "%s", u);
+        cr_assert_null(strpbrk(u + 7, " '\"$`+"), "unsafe byte left unescaped in %s", u);
+        char *p = url_to_path(u, NULL, &why);
+        cr_assert_not_null(p, "%s: %s", u, why);
+        cr_assert_str_eq(p, paths[i]);
+        free(p);
+        free(u);
+    }
+    char *why = NULL;
+    char *p = url_to_path("file://localhost/x/../y", NULL, &why);
+    cr_assert_str_eq(p, "/y");
+    free(p);
+    p = url_to_path("file:rel/w.whl?q#f", "/base", &why);
+    cr_assert_str_eq(p, "/base/rel/w.whl");
+    free(p);
+    cr_assert_null(url_to_path("file://server/share", NULL, &why));
+    cr_assert(strstr(why, "server"), "%s", why);
+    free(why);
+    cr_assert_null(url_to_path("file:///a%00b", NULL, &why));
+    free(why);
+    cr_assert_null(url_to_path("https://h/x", NULL, &why));
+    free(why);
 }

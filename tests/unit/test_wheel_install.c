@@ -22,10 +22,12 @@
 #include "util/hash.h"
 #include "util/path.h"
 #include "util/proc.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 #include "wheel/cache.h"
 #include "wheel/install.h"
 #include "pkg/record.h"
+#include "wheel/scripts.h"
 #include "wheel/uninstall.h"
 
 static char *tmp;       /* per test */
@@ -560,7 +562,7 @@ static void compare_with_pip(const char *const *names, size_t n)
     t.requested = true;
     for (size_t i = 0; i < n; i++) {
         wheel_unpacked_t *w = must_unpack(names[i]);
-        char *url = wheel_path_to_url(argv[11 + i]);
+        char *url = url_from_path(argv[11 + i]);
         t.direct_url = url;
         wheel_installed_t r;
         must_install(w, &t, &r);
@@ -607,7 +609,7 @@ Test(wheel_install, matches_pip_for_data_scripts_and_entry_points)
     wheel_target_t t = target_for(&env);
     t.installer = "pip";
     t.requested = true;
-    char *url = wheel_path_to_url(w_path);
+    char *url = url_from_path(w_path);
     t.direct_url = url;
     wheel_unpacked_t *w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
     wheel_installed_t r;
@@ -848,9 +850,8 @@ static void check_trampoline(const char *root)
     must_install(w, &t, &r);
     char *p = path_join(env.bin, "demo-app");
     char *text = slurp(p);
-    const char *q = strchr(env.python, ' ') ? "\"" : "";
-    char *head = xasprintf("#!/bin/sh\n'''exec' %s%s%s \"$0\" \"$@\"\n' '''\n# -*- coding: utf-8",
-                           q, env.python, q);
+    char *head = xasprintf("#!/bin/sh\n'''exec' '%s' \"$0\" \"$@\"\n' '''\n# -*- coding: utf-8",
+                           env.python);
     cr_assert(strncmp(text, head, strlen(head)) == 0, "got:\n%s\nwant prefix:\n%s", text, head);
     free(head);
     free(text);
@@ -899,28 +900,28 @@ Test(wheel_install, long_path_uses_the_sh_trampoline)
 Test(wheel_install, shebang_forms)
 {
     buf_t b = BUF_INIT;
-    wheel_shebang("/e/bin/python", &b);
+    script_shebang(&b, "/e/bin/python", NULL, "\n");
     cr_assert_str_eq(buf_cstr(&b), "#!/e/bin/python\n");
     buf_reset(&b);
-    wheel_shebang("/my env/bin/python", &b);
-    cr_assert_str_eq(buf_cstr(&b), "#!/bin/sh\n'''exec' \"/my env/bin/python\" \"$0\" \"$@\"\n' '''\n");
+    script_shebang(&b, "/my env/bin/python", NULL, "\n");
+    cr_assert_str_eq(buf_cstr(&b), "#!/bin/sh\n'''exec' '/my env/bin/python' \"$0\" \"$@\"\n' '''\n");
     buf_reset(&b);
     /* 124 characters + "#!" + "\n" = 127: still simple; one more is not */
     char p[200];
     memset(p, 'a', sizeof p);
     p[0] = '/';
     p[124] = '\0';
-    wheel_shebang(p, &b);
+    script_shebang(&b, p, NULL, "\n");
     cr_assert_eq(b.len, 127);
     cr_assert_eq(b.data[0], '#');
     cr_assert_eq(b.data[2], '/');
     buf_reset(&b);
     p[124] = 'a';
     p[125] = '\0';
-    wheel_shebang(p, &b);
-    cr_assert(strncmp(buf_cstr(&b), "#!/bin/sh\n'''exec' /aaa", 23) == 0, "%s", buf_cstr(&b));
+    script_shebang(&b, p, NULL, "\n");
+    cr_assert(strncmp(buf_cstr(&b), "#!/bin/sh\n'''exec' '/aaa", 24) == 0, "%s", buf_cstr(&b));
     buf_free(&b);
-    char *u = wheel_path_to_url("/tmp/a b/x+y-1.0~.whl");
+    char *u = url_from_path("/tmp/a b/x+y-1.0~.whl");
     cr_assert_str_eq(u, "file:///tmp/a%20b/x%2By-1.0~.whl");
     free(u);
 }
