@@ -137,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f.len[i] = 0;
     }
 
-    reqfile_env_t env = {.getenv = fake_getenv, .read = mem_read, .ctx = &f};
+    reqfile_env_t env = {.vars = {fake_getenv, &f}, .read = mem_read, .ctx = &f};
     reqfile_t *rf = reqfile_new();
     err_t *e = reqfile_parse_text(rf, f.data[0], f.len[0], NAMES[0], constraint, &env);
     for (err_t *x = e; x; x = x->next) {

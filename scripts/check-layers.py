@@ -13,6 +13,7 @@ import sys
 # an index (a tuple) may not include each other.
 LAYERS = [
     "util",
+    "config",
     "pkg",
     "python",
     "manifest",

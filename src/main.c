@@ -72,28 +72,6 @@ static int fail(err_t *e)
     return code;
 }
 
-/* Default directories from the environment (XDG base directories). */
-static char *default_dir(const char *override, const char *xdg, const char *fallback, const char *leaf)
-{
-    const char *v = getenv(override);
-    if (v && *v)
-        return path_absolute(NULL, v);
-    const char *x = getenv(xdg);
-    if (x && *x && x[0] == '/')
-        return path_join(x, leaf);
-    const char *home = getenv("HOME");
-    char *base = path_join(home && *home ? home : "/tmp", fallback);
-    char *r = path_join(base, leaf);
-    free(base);
-    return r;
-}
-
-static bool env_true(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v && strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0 && strcasecmp(v, "no") != 0;
-}
-
 /* Commands whose words after the first operand belong to a child program. */
 static bool passes_through(const char *cmd)
 {
@@ -105,7 +83,6 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error to report, not a reason to die */
     global_opts_t g = {0};
     g.color = COLOR_AUTO;
-    g.offline = env_true("VENVSYNC_OFFLINE");
     bool want_help = false, want_version = false;
     const char *cmdname = NULL;
     char **rest = xcalloc((size_t)argc + 2, sizeof(*rest));
@@ -203,10 +180,18 @@ int main(int argc, char **argv)
         free(rest);
         return fail(err_sys(EXIT_USAGE, errno, "-C %s", g.chdir));
     }
-    char *cache_dir = default_dir("VENVSYNC_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "venvsync");
-    char *python_dir = default_dir("VENVSYNC_PYTHON_DIR", "XDG_DATA_HOME", ".local/share", "venvsync/python");
-    g.cache_dir = cache_dir;
-    g.python_dir = python_dir;
+    env_lookup_t env = config_process_env();
+    config_t cfg;
+    err_t *ce = config_read(&cfg, &env);
+    if (ce) {
+        config_free(&cfg);
+        free(rest);
+        return fail(ce);
+    }
+    g.cfg = &cfg;
+    g.offline = g.offline || cfg.offline;
+    g.cache_dir = cfg.cache_dir;
+    g.python_dir = cfg.python_dir;
 
     char **cargv = xcalloc((size_t)nrest + 2, sizeof(*cargv));
     cargv[0] = (char *)cmd->name;
@@ -218,8 +203,7 @@ int main(int argc, char **argv)
     fflush(stdout);
     free(cargv);
     free(rest);
-    free(cache_dir);
-    free(python_dir);
+    config_free(&cfg);
     if (e)
         return fail(e);
     return status;

@@ -35,7 +35,7 @@ static err_t *run_activate(const cmd_ctx_t *ctx, int *status)
         e = err_new(EXIT_USAGE, "no environment named '%s' in %s", ops[0], m->file);
     } else {
         if (!shell) {
-            const char *sh = getenv("SHELL");
+            const char *sh = ctx->g->cfg->shell;
             shell = sh && *sh ? path_basename(sh) : "bash";
         }
         char *p = path_joinv(env->path, "bin", activator_for_shell(shell), NULL);

@@ -12,6 +12,7 @@
 #define VENVSYNC_CMD_CMD_H
 #include <stdbool.h>
 #include <stdio.h>
+#include "config/config.h"
 #include "util/err.h"
 #include "util/term.h"
 
@@ -21,10 +22,11 @@ typedef struct global_opts {
     bool json;               /* --json */
     int verbosity;           /* -1 with -q, 0 default, 1+ with -v */
     bool offline;            /* --offline or VENVSYNC_OFFLINE */
+    const config_t *cfg;     /* the environment, read once by main (config/config.h) */
     bool no_progress;        /* --no-progress */
     color_mode_t color;      /* --color */
-    const char *cache_dir;   /* VENVSYNC_CACHE_DIR or $XDG_CACHE_HOME/venvsync or ~/.cache/venvsync */
-    const char *python_dir;  /* VENVSYNC_PYTHON_DIR or $XDG_DATA_HOME/venvsync/python */
+    const char *cache_dir;   /* cfg->cache_dir */
+    const char *python_dir;  /* cfg->python_dir: NULL when it cannot be named (no HOME) */
 } global_opts_t;
 
 typedef struct cmd_ctx {

@@ -96,7 +96,7 @@ err_t *cmd_load_manifest(const cmd_ctx_t *ctx, manifest_t **out)
         if (e)
             return e;
     }
-    e = manifest_load(file, out);
+    e = manifest_load(file, &ctx->g->cfg->env, out);
     free(file);
     return e;
 }
@@ -104,7 +104,7 @@ err_t *cmd_load_manifest(const cmd_ctx_t *ctx, manifest_t **out)
 static void render_opts(const cmd_ctx_t *ctx, render_mode_t mode, render_opts_t *r)
 {
     r->mode = mode;
-    r->color = !ctx->g->json && term_use_color(ctx->g->color, ctx->out);
+    r->color = !ctx->g->json && term_use_color(ctx->g->color, ctx->g->cfg->no_color, ctx->out);
     r->verbosity = ctx->g->verbosity;
     r->cwd = path_cwd();
 }
@@ -121,9 +121,9 @@ void cmd_emit(const cmd_ctx_t *ctx, const buf_t *b)
         fwrite(b->data, 1, b->len, ctx->out);
 }
 
-void cmd_activate_environ(const char *venv_path, const char *prompt)
+void cmd_activate_environ(const cmd_ctx_t *ctx, const char *venv_path, const char *prompt)
 {
-    const char *old = getenv("PATH");
+    const char *old = ctx->g->cfg->path;
     char *bin = path_join(venv_path, "bin");
     char *path = old && *old ? xasprintf("%s:%s", bin, old) : xstrdup(bin);
     setenv("PATH", path, 1);
@@ -139,7 +139,7 @@ err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest
     err_t *e = cmd_load_manifest(ctx, m);
     if (e)
         return e;
-    e = engine_init(en, *m, names, n, ctx->g->cache_dir, ctx->log, ctx->g->verbosity);
+    e = engine_init(en, *m, names, n, ctx->g->cfg, ctx->log, ctx->g->verbosity);
     en->offline = ctx->g->offline;
     if (!ctx->g->no_progress && ctx->g->verbosity >= 0 && isatty(fileno(ctx->log))) {
         en->progress = render_download_progress;

@@ -33,7 +33,7 @@ void cmd_emit(const cmd_ctx_t *ctx, const buf_t *b);
 
 /* Sets VIRTUAL_ENV, VIRTUAL_ENV_PROMPT and PATH for the environment at venv_path in this
  * process's environment and unsets PYTHONHOME, as activation would (for run and shell). */
-void cmd_activate_environ(const char *venv_path, const char *prompt);
+void cmd_activate_environ(const cmd_ctx_t *ctx, const char *venv_path, const char *prompt);
 
 
 

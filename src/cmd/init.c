@@ -44,7 +44,7 @@ static char *default_python(const cmd_ctx_t *ctx, const char *dir)
     if (v)
         return v;
     interp_list_t l;
-    discover_opts_t o = {.cache_dir = ctx->g->cache_dir};
+    discover_opts_t o = discover_opts(ctx->g->cfg);
     err_t *e = discover_all(&o, &l);
     char *r = NULL;
     if (!e) {

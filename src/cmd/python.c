@@ -135,6 +135,7 @@ static void log_stats(const cmd_ctx_t *ctx, const interp_list_t *l, const discov
 static managed_opts_t managed_opts(const cmd_ctx_t *ctx)
 {
     managed_opts_t o = {.python_dir = ctx->g->python_dir, .cache_dir = ctx->g->cache_dir,
+                        .cfg = ctx->g->cfg,
                         .offline = ctx->g->offline,
                         .log = ctx->g->verbosity >= 0 ? ctx->log : NULL};
     if (!ctx->g->no_progress && ctx->g->verbosity >= 0 && isatty(fileno(ctx->log))) {
@@ -214,7 +215,7 @@ static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n, bool availabl
     if (available)
         return python_available(ctx);
     char *store_real = ctx->g->python_dir ? path_real(ctx->g->python_dir) : NULL;
-    discover_opts_t o = {.cache_dir = ctx->g->cache_dir};
+    discover_opts_t o = discover_opts(ctx->g->cfg);
     interp_list_t l;
     discover_stats_t st;
     err_t *e = discover_all_stats(&o, &l, &st);
@@ -237,7 +238,7 @@ static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n, bool availabl
         buf_printf(&b, "%s\n", d);
         free(d);
     } else {
-        term_style_t s = term_style(term_use_color(ctx->g->color, ctx->out));
+        term_style_t s = term_style(term_use_color(ctx->g->color, ctx->g->cfg->no_color, ctx->out));
         const interp_t *def = discover_best(&l, NULL);
         buf_printf(&b, "%s  %-10s %-8s %s%s\n", s.bold, "VERSION", "IMPL", "PATH", s.reset);
         for (size_t i = 0; i < l.n; i++) {
@@ -289,7 +290,7 @@ static err_t *python_find(const cmd_ctx_t *ctx, char **ops, int n)
         return e;
     }
     free(text);
-    discover_opts_t o = {.cache_dir = ctx->g->cache_dir};
+    discover_opts_t o = discover_opts(ctx->g->cfg);
     interp_t *py = NULL;
     char *cwd = path_cwd();
     err_t *e = python_resolve(r, cwd, &o, &py);

@@ -57,7 +57,7 @@ static err_t *run_run(const cmd_ctx_t *ctx, int *status)
         free(ops);
         return e;
     }
-    cmd_activate_environ(en.envs[0].env->path, en.envs[0].env->prompt);
+    cmd_activate_environ(ctx, en.envs[0].env->path, en.envs[0].env->prompt);
     fflush(NULL);
     e = proc_exec(ops + first);
     e = err_code(e, 127);

@@ -73,7 +73,7 @@ static err_t *run_shell(const cmd_ctx_t *ctx, int *status)
         return e;
     }
     const mf_env_t *env = en.envs[0].env;
-    const char *sh = getenv("SHELL");
+    const char *sh = ctx->g->cfg->shell;
     if (!sh || !*sh)
         sh = "/bin/sh";
     const char *base = path_basename(sh);
@@ -90,7 +90,7 @@ static err_t *run_shell(const cmd_ctx_t *ctx, int *status)
         setenv("VENVSYNC_ACTIVATE", act_path, 1);
     } else if (strcmp(base, "zsh") == 0) {
         e = rcfile(ctx->g->cache_dir, "zsh/.zshrc", ZSH_RC, &rc);
-        const char *zd = getenv("ZDOTDIR");
+        const char *zd = ctx->g->cfg->zdotdir;
         if (zd)
             setenv("VENVSYNC_ZDOTDIR", zd, 1);
         char *dir = path_dirname(rc);
@@ -104,7 +104,7 @@ static err_t *run_shell(const cmd_ctx_t *ctx, int *status)
         argv[1] = "-C";
         argv[2] = fish_cmd;
     } else {
-        cmd_activate_environ(env->path, env->prompt);
+        cmd_activate_environ(ctx, env->path, env->prompt);
     }
     if (!e) {
         if (ctx->g->verbosity >= 0)

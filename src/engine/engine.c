@@ -37,11 +37,12 @@ static void order_copy_sources_first(engine_t *en)
 }
 
 err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
-                   const char *cache_dir, FILE *log, int verbosity)
+                   const config_t *cfg, FILE *log, int verbosity)
 {
     memset(en, 0, sizeof(*en));
     en->m = m;
-    en->cache_dir = cache_dir;
+    en->cfg = cfg;
+    en->cache_dir = cfg->cache_dir;
     en->log = log;
     en->verbosity = verbosity;
     err_t *errs = NULL;
@@ -115,7 +116,7 @@ static err_t *ensure_discovered(engine_t *en)
         return NULL;
     if (en->log && en->verbosity > 0)
         fprintf(en->log, "venvsync: looking for Python interpreters\n");
-    discover_opts_t o = {.cache_dir = en->cache_dir};
+    discover_opts_t o = discover_opts(en->cfg);
     err_t *e = discover_all(&o, &en->interps);
     if (!e)
         en->discovered = true;
@@ -133,35 +134,23 @@ static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, 
 
 /* ---- managed downloads (python-downloads) ---------------------------------------------------- */
 
-/* The policy in force: VENVSYNC_PYTHON_DOWNLOADS, else the manifest's python-downloads. */
-static err_t *downloads_policy(const engine_t *en, mf_downloads_t *out)
+/* The policy in force: VENVSYNC_PYTHON_DOWNLOADS (checked by config_read), else the manifest's
+ * python-downloads. */
+static mf_downloads_t downloads_policy(const engine_t *en)
 {
-    *out = en->m->python_downloads;
-    const char *v = getenv("VENVSYNC_PYTHON_DOWNLOADS");
-    if (!v || !*v)
-        return NULL;
-    if (strcmp(v, "automatic") == 0)
-        *out = DOWNLOADS_AUTOMATIC;
-    else if (strcmp(v, "manual") == 0)
-        *out = DOWNLOADS_MANUAL;
-    else if (strcmp(v, "never") == 0)
-        *out = DOWNLOADS_NEVER;
-    else
-        return err_new(EXIT_USAGE, "VENVSYNC_PYTHON_DOWNLOADS='%s' must be automatic, manual or "
-                       "never", v);
-    return NULL;
+    const char *v = en->cfg->python_downloads;
+    if (!v)
+        return en->m->python_downloads;
+    return strcmp(v, "automatic") == 0 ? DOWNLOADS_AUTOMATIC
+           : strcmp(v, "never") == 0   ? DOWNLOADS_NEVER
+                                       : DOWNLOADS_MANUAL;
 }
 
 /* The "no interpreter matches" error of python_resolve, with the hint the policy calls for. */
 static err_t *no_match(engine_t *en, engine_env_t *ee, const discover_opts_t *o, interp_t **out)
 {
     err_t *e = python_resolve(ee->request, en->m->dir, o, out);
-    mf_downloads_t pol;
-    err_t *pe = downloads_policy(en, &pol);
-    if (pe) {
-        err_free(e);
-        return pe;
-    }
+    mf_downloads_t pol = downloads_policy(en);
     if (!e || !discover_downloadable(ee->request))
         return e;
     if (pol == DOWNLOADS_NEVER) {
@@ -178,13 +167,7 @@ static err_t *no_match(engine_t *en, engine_env_t *ee, const discover_opts_t *o,
  * discovered interpreter, it can be downloaded, and the policy is automatic. */
 static bool would_download(engine_t *en, const engine_env_t *ee)
 {
-    mf_downloads_t pol;
-    err_t *pe = downloads_policy(en, &pol);
-    if (pe) {
-        err_free(pe);
-        return false; /* resolve's no_match reports the bad policy */
-    }
-    if (pol != DOWNLOADS_AUTOMATIC || !discover_downloadable(ee->request) ||
+    if (downloads_policy(en) != DOWNLOADS_AUTOMATIC || !discover_downloadable(ee->request) ||
         (ee->plan.python_need != NEED_REQUEST && ee->plan.python_need != NEED_SAME_MINOR))
         return false;
     err_t *de = ensure_discovered(en);
@@ -205,15 +188,15 @@ static err_t *download_python(engine_t *en, engine_env_t *ee)
         return de;
     if (discover_best(&en->interps, ee->request))
         return NULL;
-    char *dir = discover_managed_dir();
+    const char *dir = en->cfg->python_dir;
     if (!dir)
         return err_new(EXIT_APPLY, "no folder for managed Pythons: set VENVSYNC_PYTHON_DIR");
     managed_opts_t mo = {.python_dir = dir, .cache_dir = en->cache_dir, .offline = en->offline,
+                         .cfg = en->cfg,
                          .log = en->verbosity >= 0 ? en->log : NULL, .progress = en->progress,
                          .progress_ctx = en->progress_ctx};
     managed_result_t res;
     err_t *e = managed_install(&mo, ee->request, &res);
-    free(dir);
     if (e)
         return err_ctx(e, "downloading a Python for '%s' (python-downloads: automatic)",
                        ee->request ? ee->request->text : "any");
@@ -242,7 +225,7 @@ err_t *engine_request_interp(engine_t *en, engine_env_t *ee, interp_t **out)
 static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, interp_t **out)
 {
     *out = NULL;
-    discover_opts_t o = {.cache_dir = en->cache_dir};
+    discover_opts_t o = discover_opts(en->cfg);
     switch (p->python_need) {
     case NEED_NONE:
         return NULL;
@@ -312,7 +295,19 @@ static err_t *compute_wants(engine_t *en, engine_env_t *ee, const interp_t *py)
     ee->wants = NULL;
     if (!py)
         return NULL;
-    return fetch_wants(en->m, ee->env, py, &ee->wants, &ee->wview);
+    reqfile_env_t renv = {.vars = en->cfg->env};
+    err_t *e = want_for_env(en->m, ee->env, py, &renv, &ee->wants);
+    if (e)
+        return e;
+    /* the planner's view, borrowing from the want set */
+    pkg_want_t *v = xcalloc(ee->wants->n + 1, sizeof(*v));
+    for (size_t i = 0; i < ee->wants->n; i++) {
+        const want_pkg_t *w = &ee->wants->pkgs[i];
+        v[i] = (pkg_want_t){.key = w->key, .name = w->name, .version = w->version,
+                            .origin = w->origin};
+    }
+    ee->wview = v;
+    return NULL;
 }
 
 static void fill_desired(const engine_env_t *ee, desired_env_t *d)
@@ -460,7 +455,7 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     if (!spy || !ee->wants)
         return err_new(EXIT_APPLY, "cannot change packages: the environment's interpreter is not known");
     fetch_free(&ee->fetch);
-    fetch_opts_t fo = {.cache_dir = en->cache_dir, .offline = en->offline,
+    fetch_opts_t fo = {.cfg = en->cfg, .cache_dir = en->cache_dir, .offline = en->offline,
                        .progress = en->progress, .progress_ctx = en->progress_ctx,
                        .session = &en->dl};
     err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, &fo, &en->fl, &ee->fetch);

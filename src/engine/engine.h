@@ -47,7 +47,8 @@ typedef struct engine {
     fl_set_t *fl;              /* local wheel sources, scanned on first use */
     download_session_t *dl;    /* the index client, created on first need */
     bool discovered;
-    const char *cache_dir;
+    const config_t *cfg;       /* the environment, read once (config/config.h) */
+    const char *cache_dir;     /* cfg->cache_dir */
     FILE *log;                 /* -v notes and lock waits; NULL for silence */
     bool compile;              /* byte-compile installed packages in every environment (--compile) */
     bool verify;               /* check installed files against RECORD (--verify, --deep) */
@@ -60,7 +61,7 @@ typedef struct engine {
 /* Selects the named environments (all when n == 0) in manifest order. Unknown names are an
  * EXIT_USAGE error with a suggestion. */
 err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
-                   const char *cache_dir, FILE *log, int verbosity);
+                   const config_t *cfg, FILE *log, int verbosity);
 /* Observes and plans every selected environment. With resolve, finds the interpreters plans
  * need (and fills in their actions); without, only states are decided (check, list). Per-env
  * failures go to that env's `error`; the returned error is for failures of the whole run. */

@@ -16,24 +16,6 @@
 #include "util/xalloc.h"
 #include "wheel/install.h"
 
-err_t *fetch_wants(const manifest_t *m, const mf_env_t *env, const interp_t *py, want_set_t **ws,
-                   pkg_want_t **view)
-{
-    *ws = NULL;
-    *view = NULL;
-    err_t *e = want_for_env(m, env, py, NULL, ws);
-    if (e)
-        return e;
-    pkg_want_t *v = xcalloc((*ws)->n + 1, sizeof(*v));
-    for (size_t i = 0; i < (*ws)->n; i++) {
-        const want_pkg_t *w = &(*ws)->pkgs[i];
-        v[i] = (pkg_want_t){.key = w->key, .name = w->name, .version = w->version,
-                            .origin = w->origin};
-    }
-    *view = v;
-    return NULL;
-}
-
 /* Every local source: the manifest's find-links, then the requirements files'. */
 static err_t *scan_sources(const manifest_t *m, const want_set_t *ws, fl_set_t **fl)
 {
@@ -205,14 +187,14 @@ static err_t *fetch_local(const manifest_t *m, const want_set_t *ws, const want_
 /* Whether pins no local source has may be looked up on an index: one is configured (manifest,
  * requirements files, VENVSYNC_INDEX_URL, remote find-links), or, with no local folder either,
  * the default index. --no-index in a requirements file turns it off. */
-static bool remote_allowed(const manifest_t *m, const want_set_t *ws, const fl_set_t *fl)
+static bool remote_allowed(const manifest_t *m, const want_set_t *ws, const fl_set_t *fl,
+                           const char *env_index_url)
 {
     const rf_options_t *o = &ws->rf->opts;
     if (o->no_index)
         return fl && fl->remote && fl->remote[0];
-    const char *env = getenv("VENVSYNC_INDEX_URL");
     bool explicit_index = m->index_url || (m->extra_urls && m->extra_urls[0]) || o->index_url ||
-                          (o->extra_index_urls && o->extra_index_urls[0]) || (env && *env) ||
+                          (o->extra_index_urls && o->extra_index_urls[0]) || env_index_url ||
                           (fl && fl->remote && fl->remote[0]);
     bool local_folders = (m->find_links && m->find_links[0]) || (o->find_links && o->find_links[0]);
     return explicit_index || !local_folders;
@@ -225,7 +207,7 @@ static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const inte
 {
     const char *cache_dir = fo->cache_dir;
     if (!*fo->session) {
-        download_opts_t o = {.cache_dir = cache_dir, .offline = fo->offline,
+        download_opts_t o = {.cfg = fo->cfg, .cache_dir = cache_dir, .offline = fo->offline,
                              .progress = fo->progress, .progress_ctx = fo->progress_ctx};
         err_t *e = download_session_new(&o, fo->session);
         if (e)
@@ -301,10 +283,10 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
         }
     }
     if (nremote && !errs) {
-        err_t *re = remote_allowed(m, ws, *fl)
+        err_t *re = remote_allowed(m, ws, *fl, o->cfg->index_url)
                         ? err_code(fetch_remote(m, ws, py, tags, o, *fl, remote, nremote), EXIT_APPLY)
                         : NULL;
-        if (re || !remote_allowed(m, ws, *fl)) {
+        if (re || !remote_allowed(m, ws, *fl, o->cfg->index_url)) {
             /* the local reasons first, when there were local folders: they are more specific */
             if (*fl && (*fl)->nsources)
                 err_chain(&errs, local_misses);

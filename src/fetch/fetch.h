@@ -1,14 +1,12 @@
 /*
  * fetch: everything a plan's package actions need before the environment changes.
  *
- *  - fetch_wants(): the desired package set of an environment for an interpreter (pkg/want.h),
- *    and the planner's view of it (pkg_want_t, borrowing from the want set).
  *  - fetch_wheels(): for every install/upgrade/downgrade action, the wheel chosen from the local
  *    sources (the manifest's find-links and the requirements files' --find-links, or a direct
  *    wheel path), checked against the pin's hashes in hash-checking mode (fetch_check_hash), and
  *    its content unpacked into (or found in) the cache, verified against its RECORD.
  *
- * Both only read the environment; nothing is written outside the cache. A missing wheel, a hash
+ * It only reads the environment; nothing is written outside the cache. A missing wheel, a hash
  * mismatch or a corrupt archive fails the whole set (EXIT_APPLY) so that the caller changes
  * nothing. A fetch_t owns its unpacked wheels; fetch_free() releases them.
  */
@@ -26,11 +24,6 @@
 #include "util/err.h"
 #include "wheel/cache.h"
 
-/* The desired set for env and py, and a pkg_want_t view of it (*view malloc'd, pointing into
- * *ws; free *view before want_set_free). */
-err_t *fetch_wants(const manifest_t *m, const mf_env_t *env, const interp_t *py, want_set_t **ws,
-                   pkg_want_t **view);
-
 typedef struct fetched_pkg {
     const want_pkg_t *want;       /* borrowed from the want set */
     char *wheel_path;             /* the .whl installed (absolute) */
@@ -45,6 +38,7 @@ typedef struct fetch {
 } fetch_t;
 
 typedef struct fetch_opts {
+    const config_t *cfg;          /* the index URL override and HTTP settings */
     const char *cache_dir;
     bool offline;                 /* only caches and local files (also VENVSYNC_OFFLINE) */
     http_progress_fn progress;    /* live progress of downloads, or NULL */

@@ -19,32 +19,23 @@ struct download_session {
     bool offline;
 };
 
-static char *env_dup(const download_opts_t *o, const char *name)
-{
-    const char *v = o->getenv_fn ? o->getenv_fn(o->env_ctx, name) : getenv(name);
-    return v && *v ? xstrdup(v) : NULL;
-}
-
 err_t *download_session_new(const download_opts_t *o, download_session_t **out)
 {
     *out = NULL;
     http_config_t cfg;
     http_config_defaults(&cfg);
-    err_t *e = http_config_env(&cfg, o->getenv_fn, o->env_ctx);
-    if (e)
-        return e;
+    http_config_apply(&cfg, o->cfg);
     cfg.cache_dir = o->cache_dir;
     cfg.offline = cfg.offline || o->offline;
     cfg.progress = o->progress;
     cfg.progress_ctx = o->progress_ctx;
     download_session_t *s = xcalloc(1, sizeof(*s));
     s->cache_dir = xstrdup(o->cache_dir);
-    /* the environment's strings are copied: cfg keeps pointers, keep them alive here */
-    s->env_index_url = env_dup(o, "VENVSYNC_INDEX_URL");
-    s->env_user = env_dup(o, "VENVSYNC_INDEX_USERNAME");
-    s->env_pass = env_dup(o, "VENVSYNC_INDEX_PASSWORD");
+    s->env_index_url = xstrdup(o->cfg->index_url);
+    s->env_user = xstrdup(o->cfg->index_username);
+    s->env_pass = xstrdup(o->cfg->index_password);
     s->offline = cfg.offline;
-    e = http_new(&cfg, &s->h);
+    err_t *e = http_new(&cfg, &s->h);
     if (e) {
         download_session_free(s);
         return e;

@@ -9,7 +9,7 @@
  * credentials are shared by every environment of a run; create it lazily (a run that installs
  * nothing from the network never initialises libcurl).
  *
- * Configuration, all from the environment (getenv_fn) plus download_opts_t:
+ * Configuration, from config_t (config/config.h) plus download_opts_t:
  *   VENVSYNC_INDEX_URL          replaces the index (see remote.h for the precedence)
  *   VENVSYNC_INDEX_USERNAME / VENVSYNC_INDEX_PASSWORD
  *                               basic-auth credentials for the host of the (first) index, unless
@@ -51,8 +51,7 @@ typedef struct download_opts {
     bool offline;                 /* --offline (VENVSYNC_OFFLINE is honoured as well) */
     http_progress_fn progress;    /* may be NULL */
     void *progress_ctx;
-    const char *(*getenv_fn)(void *ctx, const char *name);   /* NULL: getenv(3) */
-    void *env_ctx;
+    const config_t *cfg;          /* required: index URL override, credentials, HTTP settings */
 } download_opts_t;
 
 typedef struct download_session download_session_t;

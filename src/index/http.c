@@ -46,62 +46,20 @@ void http_config_defaults(http_config_t *c)
     c->backoff_ms = 500;
 }
 
-static const char *env_get(const char *(*fn)(void *, const char *), void *ctx, const char *name)
+void http_config_apply(http_config_t *c, const config_t *cfg)
 {
-    const char *v = fn ? fn(ctx, name) : getenv(name);
-    return v && *v ? v : NULL;
-}
-
-static err_t *env_number(const char *(*fn)(void *, const char *), void *ctx, const char *name,
-                         double lo, double hi, double *out, bool *set)
-{
-    const char *v = env_get(fn, ctx, name);
-    *set = false;
-    if (!v)
-        return NULL;
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    while (*end == ' ')
-        end++;
-    if (errno || *end || d != d || d < lo || d > hi)
-        return err_new(EXIT_USAGE, "%s=%s: expected a number from %g to %g", name, v, lo, hi);
-    *out = d;
-    *set = true;
-    return NULL;
-}
-
-err_t *http_config_env(http_config_t *c, const char *(*fn)(void *ctx, const char *name), void *ctx)
-{
-    err_t *errs = NULL;
-    double d;
-    bool set;
-    err_t *e = env_number(fn, ctx, "VENVSYNC_CONCURRENCY", 1, 64, &d, &set);
-    if (set)
-        c->concurrency = (int)d;
-    err_chain(&errs, e);
-    e = env_number(fn, ctx, "VENVSYNC_HTTP_TIMEOUT", 1, 86400, &d, &set);
-    if (set)
-        c->low_speed_time_s = (long)d;
-    err_chain(&errs, e);
-    e = env_number(fn, ctx, "VENVSYNC_CONNECT_TIMEOUT", 0.001, 86400, &d, &set);
-    if (set)
-        c->connect_timeout_ms = (long)(d * 1000);
-    err_chain(&errs, e);
-    e = env_number(fn, ctx, "VENVSYNC_HTTP_RETRIES", 0, 100, &d, &set);
-    if (set)
-        c->retries = (int)d;
-    err_chain(&errs, e);
-    const char *ca = env_get(fn, ctx, "VENVSYNC_CA_BUNDLE");
-    if (!ca)
-        ca = env_get(fn, ctx, "SSL_CERT_FILE");
-    if (ca)
-        c->ca_bundle = ca;
-    const char *off = env_get(fn, ctx, "VENVSYNC_OFFLINE");
-    if (off && (strcmp(off, "1") == 0 || strcasecmp(off, "true") == 0 ||
-                strcasecmp(off, "yes") == 0 || strcasecmp(off, "on") == 0))
-        c->offline = true;
-    return errs;
+    if (cfg->concurrency)
+        c->concurrency = cfg->concurrency;
+    if (cfg->http_timeout_s)
+        c->low_speed_time_s = cfg->http_timeout_s;
+    if (cfg->connect_timeout_ms)
+        c->connect_timeout_ms = cfg->connect_timeout_ms;
+    if (cfg->http_retries >= 0)
+        c->retries = cfg->http_retries;
+    if (cfg->ca_bundle)
+        c->ca_bundle = cfg->ca_bundle;
+    c->netrc_path = cfg->netrc;
+    c->offline = c->offline || cfg->offline;
 }
 
 /* ---- the client ----------------------------------------------------------------------------- */
@@ -280,14 +238,10 @@ static netrc_t *get_netrc(http_t *h)
 {
     if (!h->netrc_loaded) {
         h->netrc_loaded = true;
-        if (!h->cfg.netrc_path || *h->cfg.netrc_path) {
-            char *p = h->cfg.netrc_path ? xstrdup(h->cfg.netrc_path) : netrc_default_path(NULL, NULL);
-            if (p) {
-                h->netrc = netrc_load(p);
-                for (size_t i = 0; i < h->netrc->nwarnings; i++)
-                    add_warning(h, xstrdup(h->netrc->warnings[i]));
-            }
-            free(p);
+        if (h->cfg.netrc_path && *h->cfg.netrc_path) {
+            h->netrc = netrc_load(h->cfg.netrc_path);
+            for (size_t i = 0; i < h->netrc->nwarnings; i++)
+                add_warning(h, xstrdup(h->netrc->warnings[i]));
         }
     }
     return h->netrc;

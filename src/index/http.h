@@ -66,6 +66,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config/config.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -94,7 +95,7 @@ typedef struct http_config {
     long backoff_ms;              /* first retry delay; default 500 */
     bool offline;                 /* no network at all (see above) */
     const char *ca_bundle;        /* PEM file of trusted CAs; NULL = system */
-    const char *netrc_path;       /* NULL = $NETRC or ~/.netrc; "" = no netrc */
+    const char *netrc_path;       /* the netrc file to read, or NULL for none */
     const char *user_agent;       /* NULL = "venvsync/<version>" */
     http_progress_fn progress;
     void *progress_ctx;
@@ -102,13 +103,10 @@ typedef struct http_config {
 
 /* Fills every field with its default (cache_dir NULL). */
 void http_config_defaults(http_config_t *c);
-/* Applies the environment: VENVSYNC_CONCURRENCY, VENVSYNC_HTTP_TIMEOUT (low-speed seconds),
- * VENVSYNC_CONNECT_TIMEOUT (seconds, may be fractional), VENVSYNC_HTTP_RETRIES,
- * VENVSYNC_CA_BUNDLE (else SSL_CERT_FILE), VENVSYNC_OFFLINE (1/true/yes/on). getenv_fn NULL
- * means getenv(3); the strings stored are the environment's own (not copied). A malformed
- * number is an EXIT_USAGE error naming the variable. */
-err_t *http_config_env(http_config_t *c, const char *(*getenv_fn)(void *ctx, const char *name),
-                       void *ctx);
+/* Applies the settings a config_t carries (config/config.h): concurrency, timeouts, retries,
+ * the CA bundle, the netrc file and offline; unset ones keep their defaults. The strings stay
+ * cfg's (not copied). */
+void http_config_apply(http_config_t *c, const config_t *cfg);
 
 typedef struct http http_t;
 

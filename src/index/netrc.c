@@ -201,17 +201,6 @@ const netrc_entry_t *netrc_lookup(const netrc_t *n, const char *host)
     return def;
 }
 
-char *netrc_default_path(const char *(*getenv_fn)(void *ctx, const char *name), void *ctx)
-{
-    const char *v = getenv_fn ? getenv_fn(ctx, "NETRC") : getenv("NETRC");
-    if (v && *v)
-        return xstrdup(v);
-    const char *home = getenv_fn ? getenv_fn(ctx, "HOME") : getenv("HOME");
-    if (home && *home)
-        return path_join(home, ".netrc");
-    return NULL;
-}
-
 void netrc_free(netrc_t *n)
 {
     if (!n)

@@ -46,8 +46,6 @@ netrc_t *netrc_parse(const char *text, size_t len, const char *path);
 netrc_t *netrc_load(const char *path);
 /* The entry for host (see above), or NULL. */
 const netrc_entry_t *netrc_lookup(const netrc_t *n, const char *host);
-/* $NETRC, else $HOME/.netrc, else NULL; getenv_fn NULL means getenv(3). malloc'd. */
-char *netrc_default_path(const char *(*getenv_fn)(void *ctx, const char *name), void *ctx);
 void netrc_free(netrc_t *n);
 
 #endif

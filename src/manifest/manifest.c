@@ -102,6 +102,7 @@ typedef struct ctx {
     const char *text;
     size_t len;
     const char *dir;             /* manifest's directory, absolute */
+    const env_lookup_t *env;     /* for ~ and ${VAR} in paths */
     yaml_document_t *doc;
     problem_t *probs;
     size_t nprobs, capprobs;
@@ -407,7 +408,7 @@ static char *resolve_path(ctx_t *c, const yaml_node_t *n, const char *raw, const
         return NULL;
     }
     char *exp = NULL;
-    err_t *e = path_expand(raw, &exp);
+    err_t *e = path_expand(raw, c->env, &exp);
     if (e) {
         reportw(c, n, w, 0, ": %s", e->msg);
         err_free(e);
@@ -1128,7 +1129,8 @@ static void yaml_problem(ctx_t *c, const yaml_parser_t *p)
     buf_free(&b);
 }
 
-err_t *manifest_parse(const char *text, size_t len, const char *path, manifest_t **out)
+err_t *manifest_parse(const char *text, size_t len, const char *path, const env_lookup_t *env,
+                      manifest_t **out)
 {
     *out = NULL;
     manifest_t *m = xcalloc(1, sizeof *m);
@@ -1138,7 +1140,7 @@ err_t *manifest_parse(const char *text, size_t len, const char *path, manifest_t
     m->extra_urls = xcalloc(1, sizeof(char *));
     m->find_links = xcalloc(1, sizeof(char *));
 
-    ctx_t c = {.text = text, .len = len, .dir = m->dir};
+    ctx_t c = {.text = text, .len = len, .dir = m->dir, .env = env};
     yaml_parser_t parser;
     yaml_document_t doc;
     bool have_doc = false;
@@ -1191,7 +1193,7 @@ err_t *manifest_parse(const char *text, size_t len, const char *path, manifest_t
     return NULL;
 }
 
-err_t *manifest_load(const char *path, manifest_t **out)
+err_t *manifest_load(const char *path, const env_lookup_t *env, manifest_t **out)
 {
     *out = NULL;
     buf_t b = BUF_INIT;
@@ -1200,7 +1202,7 @@ err_t *manifest_load(const char *path, manifest_t **out)
         buf_free(&b);
         return err_code(e, EXIT_USAGE);
     }
-    e = manifest_parse(buf_cstr(&b), b.len, path, out);
+    e = manifest_parse(buf_cstr(&b), b.len, path, env, out);
     buf_free(&b);
     return e;
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "python/request.h"
+#include "util/env.h"
 #include "util/err.h"
 
 typedef struct mf_pos { int line, col; } mf_pos_t;   /* 1-based; 0 when not from the file */
@@ -60,11 +61,13 @@ typedef struct manifest {
     size_t nenvs;
 } manifest_t;
 
-/* Parses the file at path. */
-err_t *manifest_load(const char *path, manifest_t **out);
+/* Parses the file at path. env gives the values of ~ (HOME) and ${VAR} in paths (NULL: none,
+ * so they are errors). */
+err_t *manifest_load(const char *path, const env_lookup_t *env, manifest_t **out);
 /* Parses text as if it were the file `path` (for tests; path only names it in messages and
  * anchors relative paths). */
-err_t *manifest_parse(const char *text, size_t len, const char *path, manifest_t **out);
+err_t *manifest_parse(const char *text, size_t len, const char *path, const env_lookup_t *env,
+                      manifest_t **out);
 void manifest_free(manifest_t *m);
 
 /* The nearest venv.yaml in start_dir or a parent, as a malloc'd absolute path. EXIT_USAGE error

@@ -192,11 +192,9 @@ static char *file_identity(const ctx_t *c, const char *abs)
     return real ? real : path_normalize(abs);
 }
 
-static const char *env_get(const ctx_t *c, const char *name)
+static const char *var_value(const ctx_t *c, const char *name)
 {
-    if (c->env && c->env->getenv)
-        return c->env->getenv(c->env->ctx, name);
-    return getenv(name);
+    return env_get(c->env ? &c->env->vars : NULL, name);
 }
 
 /* ${NAME} expansion, pip's ENV_VAR_RE = \$\{([A-Z0-9_]+)\}; unset/empty stays as written. */
@@ -211,7 +209,7 @@ static char *expand_vars(const ctx_t *c, const char *s)
                 q++;
             if (*q == '}' && q > p + 2) {
                 char *name = xstrndup(p + 2, (size_t)(q - p - 2));
-                const char *v = env_get(c, name);
+                const char *v = var_value(c, name);
                 free(name);
                 if (v && *v) {
                     buf_adds(&b, v);

@@ -61,6 +61,7 @@
 
 #include "pkg/req.h"
 #include "util/buf.h"
+#include "util/env.h"
 #include "util/err.h"
 
 #define REQFILE_MAX_DEPTH 32      /* nesting of -r / -c */
@@ -106,13 +107,14 @@ typedef struct reqfile {
     size_t nfiles, files_cap;
 } reqfile_t;
 
-/* The outside world, for tests and fuzzing. A NULL reqfile_env_t (or a NULL member) means the
- * real thing: getenv(3) for ${VAR} values, fs_read() for included files. With a `read` hook,
- * include cycles are detected on normalized absolute paths instead of real paths. */
+/* The outside world. `vars` gives ${VAR} values (none when NULL: every ${VAR} stays as written,
+ * as pip leaves unset variables). A NULL `read` means fs_read() for included files; with a
+ * `read` hook (tests, fuzzing), include cycles are detected on normalized absolute paths
+ * instead of real paths. */
 typedef struct reqfile_env {
-    const char *(*getenv)(void *ctx, const char *name);
+    env_lookup_t vars;
     err_t *(*read)(void *ctx, const char *abs_path, buf_t *out);   /* appends the content */
-    void *ctx;
+    void *ctx;                                                     /* read's */
 } reqfile_env_t;
 
 reqfile_t *reqfile_new(void);

@@ -248,43 +248,18 @@ static void scan_installs(scan_t *s, const char *root, bool only_python3)
     strv_free(names);
 }
 
-static char *env_dir(const char *var, const char *xdg, const char *home_rel, const char *leaf)
+static void collect(scan_t *s, const discover_opts_t *o)
 {
-    const char *v = getenv(var);
-    if (v && *v)
-        return path_absolute(NULL, v);
-    const char *x = getenv(xdg);
-    if (x && x[0] == '/')
-        return path_join(x, leaf);
-    const char *home = getenv("HOME");
-    if (!home || home[0] != '/')
-        return NULL;
-    return path_joinv(home, home_rel, leaf, (char *)NULL);
-}
-
-static void collect(scan_t *s)
-{
-    /* venvsync's managed interpreters. */
-    char *managed = discover_managed_dir();
-    if (managed)
-        scan_installs(s, managed, true);
-    free(managed);
-
-    /* uv's managed interpreters. */
-    char *uv = env_dir("UV_PYTHON_INSTALL_DIR", "XDG_DATA_HOME", ".local/share", "uv/python");
-    if (uv)
-        scan_installs(s, uv, false);
-    free(uv);
+    /* venvsync's and uv's managed interpreters. */
+    if (o->managed_dir)
+        scan_installs(s, o->managed_dir, true);
+    if (o->uv_dir)
+        scan_installs(s, o->uv_dir, false);
 
     /* pyenv's versions (never its shims). */
-    const char *pr = getenv("PYENV_ROOT");
-    char *pyenv = NULL;
-    if (pr && *pr)
-        pyenv = path_absolute(NULL, pr);
-    else if (getenv("HOME") && getenv("HOME")[0] == '/')
-        pyenv = path_join(getenv("HOME"), ".pyenv");
     char *shims = NULL;
-    if (pyenv) {
+    if (o->pyenv_root) {
+        char *pyenv = path_absolute(NULL, o->pyenv_root);
         char *sd = path_join(pyenv, "shims");
         shims = path_real(sd);
         free(sd);
@@ -292,13 +267,12 @@ static void collect(scan_t *s)
         char *versions = path_join(pyenv, "versions");
         scan_installs(s, versions, false);
         free(versions);
+        free(pyenv);
     }
-    free(pyenv);
 
     /* PATH, then the usual system places. */
-    const char *path = getenv("PATH");
-    if (path) {
-        char *copy = xstrdup(path);
+    if (o->path) {
+        char *copy = xstrdup(o->path);
         char *save = NULL;
         for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
             scan_dir(s, d);
@@ -448,8 +422,11 @@ void interp_list_sort(interp_list_t *l)
 err_t *discover_all_stats(const discover_opts_t *o, interp_list_t *out, discover_stats_t *stats)
 {
     memset(out, 0, sizeof *out);
+    discover_opts_t none = {0};
+    if (!o)
+        o = &none;
     scan_t s = {0};
-    collect(&s);
+    collect(&s, o);
 
     pool_t p = {.s = &s, .cache_dir = o ? o->cache_dir : NULL};
     pthread_mutex_init(&p.lock, NULL);
@@ -581,11 +558,6 @@ bool discover_downloadable(const pyreq_t *r)
 char *discover_install_hint(const pyreq_t *r)
 {
     return discover_install_hint_for(r, true);
-}
-
-char *discover_managed_dir(void)
-{
-    return env_dir("VENVSYNC_PYTHON_DIR", "XDG_DATA_HOME", ".local/share", "venvsync/python");
 }
 
 char *discover_describe(const interp_list_t *l)
@@ -720,4 +692,11 @@ char *python_version_file(const char *dir)
         free(d);
         d = up;
     }
+}
+
+discover_opts_t discover_opts(const config_t *cfg)
+{
+    return (discover_opts_t){.cache_dir = cfg->cache_dir, .path = cfg->path,
+                             .pyenv_root = cfg->pyenv_root, .managed_dir = cfg->python_dir,
+                             .uv_dir = cfg->uv_python_dir};
 }

@@ -13,6 +13,7 @@
 #ifndef VENVSYNC_PYTHON_DISCOVER_H
 #define VENVSYNC_PYTHON_DISCOVER_H
 #include <stddef.h>
+#include "config/config.h"
 #include "python/interp.h"
 #include "python/request.h"
 #include "util/err.h"
@@ -25,9 +26,17 @@ typedef struct interp_list {
     char **skipped;          /* NULL-terminated "path: reason" lines for candidates that failed */
 } interp_list_t;
 
+/* Where to look and what to remember; every field may be NULL (that place is not searched). */
 typedef struct discover_opts {
     const char *cache_dir;   /* probe cache; NULL disables */
+    const char *path;        /* PATH, searched in order */
+    const char *pyenv_root;  /* its versions/ (never its shims) */
+    const char *managed_dir; /* venvsync's managed Pythons (toolchain/managed.h) */
+    const char *uv_dir;      /* uv's managed Pythons */
 } discover_opts_t;
+
+/* The options config_t gives (config/config.h), with the probe cache. */
+discover_opts_t discover_opts(const config_t *cfg);
 
 err_t *discover_all(const discover_opts_t *o, interp_list_t *out);
 void interp_list_free(interp_list_t *l);
@@ -77,10 +86,6 @@ char *discover_install_hint(const pyreq_t *r);
 char *discover_install_hint_for(const pyreq_t *r, bool downloads);
 /* Whether python-build-standalone can answer r (NULL = any): CPython 3, not a path. */
 bool discover_downloadable(const pyreq_t *r);
-/* venvsync's managed folder: VENVSYNC_PYTHON_DIR (made absolute), else
- * $XDG_DATA_HOME/venvsync/python, else ~/.local/share/venvsync/python; malloc'd, NULL when
- * none can be named (no HOME). The same folder discover_all() searches. */
-char *discover_managed_dir(void);
 /* The first line of a .python-version text that is neither blank nor a '#' comment, trimmed,
  * malloc'd; NULL when there is none. python_version_file() stops at the nearest file found,
  * even when it has no usable line (as pyenv does). */

@@ -272,15 +272,13 @@ static err_t *net_http(net_t *n, http_t **out)
     if (!n->h) {
         http_config_t cfg;
         http_config_defaults(&cfg);
-        err_t *e = http_config_env(&cfg, NULL, NULL);
-        if (e)
-            return e;
+        http_config_apply(&cfg, n->o->cfg);
         cfg.cache_dir = n->o->cache_dir;
         cfg.offline = cfg.offline || n->o->offline;
         cfg.progress = n->o->progress;
         cfg.progress_ctx = n->o->progress_ctx;
         n->offline = cfg.offline;
-        e = http_new(&cfg, &n->h);
+        err_t *e = http_new(&cfg, &n->h);
         if (e)
             return e;
     }
@@ -381,10 +379,10 @@ static err_t *release_load(net_t *n, release_t *out)
 {
     memset(out, 0, sizeof *out);
     pbs_source_t src;
-    pbs_source_init(&src, getenv("VENVSYNC_PYTHON_MIRROR"));
+    pbs_source_init(&src, n->o->cfg->python_mirror);
     err_t *e = NULL;
     char *meta_prefix = NULL;
-    const char *pinned = getenv("VENVSYNC_PYTHON_RELEASE");
+    const char *pinned = n->o->cfg->python_release;
     buf_t b = BUF_INIT;
     bool missing = false;
     if (pinned && *pinned) {

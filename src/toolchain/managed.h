@@ -53,6 +53,7 @@ typedef struct managed_opts {
     const char *python_dir;        /* the store, absolute; required */
     const char *cache_dir;         /* download and page cache; required */
     bool offline;                  /* --offline (VENVSYNC_OFFLINE is honoured as well) */
+    const config_t *cfg;           /* required: the mirror, a pinned release, HTTP settings */
     FILE *log;                     /* "downloading ..." notes, or NULL */
     http_progress_fn progress;     /* live download progress, may be NULL */
     void *progress_ctx;

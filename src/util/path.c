@@ -97,10 +97,8 @@ char *path_normalize(const char *p)
 char *path_cwd(void)
 {
     char *p = getcwd(NULL, 0);
-    if (!p) {
-        const char *pwd = getenv("PWD");
-        return xstrdup(pwd ? pwd : "/");
-    }
+    if (!p)
+        return xstrdup("/"); /* the working directory was removed */
     char *r = xstrdup(p);
     free(p);
     return r;
@@ -160,22 +158,22 @@ char *path_real(const char *p)
     return x;
 }
 
-static const char *home_dir(void)
+static const char *home_dir(const env_lookup_t *env)
 {
-    const char *h = getenv("HOME");
+    const char *h = env_get(env, "HOME");
     if (h && *h)
         return h;
     struct passwd *pw = getpwuid(getuid());
     return pw ? pw->pw_dir : NULL;
 }
 
-err_t *path_expand(const char *p, char **out)
+err_t *path_expand(const char *p, const env_lookup_t *env, char **out)
 {
     buf_t b = BUF_INIT;
     const char *s = p;
     *out = NULL;
     if (s[0] == '~' && (s[1] == '/' || s[1] == '\0')) {
-        const char *h = home_dir();
+        const char *h = home_dir(env);
         if (!h) {
             buf_free(&b);
             return err_new(2, "cannot expand '~' in '%s': HOME is not set", p);
@@ -211,7 +209,7 @@ err_t *path_expand(const char *p, char **out)
             }
         }
         char *var = xstrndup(name, len);
-        const char *val = getenv(var);
+        const char *val = env_get(env, var);
         if (!val) {
             err_t *e = err_new(2, "environment variable '%s' used in '%s' is not set", var, p);
             free(var);

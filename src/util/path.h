@@ -5,6 +5,7 @@
 #ifndef VENVSYNC_UTIL_PATH_H
 #define VENVSYNC_UTIL_PATH_H
 #include <stdbool.h>
+#include "util/env.h"
 #include "util/err.h"
 
 /* a + "/" + b, without doubling slashes; an absolute b is returned as is. */
@@ -20,8 +21,9 @@ const char *path_basename(const char *p);       /* points into p */
 char *path_cwd(void);
 /* realpath(3), or NULL with errno set. */
 char *path_real(const char *p);
-/* Expands a leading "~" or "~/" and every "${VAR}" / "$VAR". An unset variable is an error. */
-err_t *path_expand(const char *p, char **out);
+/* Expands a leading "~" or "~/" (HOME from env, else the password database) and every "${VAR}" /
+ * "$VAR" from env (NULL: no variables). An unset variable is an error. */
+err_t *path_expand(const char *p, const env_lookup_t *env, char **out);
 /* True when `p` equals `dir` or lies below it (both normalised, absolute). */
 bool path_is_within(const char *p, const char *dir);
 

@@ -4,17 +4,11 @@
 #include <string.h>
 #include <unistd.h>
 
-bool term_use_color(color_mode_t mode, FILE *f)
+bool term_use_color(color_mode_t mode, bool env_forbids, FILE *f)
 {
     if (mode == COLOR_ALWAYS)
         return true;
-    if (mode == COLOR_NEVER)
-        return false;
-    const char *nc = getenv("NO_COLOR");
-    if (nc && *nc)
-        return false;
-    const char *t = getenv("TERM");
-    if (t && strcmp(t, "dumb") == 0)
+    if (mode == COLOR_NEVER || env_forbids)
         return false;
     return isatty(fileno(f));
 }

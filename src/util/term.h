@@ -8,8 +8,9 @@
 
 typedef enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER } color_mode_t;
 
-/* Whether to colour output written to `f`: honours the mode, NO_COLOR, TERM=dumb and isatty. */
-bool term_use_color(color_mode_t mode, FILE *f);
+/* Whether to colour output written to `f`: the mode decides, else nothing when the environment
+ * forbids it (NO_COLOR, TERM=dumb: config.h), else whether f is a terminal. */
+bool term_use_color(color_mode_t mode, bool env_forbids, FILE *f);
 
 /* ANSI sequences, or "" when colour is off. */
 typedef struct term_style {

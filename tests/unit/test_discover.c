@@ -340,13 +340,9 @@ Test(discover, fake_tree)
 
     char *shimdir = path_join(pyenv, "shims");
     char *path = xasprintf("%s:%s:%s:relative/bin", shimdir, pathdir, vbin);
-    setenv("PATH", path, 1);
-    setenv("PYENV_ROOT", pyenv, 1);
-    setenv("VENVSYNC_PYTHON_DIR", managed, 1);
     char *uvdir = path_join(d, "uv");
-    setenv("UV_PYTHON_INSTALL_DIR", uvdir, 1);
-
-    discover_opts_t o = {.cache_dir = cache};
+    discover_opts_t o = {.cache_dir = cache, .path = path, .pyenv_root = pyenv,
+                         .managed_dir = managed, .uv_dir = uvdir};
     interp_list_t l;
     discover_stats_t st;
     cr_assert_null(discover_all_stats(&o, &l, &st));

@@ -781,8 +781,8 @@ Test(http, tls_verifies_against_the_given_ca)
     http_free(h);
     /* trusted with it, through the environment variable (this test runs in its own process) */
     c = fast_cfg();
-    setenv("VENVSYNC_CA_BUNDLE", ca, 1);
-    cr_assert_null(http_config_env(&c, NULL, NULL));
+    config_t env_cfg = {.ca_bundle = ca, .http_retries = -1};
+    http_config_apply(&c, &env_cfg);
     cr_assert_str_eq(c.ca_bundle, ca);
     h = client(&c);
     get_page(h, "/a/simple/foo/", SIMPLE_ACCEPT, &r);
@@ -803,37 +803,24 @@ Test(http, tls_verifies_against_the_given_ca)
     free(ca);
 }
 
-static const char *fake_env(void *ctx, const char *name)
-{
-    const char **kv = ctx;
-    for (; kv[0]; kv += 2)
-        if (strcmp(kv[0], name) == 0)
-            return kv[1];
-    return NULL;
-}
-
-Test(http, config_from_environment)
+Test(http, config_applied_from_config_t)
 {
     http_config_t c;
     http_config_defaults(&c);
     cr_assert_eq(c.concurrency, 8);
-    const char *env[] = {"VENVSYNC_CONCURRENCY", "3", "VENVSYNC_HTTP_TIMEOUT", "5",
-                         "VENVSYNC_CONNECT_TIMEOUT", "1.5", "VENVSYNC_HTTP_RETRIES", "0",
-                         "SSL_CERT_FILE", "/etc/x.pem", "VENVSYNC_OFFLINE", "yes", NULL};
-    cr_assert_null(http_config_env(&c, fake_env, env));
+    config_t none = {.http_retries = -1};
+    http_config_apply(&c, &none);
+    cr_assert_eq(c.concurrency, 8, "unset settings keep their defaults");
+    cr_assert_eq(c.retries, 3);
+    cr_assert_null(c.netrc_path);
+    config_t cfg = {.concurrency = 3, .http_timeout_s = 5, .connect_timeout_ms = 1500,
+                    .http_retries = 0, .ca_bundle = "/etc/x.pem", .netrc = "/n", .offline = true};
+    http_config_apply(&c, &cfg);
     cr_assert_eq(c.concurrency, 3);
     cr_assert_eq(c.low_speed_time_s, 5);
     cr_assert_eq(c.connect_timeout_ms, 1500);
     cr_assert_eq(c.retries, 0);
     cr_assert_str_eq(c.ca_bundle, "/etc/x.pem");
+    cr_assert_str_eq(c.netrc_path, "/n");
     cr_assert(c.offline);
-    const char *bad[] = {"VENVSYNC_CONCURRENCY", "lots", "VENVSYNC_HTTP_RETRIES", "-1", NULL};
-    http_config_defaults(&c);
-    err_t *e = http_config_env(&c, fake_env, bad);
-    cr_assert_not_null(e);
-    cr_assert(strstr(e->msg, "VENVSYNC_CONCURRENCY=lots"), "%s", e->msg);
-    cr_assert_not_null(e->next);
-    cr_assert(strstr(e->next->msg, "VENVSYNC_HTTP_RETRIES=-1"));
-    cr_assert_eq(e->exit_code, EXIT_USAGE);
-    err_free(e);
 }

@@ -1,6 +1,8 @@
 /* manifest: venv.yaml parsing, defaults, path resolution and every kind of error, with the exact
  * FILE:LINE:COL each error is reported at. */
 #include <criterion/criterion.h>
+
+#include "support.h"
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,7 @@
 static manifest_t *ok(const char *text)
 {
     manifest_t *m = NULL;
-    err_t *e = manifest_parse(text, strlen(text), F, &m);
+    err_t *e = manifest_parse(text, strlen(text), F, support_env(), &m);
     if (e) {
         for (err_t *p = e; p; p = p->next)
             cr_log_error("unexpected: %s", p->msg);
@@ -34,7 +36,7 @@ static manifest_t *ok(const char *text)
 static char *fails(const char *text, int *count)
 {
     manifest_t *m = (manifest_t *)0x1;
-    err_t *e = manifest_parse(text, strlen(text), F, &m);
+    err_t *e = manifest_parse(text, strlen(text), F, support_env(), &m);
     cr_assert_not_null(e, "expected an error for:\n%s", text);
     cr_assert_null(m);
     buf_t b = BUF_INIT;
@@ -561,7 +563,7 @@ Test(manifest, invalid_utf8)
 {
     const char text[] = "version: 1\nenvironments:\n  d\xff: {}\n";
     manifest_t *m = NULL;
-    err_t *e = manifest_parse(text, sizeof text - 1, F, &m);
+    err_t *e = manifest_parse(text, sizeof text - 1, F, support_env(), &m);
     cr_assert_not_null(e);
     cr_assert_null(e->next);
     cr_assert(strncmp(e->msg, F ":3:4: not valid text:", strlen(F ":3:4: not valid text:")) == 0,
@@ -623,7 +625,7 @@ Test(manifest, every_error_reported_in_order)
 Test(manifest, errors_name_the_file_as_given)
 {
     manifest_t *m;
-    err_t *e = manifest_parse("version: 2\n", 11, "sub/dir/venv.yaml", &m);
+    err_t *e = manifest_parse("version: 2\n", 11, "sub/dir/venv.yaml", support_env(), &m);
     cr_assert_not_null(e);
     cr_assert_eq(strncmp(e->msg, "sub/dir/venv.yaml:1:10: ", 24), 0, "%s", e->msg);
     err_free(e);
@@ -734,7 +736,7 @@ Test(manifest, load_file)
     char *p = xasprintf("%s/venv.yaml", root);
     write_file(p, "version: 1\nenvironments:\n  dev:\n    path: .venv\n");
     manifest_t *m = NULL;
-    cr_assert_null(manifest_load(p, &m));
+    cr_assert_null(manifest_load(p, support_env(), &m));
     cr_assert_str_eq(m->file, p);
     cr_assert_str_eq(m->dir, root);
     char *want = xasprintf("%s/.venv", root);
@@ -743,7 +745,7 @@ Test(manifest, load_file)
     free(want);
     remove(p);
 
-    err_t *e = manifest_load(p, &m);
+    err_t *e = manifest_load(p, support_env(), &m);
     cr_assert_not_null(e);
     cr_assert_null(m);
     cr_assert_eq(e->exit_code, EXIT_USAGE);
@@ -756,7 +758,7 @@ Test(manifest, load_file)
 static void load_ok(const char *path)
 {
     manifest_t *m = NULL;
-    err_t *e = manifest_load(path, &m);
+    err_t *e = manifest_load(path, support_env(), &m);
     for (err_t *p = e; p; p = p->next)
         cr_log_error("%s", p->msg);
     cr_assert_null(e, "%s does not load", path);
@@ -790,7 +792,7 @@ Test(manifest, example_quick_start_shape)
     /* The README quick start syncs this offline, before packages exist: python "3", no
      * packages or requirements anywhere. */
     manifest_t *m = NULL;
-    cr_assert_null(manifest_load(TEST_SRC_DIR "/venv.yaml.example", &m));
+    cr_assert_null(manifest_load(TEST_SRC_DIR "/venv.yaml.example", support_env(), &m));
     cr_assert_str_eq(m->python_text, "3");
     for (size_t i = 0; i < m->nenvs; i++) {
         cr_assert_eq(m->envs[i].npackages, 0);

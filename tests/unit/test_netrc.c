@@ -76,25 +76,4 @@ Test(netrc, missing_file_is_empty)
     netrc_free(n);
 }
 
-static const char *fake_env(void *ctx, const char *name)
-{
-    const char **kv = ctx;
-    for (; kv[0]; kv += 2)
-        if (strcmp(kv[0], name) == 0)
-            return kv[1];
-    return NULL;
-}
 
-Test(netrc, default_path)
-{
-    const char *env1[] = {"NETRC", "/x/netrc", "HOME", "/home/u", NULL};
-    char *p = netrc_default_path(fake_env, env1);
-    cr_assert_str_eq(p, "/x/netrc");
-    free(p);
-    const char *env2[] = {"HOME", "/home/u", NULL};
-    p = netrc_default_path(fake_env, env2);
-    cr_assert_str_eq(p, "/home/u/.netrc");
-    free(p);
-    const char *env3[] = {NULL};
-    cr_assert_null(netrc_default_path(fake_env, env3));
-}

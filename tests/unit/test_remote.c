@@ -385,11 +385,11 @@ Test(remote, offline_takes_the_first_cached_index)
     close_ctx(&c);
     int before = srv_count(&S, "/a/simple/foo/", -1) + srv_count(&S, "/b/simple/onlyb/", -1);
     /* offline: the same answers from the cache, and a clear error for what is not cached */
-    setenv("VENVSYNC_OFFLINE", "1", 1);
     memset(&c, 0, sizeof c);
     http_config_t cfg;
     http_config_defaults(&cfg);
-    cr_assert_null(http_config_env(&cfg, NULL, NULL));
+    config_t env_cfg = {.offline = true, .http_retries = -1};
+    http_config_apply(&cfg, &env_cfg);
     cr_assert(cfg.offline);
     cfg.cache_dir = S.cache;
     cfg.netrc_path = "";
@@ -418,7 +418,6 @@ Test(remote, offline_takes_the_first_cached_index)
     free(ia);
     free(ib);
     close_ctx(&c);
-    unsetenv("VENVSYNC_OFFLINE");
 }
 
 Test(remote, sources_precedence)

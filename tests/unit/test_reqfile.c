@@ -226,7 +226,7 @@ Test(reqfile, env_vars)
                        "baz==1.0 ; platform_release != '${NOPE}'\n"
                        "qux==1.0 ; platform_release != '${EMPTY}$VER${lower}'\n";
     reqfile_t *rf = reqfile_new();
-    reqfile_env_t env = {.getenv = fake_env};
+    reqfile_env_t env = {.vars = {fake_env, NULL}};
     char *p = path_join(tmpdir, "r.txt");
     err_t *e = reqfile_parse_text(rf, text, strlen(text), p, false, &env);
     cr_assert_null(e, "%s", e ? e->msg : "");

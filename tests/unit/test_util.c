@@ -70,24 +70,32 @@ Test(util, path_join_and_normalize)
     cr_assert(path_is_within("/x", "/"));
 }
 
+static const char *table_get(void *ctx, const char *name)
+{
+    const char **kv = ctx;
+    for (; kv[0]; kv += 2)
+        if (strcmp(kv[0], name) == 0)
+            return kv[1];
+    return NULL;
+}
+
 Test(util, path_expand_home_and_variables)
 {
-    setenv("HOME", "/home/tester", 1);
-    setenv("VS_TEST_DIR", "envs", 1);
-    unsetenv("VS_UNSET");
+    const char *kv[] = {"HOME", "/home/tester", "VS_TEST_DIR", "envs", NULL};
+    env_lookup_t env_ = {table_get, kv}, *env = &env_;
     char *out;
-    cr_assert_null(path_expand("~/x/${VS_TEST_DIR}/$VS_TEST_DIR", &out));
+    cr_assert_null(path_expand("~/x/${VS_TEST_DIR}/$VS_TEST_DIR", env, &out));
     cr_assert_str_eq(out, "/home/tester/x/envs/envs");
     free(out);
-    cr_assert_null(path_expand("a~b$", &out));
+    cr_assert_null(path_expand("a~b$", env, &out));
     cr_assert_str_eq(out, "a~b$");
     free(out);
-    err_t *e = path_expand("${VS_UNSET}/x", &out);
+    err_t *e = path_expand("${VS_UNSET}/x", env, &out);
     cr_assert_not_null(e);
     cr_assert(strstr(e->msg, "VS_UNSET"));
     cr_assert_null(out);
     err_free(e);
-    e = path_expand("${VS_TEST_DIR", &out);
+    e = path_expand("${VS_TEST_DIR", env, &out);
     cr_assert_not_null(e);
     err_free(e);
 }

@@ -457,7 +457,7 @@ Test(want, for_env_from_manifest)
                        "    packages: [\"flask>=3\"]\n"
                        "    requirements: [missing.txt]\n";
     manifest_t *m = NULL;
-    err_t *e = manifest_parse(text, strlen(text), mfpath, &m);
+    err_t *e = manifest_parse(text, strlen(text), mfpath, support_env(), &m);
     cr_assert_null(e, "%s", e ? e->msg : "");
     interp_t py = py311();
     want_set_t *w = NULL;
@@ -489,7 +489,7 @@ Test(want, for_env_from_manifest)
     /* unpinned manifest packages are reported at their line and column */
     const char *t2 = "version: 1\nenvironments:\n  x:\n    packages: [\"flask>=3\"]\n";
     manifest_t *m2 = NULL;
-    cr_assert_null(manifest_parse(t2, strlen(t2), mfpath, &m2));
+    cr_assert_null(manifest_parse(t2, strlen(t2), mfpath, support_env(), &m2));
     e = want_for_env(m2, manifest_env(m2, "x"), &py, NULL, &w);
     cr_assert_not_null(e);
     want = xasprintf("%s:4:16: unpinned requirement 'flask>=3'; venvsync installs exact pins "

@@ -67,3 +67,15 @@ interp_t support_debian311(void)
     py.m_implementation_version = "3.11.2";
     return py;
 }
+
+static const char *process_get(void *ctx, const char *name)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+const env_lookup_t *support_env(void)
+{
+    static const env_lookup_t env = {process_get, NULL};
+    return &env;
+}
