@@ -154,25 +154,33 @@ err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest
 
 void cmd_render_engine(const cmd_ctx_t *ctx, const engine_t *en, render_mode_t mode)
 {
+    report_t rep;
+    engine_report(en, &rep);
     render_opts_t ro;
     render_opts(ctx, mode, &ro);
     buf_t out = BUF_INIT;
-    if (ctx->g->json)
-        render_json(en, &ro, &out);
+    if (mode == RENDER_LIST)
+        render_list(&rep, &ro, ctx->g->json, &out);
+    else if (mode == RENDER_ONELINE)
+        render_oneline(&rep, &out);
+    else if (ctx->g->json)
+        render_json(&rep, &ro, &out);
     else
-        render_text(en, &ro, &out);
+        render_text(&rep, &ro, &out);
     cmd_emit(ctx, &out);
     buf_free(&out);
     render_opts_free(&ro);
-    if (en->dl && ctx->g->verbosity > 0) {   /* -v: what went over the wire */
-        http_stats_t st;
-        download_session_stats(en->dl, &st);
+    /* The index client's warnings (a yanked file installed, a newer API version), once. */
+    for (size_t i = 0; rep.notes && rep.notes[i] && ctx->g->verbosity >= 0; i++)
+        fprintf(ctx->log, "venvsync: warning: %s\n", rep.notes[i]);
+    if (rep.network_used && ctx->g->verbosity > 0) {   /* -v: what went over the wire */
         buf_t net = BUF_INIT;
-        render_network(&net, &st);
+        render_network(&net, &rep.network);
         if (net.len)
             fprintf(ctx->log, "venvsync: %s", net.data);
         buf_free(&net);
     }
+    report_free(&rep);
 }
 
 err_t *cmd_confirm(const cmd_ctx_t *ctx, const char *question, bool yes, bool *ok)

@@ -21,14 +21,7 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
     engine_plan(&en, true);
     e = engine_apply(&en);
 
-    if (oneline) {
-        buf_t out = BUF_INIT;
-        render_oneline(&en, &out);
-        cmd_emit(ctx, &out);
-        buf_free(&out);
-    } else {
-        cmd_render_engine(ctx, &en, RENDER_SYNC);
-    }
+    cmd_render_engine(ctx, &en, oneline ? RENDER_ONELINE : RENDER_SYNC);
     engine_free(&en);
     manifest_free(m);
     *status = 0;

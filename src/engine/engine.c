@@ -6,6 +6,7 @@
 #include "apply/apply.h"
 #include "util/lock.h"
 #include "apply/packages.h"
+#include "util/strv.h"
 #include "util/suggest.h"
 #include "toolchain/managed.h"
 #include "python/probe.h"
@@ -527,11 +528,60 @@ err_t *engine_apply(engine_t *en)
             ee->result = RESULT_CHANGED;
         }
     }
-    /* The index client's warnings (a yanked file installed, a newer API version), once. */
-    if (en->dl && en->log && en->verbosity >= 0)
-        for (char *const *note = download_session_notes(en->dl); *note; note++)
-            fprintf(en->log, "venvsync: warning: %s\n", *note);
     return all;
+}
+
+static void report_python(const engine_env_t *ee, report_python_t *out)
+{
+    out->label = xstrdup(ee->plan.python);
+    const interp_t *py = ee->plan.python_need != NEED_NONE && ee->py ? ee->py : ee->facts;
+    if (py) {
+        out->implementation = xstrdup(py->implementation);
+        out->version = xstrdup(py->version);
+        out->path = xstrdup(py->path);
+    } else if (ee->obs.kind == OBS_VENV) {
+        out->implementation = xstrdup(ee->obs.implementation);
+        out->version = xstrdup(ee->obs.version);
+        out->path = xstrdup(ee->obs.python_real ? ee->obs.python_real : ee->obs.link_target);
+    }
+}
+
+void engine_report(const engine_t *en, report_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->envs = xcalloc(en->n + 1, sizeof(report_env_t));
+    out->n = en->n;
+    for (size_t i = 0; i < en->n; i++) {
+        const engine_env_t *ee = &en->envs[i];
+        const env_plan_t *p = &ee->plan;
+        report_env_t *r = &out->envs[i];
+        r->name = xstrdup(ee->env->name);
+        r->path = xstrdup(ee->env->path);
+        r->state = p->state;
+        r->reason = xstrdup(p->reason);
+        report_python(ee, &r->python);
+        r->noop = !ee->error && env_plan_is_noop(p);
+        r->drift = env_plan_is_drift(p);
+        r->result = ee->result;
+        r->packages = ee->obs.kind == OBS_VENV ? (long)ee->obs.ndists : -1;
+        for (const err_t *e = ee->error; e; e = e->next) {
+            strv_push(&r->errors, NULL, NULL, xstrdup(e->msg));
+            strv_push(&r->hints, NULL, NULL, xstrdup(e->hint ? e->hint : ""));
+        }
+        r->actions = xcalloc(p->nactions + 1, sizeof(report_action_t));
+        r->nactions = p->nactions;
+        for (size_t k = 0; k < p->nactions; k++) {
+            const action_t *a = &p->actions[k];
+            r->actions[k] = (report_action_t){a->kind, xstrdup(a->package), xstrdup(a->from),
+                                              xstrdup(a->to), xstrdup(a->reason)};
+        }
+    }
+    if (en->dl) {
+        out->network_used = true;
+        download_session_stats(en->dl, &out->network);
+        for (char *const *note = download_session_notes(en->dl); *note; note++)
+            strv_push(&out->notes, NULL, NULL, xstrdup(*note));
+    }
 }
 
 void engine_free(engine_t *en)

@@ -10,14 +10,13 @@
 #define VENVSYNC_ENGINE_ENGINE_H
 #include <stdbool.h>
 #include <stdio.h>
+#include "engine/report.h"
 #include "fetch/fetch.h"
 #include "manifest/manifest.h"
 #include "plan/observe.h"
 #include "plan/plan.h"
 #include "python/discover.h"
 #include "util/err.h"
-
-typedef enum { RESULT_NONE, RESULT_CHANGED, RESULT_UNCHANGED, RESULT_FAILED } env_result_t;
 
 typedef struct engine_env {
     const mf_env_t *env;
@@ -72,6 +71,8 @@ err_t *engine_apply(engine_t *en);
 /* The interpreter the environment's request picks now (discovering if needed), whatever the
  * environment on disk has. The caller owns *out. */
 err_t *engine_request_interp(engine_t *en, engine_env_t *ee, interp_t **out);
+/* The report of everything the engine has planned and done so far (copies). */
+void engine_report(const engine_t *en, report_t *out);
 /* Errors recorded on environments during planning, chained (copies). NULL when none. */
 err_t *engine_plan_errors(const engine_t *en);
 void engine_free(engine_t *en);

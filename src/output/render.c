@@ -5,6 +5,7 @@
 
 #include "util/json.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 char *render_path(const char *path, const char *cwd)
@@ -18,16 +19,6 @@ char *render_path(const char *path, const char *cwd)
     return xstrdup(path);
 }
 
-static const char *result_name(env_result_t r)
-{
-    switch (r) {
-    case RESULT_CHANGED: return "changed";
-    case RESULT_UNCHANGED: return "unchanged";
-    case RESULT_FAILED: return "failed";
-    default: return NULL;
-    }
-}
-
 static const char *state_color(const term_style_t *s, env_state_t st)
 {
     switch (st) {
@@ -39,103 +30,120 @@ static const char *state_color(const term_style_t *s, env_state_t st)
     }
 }
 
-void render_text(const engine_t *en, const render_opts_t *o, buf_t *out)
+static void action_text(const term_style_t *s, const report_action_t *a, buf_t *out)
+{
+    char sig = action_sigil(a->kind);
+    const char *col = sig == '+' ? s->green : (sig == '-' || sig == '!') ? s->red : s->yellow;
+    buf_printf(out, "  %s%c %s%s", col, sig, action_kind_name(a->kind), s->reset);
+    if (a->package)
+        buf_printf(out, " %s", a->package);
+    if (a->from && a->to && strcmp(a->from, a->to) != 0)
+        buf_printf(out, " %s -> %s", a->from, a->to);
+    else if (a->to)
+        buf_printf(out, " %s", a->to);
+    else if (a->from && a->package)
+        buf_printf(out, " %s", a->from);
+    buf_printf(out, "%s: %s%s\n", s->dim, a->reason, s->reset);
+}
+
+void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
 {
     term_style_t s = term_style(o->color);
     size_t ok = 0, changed = 0, failed = 0, pending = 0;
-    for (size_t i = 0; i < en->n; i++) {
-        const engine_env_t *ee = &en->envs[i];
-        const env_plan_t *p = &ee->plan;
-        bool noop = !ee->error && env_plan_is_noop(p);
-        if (ee->result == RESULT_FAILED || (ee->error && o->mode != RENDER_SYNC))
+    for (size_t i = 0; i < r->n; i++) {
+        const report_env_t *e = &r->envs[i];
+        if (e->result == RESULT_FAILED || (e->errors && o->mode != RENDER_SYNC))
             failed++;
-        else if (noop || ee->result == RESULT_UNCHANGED)
+        else if (e->noop || e->result == RESULT_UNCHANGED)
             ok++;
-        else if (ee->result == RESULT_CHANGED)
+        else if (e->result == RESULT_CHANGED)
             changed++;
         else
             pending++;
         if (o->verbosity < 0)
             continue;
-        char *shown = render_path(ee->env->path, o->cwd);
-        buf_printf(out, "%s%s%s %s(%s)%s: %s%s%s", s.bold, ee->env->name, s.reset, s.dim, shown,
-                   s.reset, state_color(&s, p->state), env_state_name(p->state), s.reset);
-        if (p->python)
-            buf_printf(out, ", %s", p->python);
+        char *shown = render_path(e->path, o->cwd);
+        buf_printf(out, "%s%s%s %s(%s)%s: %s%s%s", s.bold, e->name, s.reset, s.dim, shown,
+                   s.reset, state_color(&s, e->state), env_state_name(e->state), s.reset);
+        if (e->python.label)
+            buf_printf(out, ", %s", e->python.label);
         buf_addc(out, '\n');
         free(shown);
-        if (p->reason && p->state != ST_OK)
-            buf_printf(out, "  %s%s%s\n", s.dim, p->reason, s.reset);
-        for (size_t k = 0; k < p->nactions; k++) {
-            const action_t *a = &p->actions[k];
-            char sig = action_sigil(a->kind);
-            const char *col = sig == '+' ? s.green : sig == '-' ? s.red : sig == '!' ? s.red : s.yellow;
-            buf_printf(out, "  %s%c %s%s", col, sig, action_kind_name(a->kind), s.reset);
-            if (a->package)
-                buf_printf(out, " %s", a->package);
-            if (a->from && a->to && strcmp(a->from, a->to) != 0)
-                buf_printf(out, " %s -> %s", a->from, a->to);
-            else if (a->to)
-                buf_printf(out, " %s", a->to);
-            else if (a->from && a->package)
-                buf_printf(out, " %s", a->from);
-            buf_printf(out, "%s: %s%s\n", s.dim, a->reason, s.reset);
-        }
-        if (ee->error)
-            for (const err_t *e = ee->error; e; e = e->next)
-                buf_printf(out, "  %s! error: %s%s\n", s.red, e->msg, s.reset);
+        if (e->reason && e->state != ST_OK)
+            buf_printf(out, "  %s%s%s\n", s.dim, e->reason, s.reset);
+        for (size_t k = 0; k < e->nactions; k++)
+            action_text(&s, &e->actions[k], out);
+        for (size_t k = 0; e->errors && e->errors[k]; k++)
+            buf_printf(out, "  %s! error: %s%s\n", s.red, e->errors[k], s.reset);
     }
     if (o->verbosity < 0)
         return;
-    size_t total = en->n;
+    size_t total = r->n;
+    const char *envs = total == 1 ? "" : "s";
     switch (o->mode) {
     case RENDER_SYNC:
-        buf_printf(out, "%zu environment%s: %zu changed, %zu already in sync", total,
-                   total == 1 ? "" : "s", changed, ok);
+        buf_printf(out, "%zu environment%s: %zu changed, %zu already in sync", total, envs,
+                   changed, ok);
         if (failed)
             buf_printf(out, ", %s%zu failed%s", s.red, failed, s.reset);
         buf_addc(out, '\n');
         break;
     case RENDER_PLAN:
-        buf_printf(out, "%zu environment%s: %zu to change, %zu in sync", total,
-                   total == 1 ? "" : "s", pending, ok);
+        buf_printf(out, "%zu environment%s: %zu to change, %zu in sync", total, envs, pending, ok);
         if (failed)
             buf_printf(out, ", %s%zu with errors%s", s.red, failed, s.reset);
         buf_addc(out, '\n');
         break;
     case RENDER_CHECK:
         if (pending + failed == 0)
-            buf_printf(out, "%zu environment%s in sync\n", total, total == 1 ? "" : "s");
+            buf_printf(out, "%zu environment%s in sync\n", total, envs);
         else
             buf_printf(out, "%zu of %zu environment%s out of sync\n", pending + failed, total,
-                       total == 1 ? "" : "s");
+                       envs);
+        break;
+    case RENDER_LIST:
+    case RENDER_ONELINE: /* render_list and render_oneline */
         break;
     }
 }
 
-void render_json(const engine_t *en, const render_opts_t *o, buf_t *out)
+static void python_json(json_t *j, const report_python_t *p)
+{
+    json_key(j, "python");
+    if (!p->label && !p->implementation && !p->version && !p->path) {
+        json_null(j);
+        return;
+    }
+    json_obj(j);
+    json_kstr(j, "label", p->label);
+    json_kstr(j, "implementation", p->implementation);
+    json_kstr(j, "version", p->version);
+    json_kstr(j, "path", p->path);
+    json_end(j);
+}
+
+void render_json(const report_t *r, const render_opts_t *o, buf_t *out)
 {
     json_t j;
     json_init(&j, out);
     json_obj(&j);
     json_key(&j, "environments");
     json_arr(&j);
-    for (size_t i = 0; i < en->n; i++) {
-        const engine_env_t *ee = &en->envs[i];
-        const env_plan_t *p = &ee->plan;
+    for (size_t i = 0; i < r->n; i++) {
+        const report_env_t *e = &r->envs[i];
         json_obj(&j);
-        json_kstr(&j, "name", ee->env->name);
-        json_kstr(&j, "path", ee->env->path);
-        json_kstr(&j, "state", env_state_name(p->state));
-        json_kstr(&j, "python", p->python);
-        json_kstr(&j, "reason", p->reason);
+        json_kstr(&j, "name", e->name);
+        json_kstr(&j, "path", e->path);
+        json_kstr(&j, "state", env_state_name(e->state));
+        python_json(&j, &e->python);
+        json_kstr(&j, "reason", e->reason);
         if (o->mode == RENDER_SYNC)
-            json_kstr(&j, "result", result_name(ee->result));
-        json_kstr(&j, "error", ee->error ? ee->error->msg : NULL);
+            json_kstr(&j, "result", report_result_name(e->result));
+        json_kstr(&j, "error", e->errors ? e->errors[0] : NULL);
         json_key(&j, "actions");
         json_arr(&j);
-        for (size_t k = 0; k < p->nactions; k++) {
-            const action_t *a = &p->actions[k];
+        for (size_t k = 0; k < e->nactions; k++) {
+            const report_action_t *a = &e->actions[k];
             json_obj(&j);
             json_kstr(&j, "kind", action_kind_name(a->kind));
             json_kstr(&j, "package", a->package);
@@ -152,17 +160,61 @@ void render_json(const engine_t *en, const render_opts_t *o, buf_t *out)
     buf_addc(out, '\n');
 }
 
-void render_oneline(const engine_t *en, buf_t *out)
+void render_oneline(const report_t *r, buf_t *out)
 {
     size_t changed = 0;
-    for (size_t i = 0; i < en->n; i++) {
-        if (en->envs[i].result != RESULT_CHANGED)
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->envs[i].result != RESULT_CHANGED)
             continue;
         buf_adds(out, changed++ ? ", " : "venvsync: synced ");
-        buf_adds(out, en->envs[i].env->name);
+        buf_adds(out, r->envs[i].name);
     }
     if (changed)
         buf_addc(out, '\n');
+}
+
+void render_list(const report_t *r, const render_opts_t *o, bool json, buf_t *out)
+{
+    if (json) {
+        json_t j;
+        json_init(&j, out);
+        json_obj(&j);
+        json_key(&j, "environments");
+        json_arr(&j);
+        for (size_t i = 0; i < r->n; i++) {
+            const report_env_t *e = &r->envs[i];
+            json_obj(&j);
+            json_kstr(&j, "name", e->name);
+            json_kstr(&j, "path", e->path);
+            python_json(&j, &e->python);
+            json_kstr(&j, "state", env_state_name(e->state));
+            json_kint(&j, "packages", e->packages < 0 ? 0 : e->packages);
+            json_end(&j);
+        }
+        json_end(&j);
+        json_end(&j);
+        buf_addc(out, '\n');
+        return;
+    }
+    size_t wname = 4, wpath = 4;
+    char **shown = xcalloc(r->n + 1, sizeof(char *));
+    for (size_t i = 0; i < r->n; i++) {
+        shown[i] = render_path(r->envs[i].path, o->cwd);
+        if (strlen(r->envs[i].name) > wname)
+            wname = strlen(r->envs[i].name);
+        if (strlen(shown[i]) > wpath)
+            wpath = strlen(shown[i]);
+    }
+    if (o->verbosity >= 0)
+        buf_printf(out, "%-*s  %-*s  %-12s  %8s  %s\n", (int)wname, "NAME", (int)wpath, "PATH",
+                   "STATE", "PACKAGES", "PYTHON");
+    for (size_t i = 0; i < r->n; i++) {
+        const report_env_t *e = &r->envs[i];
+        buf_printf(out, "%-*s  %-*s  %-12s  %8ld  %s\n", (int)wname, e->name, (int)wpath,
+                   shown[i], env_state_name(e->state), e->packages < 0 ? 0 : e->packages,
+                   e->python.label ? e->python.label : "-");
+    }
+    strv_free(shown);
 }
 
 void render_download_progress(void *ctx, const http_progress_t *p)

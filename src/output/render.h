@@ -1,16 +1,17 @@
 /*
- * render: plans and results as text for people or JSON for programs. Pure formatting into a
- * buf_t; the command writes the buffer to stdout.
+ * render: a run's report (engine/report.h) as text for people or JSON for programs. Pure
+ * formatting of a plain value into a buf_t: no engine, no disk; the command writes the buffer.
  *
  * Text: one block per environment (a header line with name, path, state and interpreter, then
  * '+'/'-'/'~'/'!' lines per action with the reason), then one summary line.
- * JSON: {"environments":[{"name","path","state","python","reason","result","error",
+ * JSON: {"environments":[{"name","path","state","reason","result","error",
+ *        "python":{"label","implementation","version","path"} or null,
  *        "actions":[{"kind","package","from","to","reason"}]}]}
  */
 #ifndef VENVSYNC_OUTPUT_RENDER_H
 #define VENVSYNC_OUTPUT_RENDER_H
 #include <stdbool.h>
-#include "engine/engine.h"
+#include "engine/report.h"
 #include "index/http.h"
 #include "util/buf.h"
 #include "util/term.h"
@@ -19,6 +20,8 @@ typedef enum {
     RENDER_PLAN,     /* what would be done */
     RENDER_SYNC,     /* what was done */
     RENDER_CHECK,    /* what differs */
+    RENDER_LIST,     /* each environment in a table (render_list) */
+    RENDER_ONELINE,  /* one line naming what a sync changed (render_oneline) */
 } render_mode_t;
 
 typedef struct render_opts {
@@ -28,11 +31,14 @@ typedef struct render_opts {
     const char *cwd;      /* paths under it are shown relative */
 } render_opts_t;
 
-void render_text(const engine_t *en, const render_opts_t *o, buf_t *out);
-void render_json(const engine_t *en, const render_opts_t *o, buf_t *out);
+void render_text(const report_t *r, const render_opts_t *o, buf_t *out);
+void render_json(const report_t *r, const render_opts_t *o, buf_t *out);
 /* One line naming the environments a sync changed ("venvsync: synced dev, docs"), or nothing
  * when it changed none: for git hooks. */
-void render_oneline(const engine_t *en, buf_t *out);
+void render_oneline(const report_t *r, buf_t *out);
+/* `list`: a table (NAME PATH STATE PACKAGES PYTHON; no header with verbosity < 0) or, with
+ * json, {"environments":[{"name","path","python","state","packages"}]}. */
+void render_list(const report_t *r, const render_opts_t *o, bool json, buf_t *out);
 /* Renders the index client's progress (index/http.h) on one terminal line of the FILE * ctx
  * (stderr): pages read, files and bytes downloaded of the total, and the rate; the line is
  * cleared when a batch ends. For terminals only: the caller decides (tty, -q, --no-progress). */
