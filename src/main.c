@@ -182,12 +182,7 @@ int main(int argc, char **argv)
     }
     env_lookup_t env = config_process_env();
     config_t cfg;
-    err_t *ce = config_read(&cfg, &env);
-    if (ce) {
-        config_free(&cfg);
-        free(rest);
-        return fail(ce);
-    }
+    config_read(&cfg, &env);
     g.cfg = &cfg;
     g.offline = g.offline || cfg.offline;
     g.cache_dir = cfg.cache_dir;

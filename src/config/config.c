@@ -1,8 +1,6 @@
 /* config: the one reader of the environment (see config.h). */
 #include "config/config.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,26 +25,6 @@ static bool truthy(const char *v)
                  strcasecmp(v, "on") == 0);
 }
 
-/* A number from lo to hi in variable name; *set tells whether it was given. */
-static err_t *number(const config_t *c, const char *name, double lo, double hi, double *out,
-                     bool *set)
-{
-    const char *v = get(c, name);
-    *set = false;
-    if (!v)
-        return NULL;
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    while (*end == ' ')
-        end++;
-    if (errno || *end || isnan(d) || d < lo || d > hi)
-        return err_new(EXIT_USAGE, "%s=%s: expected a number from %g to %g", name, v, lo, hi);
-    *out = d;
-    *set = true;
-    return NULL;
-}
-
 /* override, else $xdg/leaf, else ~/fallback/leaf (NULL without a home). */
 static char *xdg_dir(const config_t *c, const char *override, const char *xdg,
                      const char *fallback, const char *leaf)
@@ -62,12 +40,10 @@ static char *xdg_dir(const config_t *c, const char *override, const char *xdg,
     return path_joinv(c->home, fallback, leaf, NULL);
 }
 
-err_t *config_read(config_t *c, const env_lookup_t *env)
+void config_read(config_t *c, const env_lookup_t *env)
 {
     memset(c, 0, sizeof(*c));
     c->env = *env;
-    c->http_retries = -1;
-    err_t *errs = NULL;
 
     const char *home = get(c, "HOME");
     c->home = home && home[0] == '/' ? xstrdup(home) : NULL;
@@ -98,28 +74,12 @@ err_t *config_read(config_t *c, const env_lookup_t *env)
     c->netrc = dup_var(c, "NETRC");
     if (!c->netrc && c->home)
         c->netrc = path_join(c->home, ".netrc");
-    double d;
-    bool set;
-    err_chain(&errs, number(c, "VENVSYNC_CONCURRENCY", 1, 64, &d, &set));
-    if (set)
-        c->concurrency = (int)d;
-    err_chain(&errs, number(c, "VENVSYNC_HTTP_TIMEOUT", 1, 86400, &d, &set));
-    if (set)
-        c->http_timeout_s = (long)d;
-    err_chain(&errs, number(c, "VENVSYNC_CONNECT_TIMEOUT", 0.001, 86400, &d, &set));
-    if (set)
-        c->connect_timeout_ms = (long)(d * 1000);
-    err_chain(&errs, number(c, "VENVSYNC_HTTP_RETRIES", 0, 100, &d, &set));
-    if (set)
-        c->http_retries = (int)d;
+    c->concurrency = dup_var(c, "VENVSYNC_CONCURRENCY");
+    c->http_timeout = dup_var(c, "VENVSYNC_HTTP_TIMEOUT");
+    c->connect_timeout = dup_var(c, "VENVSYNC_CONNECT_TIMEOUT");
+    c->http_retries = dup_var(c, "VENVSYNC_HTTP_RETRIES");
 
-    const char *dl = get(c, "VENVSYNC_PYTHON_DOWNLOADS");
-    if (dl && strcmp(dl, "automatic") != 0 && strcmp(dl, "manual") != 0 &&
-        strcmp(dl, "never") != 0)
-        err_chain(&errs, err_new(EXIT_USAGE, "VENVSYNC_PYTHON_DOWNLOADS='%s' must be automatic, "
-                                 "manual or never", dl));
-    else
-        c->python_downloads = xstrdup(dl);
+    c->python_downloads = dup_var(c, "VENVSYNC_PYTHON_DOWNLOADS");
     c->python_mirror = dup_var(c, "VENVSYNC_PYTHON_MIRROR");
     c->python_release = dup_var(c, "VENVSYNC_PYTHON_RELEASE");
 
@@ -127,14 +87,14 @@ err_t *config_read(config_t *c, const env_lookup_t *env)
     c->no_color = get(c, "NO_COLOR") || (term && strcmp(term, "dumb") == 0);
     c->shell = dup_var(c, "SHELL");
     c->zdotdir = dup_var(c, "ZDOTDIR");
-    return errs;
 }
 
 void config_free(config_t *c)
 {
     char **strs[] = {&c->home, &c->cache_dir, &c->python_dir, &c->config_dir, &c->workon_home,
                      &c->uv_python_dir, &c->path, &c->pyenv_root, &c->pyenv_version, &c->index_url,
-                     &c->index_username, &c->index_password, &c->ca_bundle, &c->netrc,
+                     &c->index_username, &c->index_password, &c->ca_bundle, &c->netrc, &c->concurrency,
+                     &c->http_timeout, &c->connect_timeout, &c->http_retries,
                      &c->python_downloads, &c->python_mirror, &c->python_release, &c->shell,
                      &c->zdotdir};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)

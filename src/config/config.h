@@ -2,7 +2,9 @@
  * config: everything venvsync takes from its environment, read once by main and passed down.
  *
  * config_read() is the only reader of environment variables (besides main's command line): it
- * reads every variable below, checks the numeric ones and derives the default directories.
+ * reads every variable below and derives the default directories. Values are checked where they
+ * are used (a malformed VENVSYNC_CONCURRENCY fails a run that downloads, not `venvsync list`):
+ * the settings whose values can be wrong are kept as written.
  * Modules never call getenv(3); they receive the values they need in their own option structs,
  * filled from a config_t by the command or the engine. `env` is kept for "${VAR}" in manifests
  * and requirements files, which name variables of the user's choosing.
@@ -14,7 +16,6 @@
 #define VENVSYNC_CONFIG_CONFIG_H
 #include <stdbool.h>
 #include "util/env.h"
-#include "util/err.h"
 
 typedef struct config {
     env_lookup_t env;          /* the process environment, for ${VAR} in user input */
@@ -43,13 +44,14 @@ typedef struct config {
     char *index_password;      /* VENVSYNC_INDEX_PASSWORD */
     char *ca_bundle;           /* VENVSYNC_CA_BUNDLE, else SSL_CERT_FILE */
     char *netrc;               /* NETRC, else ~/.netrc */
-    int concurrency;           /* VENVSYNC_CONCURRENCY (1..64), 0 = the client's default */
-    long http_timeout_s;       /* VENVSYNC_HTTP_TIMEOUT (1..86400), 0 = default */
-    long connect_timeout_ms;   /* VENVSYNC_CONNECT_TIMEOUT seconds (0.001..86400), 0 = default */
-    int http_retries;          /* VENVSYNC_HTTP_RETRIES (0..100), -1 = default */
+    char *concurrency;         /* VENVSYNC_CONCURRENCY, as written (index/http.h checks them) */
+    char *http_timeout;        /* VENVSYNC_HTTP_TIMEOUT */
+    char *connect_timeout;     /* VENVSYNC_CONNECT_TIMEOUT */
+    char *http_retries;        /* VENVSYNC_HTTP_RETRIES */
 
     /* Managed Pythons. */
-    char *python_downloads;    /* VENVSYNC_PYTHON_DOWNLOADS: automatic|manual|never, or NULL */
+    char *python_downloads;    /* VENVSYNC_PYTHON_DOWNLOADS as written (automatic, manual or
+                                  never: the engine checks it when it needs it), or NULL */
     char *python_mirror;       /* VENVSYNC_PYTHON_MIRROR */
     char *python_release;      /* VENVSYNC_PYTHON_RELEASE */
 
@@ -59,9 +61,8 @@ typedef struct config {
     char *zdotdir;             /* ZDOTDIR */
 } config_t;
 
-/* Reads every variable through env (which must outlive c). Malformed values are EXIT_USAGE
- * errors naming the variable, all of them chained; *c is usable (defaults) even then. */
-err_t *config_read(config_t *c, const env_lookup_t *env);
+/* Reads every variable through env (which must outlive c). */
+void config_read(config_t *c, const env_lookup_t *env);
 void config_free(config_t *c);
 
 /* The lookup over the process environment (getenv(3)): for main only. */

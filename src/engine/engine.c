@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
+#include "python/target.h"
 #include "util/lock.h"
 #include "apply/packages.h"
 #include "util/strv.h"
@@ -135,23 +136,35 @@ static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, 
 
 /* ---- managed downloads (python-downloads) ---------------------------------------------------- */
 
-/* The policy in force: VENVSYNC_PYTHON_DOWNLOADS (checked by config_read), else the manifest's
- * python-downloads. */
-static mf_downloads_t downloads_policy(const engine_t *en)
+/* The policy in force: VENVSYNC_PYTHON_DOWNLOADS, else the manifest's python-downloads. */
+static err_t *downloads_policy(const engine_t *en, mf_downloads_t *out)
 {
+    *out = en->m->python_downloads;
     const char *v = en->cfg->python_downloads;
-    if (!v)
-        return en->m->python_downloads;
-    return strcmp(v, "automatic") == 0 ? DOWNLOADS_AUTOMATIC
-           : strcmp(v, "never") == 0   ? DOWNLOADS_NEVER
-                                       : DOWNLOADS_MANUAL;
+    if (!v || !*v)
+        return NULL;
+    if (strcmp(v, "automatic") == 0)
+        *out = DOWNLOADS_AUTOMATIC;
+    else if (strcmp(v, "manual") == 0)
+        *out = DOWNLOADS_MANUAL;
+    else if (strcmp(v, "never") == 0)
+        *out = DOWNLOADS_NEVER;
+    else
+        return err_new(EXIT_USAGE, "VENVSYNC_PYTHON_DOWNLOADS='%s' must be automatic, manual or "
+                       "never", v);
+    return NULL;
 }
 
 /* The "no interpreter matches" error of python_resolve, with the hint the policy calls for. */
 static err_t *no_match(engine_t *en, engine_env_t *ee, const discover_opts_t *o, interp_t **out)
 {
     err_t *e = python_resolve(ee->request, en->m->dir, o, out);
-    mf_downloads_t pol = downloads_policy(en);
+    mf_downloads_t pol;
+    err_t *pe = downloads_policy(en, &pol);
+    if (pe) {
+        err_free(e);
+        return pe;
+    }
     if (!e || !discover_downloadable(ee->request))
         return e;
     if (pol == DOWNLOADS_NEVER) {
@@ -168,7 +181,13 @@ static err_t *no_match(engine_t *en, engine_env_t *ee, const discover_opts_t *o,
  * discovered interpreter, it can be downloaded, and the policy is automatic. */
 static bool would_download(engine_t *en, const engine_env_t *ee)
 {
-    if (downloads_policy(en) != DOWNLOADS_AUTOMATIC || !discover_downloadable(ee->request) ||
+    mf_downloads_t pol;
+    err_t *pe = downloads_policy(en, &pol);
+    if (pe) {
+        err_free(pe);
+        return false; /* resolve's no_match reports the bad policy */
+    }
+    if (pol != DOWNLOADS_AUTOMATIC || !discover_downloadable(ee->request) ||
         (ee->plan.python_need != NEED_REQUEST && ee->plan.python_need != NEED_SAME_MINOR))
         return false;
     err_t *de = ensure_discovered(en);
@@ -297,7 +316,9 @@ static err_t *compute_wants(engine_t *en, engine_env_t *ee, const interp_t *py)
     if (!py)
         return NULL;
     reqfile_env_t renv = {.vars = en->cfg->env};
-    err_t *e = want_for_env(en->m, ee->env, py, &renv, &ee->wants);
+    marker_env_t menv;
+    target_marker_env(py, &menv);
+    err_t *e = want_for_env(en->m, ee->env, &menv, &renv, &ee->wants);
     if (e)
         return e;
     /* the planner's view, borrowing from the want set */

@@ -7,6 +7,7 @@
 
 #include "index/choose.h"
 #include "index/download.h"
+#include "python/target.h"
 #include "util/url.h"
 #include "pkg/name.h"
 #include "python/probe.h"
@@ -202,8 +203,8 @@ static bool remote_allowed(const manifest_t *m, const want_set_t *ws, const fl_s
 
 /* Downloads (or finds in the download cache) the pins of `items`, then finishes each. */
 static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const interp_t *py,
-                           const tagset_t *tags, const fetch_opts_t *fo, const fl_set_t *fl,
-                           fetched_pkg_t **items, size_t n)
+                           const tagset_t *tags, const char *desc, const fetch_opts_t *fo,
+                           const fl_set_t *fl, fetched_pkg_t **items, size_t n)
 {
     const char *cache_dir = fo->cache_dir;
     if (!*fo->session) {
@@ -222,7 +223,7 @@ static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const inte
     for (size_t i = 0; i < n; i++)
         dl[i].want = items[i]->want;
     if (!e)
-        e = download_wheels(s, &src, dl, n, py, tags);
+        e = download_wheels(s, &src, dl, n, py->version, desc, tags);
     for (size_t i = 0; i < n && !e; i++) {
         fetched_pkg_t *f = items[i];
         memcpy(f->sha256, dl[i].sha256, sizeof f->sha256);
@@ -256,8 +257,8 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
     if (he)
         return he;
     out->items = xcalloc(need, sizeof(fetched_pkg_t));
-    tagset_t *tags = choose_tagset_for(py);
-    char *desc = choose_interp_desc(py);
+    tagset_t *tags = target_tagset(py);
+    char *desc = target_desc(py);
     err_t *errs = NULL, *local_misses = NULL;
     fetched_pkg_t **remote = xcalloc(need, sizeof(*remote));
     size_t nremote = 0;
@@ -284,7 +285,7 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
     }
     if (nremote && !errs) {
         err_t *re = remote_allowed(m, ws, *fl, o->cfg->index_url)
-                        ? err_code(fetch_remote(m, ws, py, tags, o, *fl, remote, nremote), EXIT_APPLY)
+                        ? err_code(fetch_remote(m, ws, py, tags, desc, o, *fl, remote, nremote), EXIT_APPLY)
                         : NULL;
         if (re || !remote_allowed(m, ws, *fl, o->cfg->index_url)) {
             /* the local reasons first, when there were local folders: they are more specific */

@@ -28,21 +28,7 @@
 #include "pkg/tags.h"
 #include "resolve/want.h"
 #include "pkg/wheelname.h"
-#include "python/interp.h"
 #include "util/err.h"
-
-/* interp_t -> tag_facts_t as tags.h documents: implementation, version, abiflags (a 't' / 'd'
- * added from freethreaded/debug when sys.abiflags lacks them, as on Windows), soabi, system =
- * sys_platform, machine, pointer_bits, libc + version, platform = sysconfig platform. macOS:
- * interp_t has no mac_ver, so the version comes from the Darwin kernel release
- * (m_platform_release): Darwin 20+ is macOS (N-9).0, Darwin 4..19 is 10.(N-4). The strings
- * point into py and into `buf` (storage for derived values), which must both outlive *f. */
-void choose_tag_facts(const interp_t *py, tag_facts_t *f, char buf[32]);
-/* tagset_new(choose_tag_facts(py)); free with tagset_free(). */
-tagset_t *choose_tagset_for(const interp_t *py);
-
-/* "cpython 3.11 on linux-x86_64" ("3.13t" when free-threaded); malloc'd. */
-char *choose_interp_desc(const interp_t *py);
 
 typedef enum {
     CHOOSE_FITS,
@@ -59,7 +45,7 @@ choose_verdict_t choose_judge(const want_pkg_t *w, const wheelname_t *wn, const 
 long choose_best(const want_pkg_t *w, wheelname_t *const *cands, size_t n,
                  const tagset_t *tags);
 
-/* The best local candidate for w in fl. desc: choose_interp_desc() of the interpreter (used in
+/* The best local candidate for w in fl. desc: target_desc() of the interpreter (python/target.h) (used in
  * messages). On failure *out is NULL and the error lists the rejected candidates. */
 err_t *choose_findlinks(const want_pkg_t *w, const fl_set_t *fl, const tagset_t *tags,
                         const char *desc, const fl_cand_t **out);

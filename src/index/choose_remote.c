@@ -175,8 +175,8 @@ void remote_choice_clear(remote_choice_t *c)
 /* Chooses for wants[idx[k]] from ps[k]; failures for pins that may be outdated in the cache go
  * to *retry (when given), others to *errs. */
 static void choose_batch(remote_t *r, const want_pkg_t *const *wants, const size_t *idx, size_t m,
-                         const remote_project_t *ps, const tagset_t *tags, const interp_t *py,
-                         const char *desc, const char *where, remote_choice_t *out, err_t **errs,
+                         const remote_project_t *ps, const tagset_t *tags,
+                         const char *python_version, const char *desc, const char *where, remote_choice_t *out, err_t **errs,
                          size_t *retry, size_t *nretry)
 {
     for (size_t k = 0; k < m; k++) {
@@ -185,7 +185,7 @@ static void choose_batch(remote_t *r, const want_pkg_t *const *wants, const size
             continue; /* its error came from remote_lookup */
         const remote_cand_t *c = NULL;
         char *note = NULL;
-        err_t *e = choose_remote(w, &ps[k], tags, py->version, desc, where, &c, &note);
+        err_t *e = choose_remote(w, &ps[k], tags, python_version, desc, where, &c, &note);
         if (e && retry && ps[k].cached_only) {
             err_free(e);
             retry[(*nretry)++] = idx[k];
@@ -207,8 +207,8 @@ static void choose_batch(remote_t *r, const want_pkg_t *const *wants, const size
 }
 
 err_t *remote_choose_all(remote_t *r, const remote_sources_t *src, const want_pkg_t *const *wants,
-                         size_t n, const interp_t *py, const tagset_t *tags,
-                         remote_choice_t *out)
+                         size_t n, const char *python_version, const char *desc,
+                         const tagset_t *tags, remote_choice_t *out)
 {
     for (size_t i = 0; i < n; i++) {
         memset(&out[i], 0, sizeof(out[i]));
@@ -216,7 +216,6 @@ err_t *remote_choose_all(remote_t *r, const remote_sources_t *src, const want_pk
     }
     if (!n)
         return NULL;
-    char *desc = choose_interp_desc(py);
     char *where = remote_sources_describe(src);
     const char **keys = xcalloc(n, sizeof(char *));
     size_t *idx = xcalloc(n, sizeof(size_t));
@@ -229,20 +228,20 @@ err_t *remote_choose_all(remote_t *r, const remote_sources_t *src, const want_pk
     err_chain(&errs, remote_lookup(r, src, keys, n, false, &ps));
     size_t *retry = xcalloc(n, sizeof(size_t));
     size_t nretry = 0;
-    choose_batch(r, wants, idx, n, ps, tags, py, desc, where, out, &errs, retry, &nretry);
+    choose_batch(r, wants, idx, n, ps, tags, python_version, desc, where, out, &errs, retry, &nretry);
     remote_projects_free(ps, n);
     if (nretry) {
         for (size_t k = 0; k < nretry; k++)
             keys[k] = wants[retry[k]]->key;
         ps = NULL;
         err_chain(&errs, remote_lookup(r, src, keys, nretry, true, &ps));
-        choose_batch(r, wants, retry, nretry, ps, tags, py, desc, where, out, &errs, NULL, NULL);
+        choose_batch(r, wants, retry, nretry, ps, tags, python_version, desc, where, out, &errs,
+                     NULL, NULL);
         remote_projects_free(ps, nretry);
     }
     free(retry);
     free(keys);
     free(idx);
-    free(desc);
     free(where);
     return errs;
 }

@@ -29,7 +29,6 @@
 #include "index/remote.h"
 #include "pkg/tags.h"
 #include "resolve/want.h"
-#include "python/interp.h"
 #include "util/err.h"
 
 /* Why a remote candidate does not fit (CR_FITS when it does). */
@@ -67,8 +66,8 @@ typedef struct remote_choice {
  * for the others); errors of all pins are returned chained. Yanked notes also go to the
  * remote_t's notes. */
 err_t *remote_choose_all(remote_t *r, const remote_sources_t *src, const want_pkg_t *const *wants,
-                         size_t n, const interp_t *py, const tagset_t *tags,
-                         remote_choice_t *out);
+                         size_t n, const char *python_version, const char *desc,
+                         const tagset_t *tags, remote_choice_t *out);
 void remote_choice_clear(remote_choice_t *c);
 
 #endif

@@ -24,7 +24,9 @@ err_t *download_session_new(const download_opts_t *o, download_session_t **out)
     *out = NULL;
     http_config_t cfg;
     http_config_defaults(&cfg);
-    http_config_apply(&cfg, o->cfg);
+    err_t *e = http_config_apply(&cfg, o->cfg);
+    if (e)
+        return e;
     cfg.cache_dir = o->cache_dir;
     cfg.offline = cfg.offline || o->offline;
     cfg.progress = o->progress;
@@ -35,7 +37,7 @@ err_t *download_session_new(const download_opts_t *o, download_session_t **out)
     s->env_user = xstrdup(o->cfg->index_username);
     s->env_pass = xstrdup(o->cfg->index_password);
     s->offline = cfg.offline;
-    err_t *e = http_new(&cfg, &s->h);
+    e = http_new(&cfg, &s->h);
     if (e) {
         download_session_free(s);
         return e;
@@ -118,7 +120,8 @@ void download_item_clear(download_item_t *it)
 }
 
 err_t *download_wheels(download_session_t *s, const remote_sources_t *src, download_item_t *items,
-                       size_t n, const interp_t *py, const tagset_t *tags)
+                       size_t n, const char *python_version, const char *desc,
+                       const tagset_t *tags)
 {
     err_t *errs = NULL;
     if (!n)
@@ -153,7 +156,7 @@ err_t *download_wheels(download_session_t *s, const remote_sources_t *src, downl
                 ch[k].size = -1;
             }
         } else {
-            err_chain(&errs, remote_choose_all(s->r, src, pins, np, py, tags, ch));
+            err_chain(&errs, remote_choose_all(s->r, src, pins, np, python_version, desc, tags, ch));
         }
     }
     /* 2. what must be downloaded */

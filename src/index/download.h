@@ -43,7 +43,6 @@
 #include "index/remote.h"
 #include "pkg/tags.h"
 #include "resolve/want.h"
-#include "python/interp.h"
 #include "util/err.h"
 
 typedef struct download_opts {
@@ -83,9 +82,11 @@ typedef struct download_item {
     bool ok;                      /* the item succeeded */
 } download_item_t;
 
-/* Chooses and downloads items[0..n) for py (tags: choose_tagset_for(py)). */
+/* Chooses and downloads items[0..n) for the interpreter whose full version, description and tag
+ * set are given (python/target.h). */
 err_t *download_wheels(download_session_t *s, const remote_sources_t *src, download_item_t *items,
-                       size_t n, const interp_t *py, const tagset_t *tags);
+                       size_t n, const char *python_version, const char *desc,
+                       const tagset_t *tags);
 void download_item_clear(download_item_t *it);
 
 #endif

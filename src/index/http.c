@@ -46,20 +46,47 @@ void http_config_defaults(http_config_t *c)
     c->backoff_ms = 500;
 }
 
-void http_config_apply(http_config_t *c, const config_t *cfg)
+/* A number from lo to hi in the variable name's value v (NULL: unset). */
+static err_t *number(const char *name, const char *v, double lo, double hi, double *out, bool *set)
 {
-    if (cfg->concurrency)
-        c->concurrency = cfg->concurrency;
-    if (cfg->http_timeout_s)
-        c->low_speed_time_s = cfg->http_timeout_s;
-    if (cfg->connect_timeout_ms)
-        c->connect_timeout_ms = cfg->connect_timeout_ms;
-    if (cfg->http_retries >= 0)
-        c->retries = cfg->http_retries;
+    *set = false;
+    if (!v || !*v)
+        return NULL;
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    while (*end == ' ')
+        end++;
+    if (errno || *end || d != d || d < lo || d > hi)
+        return err_new(EXIT_USAGE, "%s=%s: expected a number from %g to %g", name, v, lo, hi);
+    *out = d;
+    *set = true;
+    return NULL;
+}
+
+err_t *http_config_apply(http_config_t *c, const config_t *cfg)
+{
+    err_t *errs = NULL;
+    double d;
+    bool set;
+    err_chain(&errs, number("VENVSYNC_CONCURRENCY", cfg->concurrency, 1, 64, &d, &set));
+    if (set)
+        c->concurrency = (int)d;
+    err_chain(&errs, number("VENVSYNC_HTTP_TIMEOUT", cfg->http_timeout, 1, 86400, &d, &set));
+    if (set)
+        c->low_speed_time_s = (long)d;
+    err_chain(&errs, number("VENVSYNC_CONNECT_TIMEOUT", cfg->connect_timeout, 0.001, 86400, &d,
+                            &set));
+    if (set)
+        c->connect_timeout_ms = (long)(d * 1000);
+    err_chain(&errs, number("VENVSYNC_HTTP_RETRIES", cfg->http_retries, 0, 100, &d, &set));
+    if (set)
+        c->retries = (int)d;
     if (cfg->ca_bundle)
         c->ca_bundle = cfg->ca_bundle;
     c->netrc_path = cfg->netrc;
     c->offline = c->offline || cfg->offline;
+    return errs;
 }
 
 /* ---- the client ----------------------------------------------------------------------------- */

@@ -103,10 +103,12 @@ typedef struct http_config {
 
 /* Fills every field with its default (cache_dir NULL). */
 void http_config_defaults(http_config_t *c);
-/* Applies the settings a config_t carries (config/config.h): concurrency, timeouts, retries,
- * the CA bundle, the netrc file and offline; unset ones keep their defaults. The strings stay
- * cfg's (not copied). */
-void http_config_apply(http_config_t *c, const config_t *cfg);
+/* Applies the settings a config_t carries (config/config.h): VENVSYNC_CONCURRENCY (1..64),
+ * VENVSYNC_HTTP_TIMEOUT (low-speed seconds, 1..86400), VENVSYNC_CONNECT_TIMEOUT (seconds, may be
+ * fractional), VENVSYNC_HTTP_RETRIES (0..100), the CA bundle, the netrc file and offline; unset
+ * ones keep their defaults. A malformed number is an EXIT_USAGE error naming the variable (all
+ * of them chained). The strings stay cfg's (not copied). */
+err_t *http_config_apply(http_config_t *c, const config_t *cfg);
 
 typedef struct http http_t;
 

@@ -14,23 +14,6 @@
 #include "util/strv.h"
 #include "util/xalloc.h"
 
-void want_marker_env(const interp_t *py, marker_env_t *env)
-{
-    memset(env, 0, sizeof *env);
-    env->os_name = py->m_os_name;
-    env->sys_platform = py->m_sys_platform;
-    env->platform_machine = py->m_platform_machine;
-    env->platform_python_implementation = py->m_platform_python_implementation;
-    env->platform_release = py->m_platform_release;
-    env->platform_system = py->m_platform_system;
-    env->platform_version = py->m_platform_version;
-    env->python_version = py->m_python_version;
-    env->python_full_version = py->m_python_full_version;
-    env->implementation_name = py->m_implementation_name;
-    env->implementation_version = py->m_implementation_version;
-    env->extra = NULL;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 
 static void pkg_free(want_pkg_t *p)
@@ -501,7 +484,7 @@ err_t *want_resolve(reqfile_t *rf, const marker_env_t *env, want_set_t **out)
     return NULL;
 }
 
-err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const interp_t *py,
+err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
                     const reqfile_env_t *renv, want_set_t **out)
 {
     *out = NULL;
@@ -538,7 +521,5 @@ err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const interp_t *py
         reqfile_free(rf);
         return errs;
     }
-    marker_env_t menv;
-    want_marker_env(py, &menv);
-    return want_resolve(rf, &menv, out);
+    return want_resolve(rf, target, out);
 }

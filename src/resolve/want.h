@@ -34,7 +34,6 @@
 #include "manifest/manifest.h"
 #include "pkg/marker.h"
 #include "pkg/reqfile.h"
-#include "python/interp.h"
 #include "util/err.h"
 
 typedef struct want_pkg {
@@ -67,18 +66,15 @@ typedef struct want_set {
                            * find-links, ...) and the files to stat for changes (rf->files) */
 } want_set_t;
 
-/* Fills *env with borrowed pointers to py's m_* fields (extra = NULL). */
-void want_marker_env(const interp_t *py, marker_env_t *env);
-
 /* The pure core: the desired set from already-parsed entries. Takes ownership of rf (also on
  * failure, when it is freed). */
 err_t *want_resolve(reqfile_t *rf, const marker_env_t *env, want_set_t **out);
 
 /* Parses env's `packages:` (positions from the manifest) and `requirements:` files, then
- * want_resolve() for py. `m` names the manifest file in messages (a missing requirements file
- * is reported at its manifest position). renv: where ${VAR} values come from (NULL: getenv).
- * Parse errors are returned without resolving. */
-err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const interp_t *py,
+ * want_resolve() for the target's marker environment (python/target.h). `m` names the manifest
+ * file in messages (a missing requirements file is reported at its manifest position). renv:
+ * where ${VAR} values come from. Parse errors are returned without resolving. */
+err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
                     const reqfile_env_t *renv, want_set_t **out);
 
 /* The package with normalized name key, or NULL (binary search). */

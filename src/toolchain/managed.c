@@ -272,13 +272,15 @@ static err_t *net_http(net_t *n, http_t **out)
     if (!n->h) {
         http_config_t cfg;
         http_config_defaults(&cfg);
-        http_config_apply(&cfg, n->o->cfg);
+        err_t *e = http_config_apply(&cfg, n->o->cfg);
+        if (e)
+            return e;
         cfg.cache_dir = n->o->cache_dir;
         cfg.offline = cfg.offline || n->o->offline;
         cfg.progress = n->o->progress;
         cfg.progress_ctx = n->o->progress_ctx;
         n->offline = cfg.offline;
-        err_t *e = http_new(&cfg, &n->h);
+        e = http_new(&cfg, &n->h);
         if (e)
             return e;
     }

@@ -1,6 +1,7 @@
 /* Unit tests for index/choose: the interp_t -> tags adapter and picking a wheel for a pin. */
 #include <criterion/criterion.h>
 
+#include "python/target.h"
 #include "support.h"
 #include <signal.h>
 #include <stdio.h>
@@ -74,7 +75,7 @@ Test(choose, tagset_adapter_linux)
     interp_t py = debian311();
     tag_facts_t f;
     char buf[32];
-    choose_tag_facts(&py, &f, buf);
+    target_tag_facts(&py, &f, buf);
     cr_expect_str_eq(f.implementation, "cpython");
     cr_expect_eq(f.major, 3);
     cr_expect_eq(f.minor, 11);
@@ -85,7 +86,7 @@ Test(choose, tagset_adapter_linux)
     cr_expect_str_eq(f.libc, "glibc");
     cr_expect_str_eq(f.libc_version, "2.36");
     cr_expect_null(f.mac_version);
-    tagset_t *t = choose_tagset_for(&py);
+    tagset_t *t = target_tagset(&py);
     cr_expect_str_eq(tagset_get(t, 0), "cp311-cp311-manylinux_2_36_x86_64");
     cr_expect_geq(tagset_priority_str(t, "cp311-abi3-manylinux2014_x86_64"), 0);
     cr_expect_geq(tagset_priority_str(t, "py3-none-any"), 0);
@@ -93,7 +94,7 @@ Test(choose, tagset_adapter_linux)
     cr_expect_str_eq(tagset_get(t, tagset_count(t) - 1), "py30-none-any");
     tagset_free(t);
 
-    char *d = choose_interp_desc(&py);
+    char *d = target_desc(&py);
     cr_expect_str_eq(d, "cpython 3.11 on linux-x86_64");
     free(d);
 }
@@ -112,13 +113,13 @@ Test(choose, tagset_adapter_freethreaded_mac_windows)
     ft.libc_version = "";
     tag_facts_t f;
     char buf[32];
-    choose_tag_facts(&ft, &f, buf);
+    target_tag_facts(&ft, &f, buf);
     cr_expect_str_eq(f.abiflags, "t");
-    tagset_t *t = choose_tagset_for(&ft);
+    tagset_t *t = target_tagset(&ft);
     cr_expect_str_eq(tagset_get(t, 0), "cp313-cp313t-win_amd64");
     cr_expect_eq(tagset_priority_str(t, "cp313-abi3-win_amd64"), -1, "no abi3 when free-threaded");
     tagset_free(t);
-    char *d = choose_interp_desc(&ft);
+    char *d = target_desc(&ft);
     cr_expect_str_eq(d, "cpython 3.13t on win-amd64");
     free(d);
 
@@ -130,9 +131,9 @@ Test(choose, tagset_adapter_freethreaded_mac_windows)
     mac.libc = "";
     mac.libc_version = "";
     mac.m_platform_release = "23.2.0";
-    choose_tag_facts(&mac, &f, buf);
+    target_tag_facts(&mac, &f, buf);
     cr_expect_str_eq(f.mac_version, "14.0");
-    t = choose_tagset_for(&mac);
+    t = target_tagset(&mac);
     cr_expect_str_eq(tagset_get(t, 0), "cp311-cp311-macosx_14_0_arm64");
     cr_expect_geq(tagset_priority_str(t, "cp311-cp311-macosx_11_0_arm64"), 0);
     cr_expect_eq(tagset_priority_str(t, "cp311-cp311-macosx_15_0_arm64"), -1);
@@ -141,14 +142,14 @@ Test(choose, tagset_adapter_freethreaded_mac_windows)
     /* macOS 10.15 (Darwin 19) */
     mac.machine = "x86_64";
     mac.m_platform_release = "19.6.0";
-    choose_tag_facts(&mac, &f, buf);
+    target_tag_facts(&mac, &f, buf);
     cr_expect_str_eq(f.mac_version, "10.15");
 
     /* a debug build adds 'd' */
     interp_t dbg = debian311();
     dbg.debug = true;
     dbg.abiflags = "";
-    choose_tag_facts(&dbg, &f, buf);
+    target_tag_facts(&dbg, &f, buf);
     cr_expect_str_eq(f.abiflags, "d");
 }
 
@@ -173,7 +174,7 @@ static void compare_with_pip(const char *exe)
         interp_free(py);
         return;
     }
-    tagset_t *t = choose_tagset_for(py);
+    tagset_t *t = target_tagset(py);
     size_t i = 0;
     char *save = NULL;
     for (char *line = strtok_r(out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -226,8 +227,8 @@ Test(choose, picks_best_and_lists_rejections)
     put("w/foobar-1.0-py3-none-any.whl");
     fl_set_t *s = scan_dir("w");
     interp_t py = debian311();
-    tagset_t *t = choose_tagset_for(&py);
-    char *desc = choose_interp_desc(&py);
+    tagset_t *t = target_tagset(&py);
+    char *desc = target_desc(&py);
 
     want_pkg_t w = pin("foo", "1.0");
     const fl_cand_t *c = NULL;
@@ -263,8 +264,8 @@ Test(choose, picks_best_and_lists_rejections)
     py310.minor = 10;
     py310.platform_tag = "linux-aarch64";
     py310.machine = "aarch64";
-    tagset_t *t310 = choose_tagset_for(&py310);
-    char *desc310 = choose_interp_desc(&py310);
+    tagset_t *t310 = target_tagset(&py310);
+    char *desc310 = target_desc(&py310);
     /* on another platform only the pure wheel fits */
     e = choose_findlinks(&w3, s, t310, desc310, &c);
     cr_assert_null(e, "py3-none-any fits anything");
@@ -330,7 +331,7 @@ Test(choose, build_tags_and_versions)
     put("b/odd-1.0-py3-none-any.whl");
     fl_set_t *s = scan_dir("b");
     interp_t py = debian311();
-    tagset_t *t = choose_tagset_for(&py);
+    tagset_t *t = target_tagset(&py);
     const fl_cand_t *c = NULL;
 
     /* the platform wheel's rank beats any build tag of the pure ones */
@@ -341,7 +342,7 @@ Test(choose, build_tags_and_versions)
     /* same rank: the highest build tag (numeric, not textual: 10 > 9a) */
     interp_t arm = debian311();
     arm.machine = "aarch64";
-    tagset_t *tarm = choose_tagset_for(&arm);
+    tagset_t *tarm = target_tagset(&arm);
     cr_assert_null(choose_findlinks(&w, s, tarm, "x", &c));
     cr_expect_str_eq(c->wheel->filename, "pkg-2.0-10-py3-none-any.whl");
 
@@ -374,7 +375,7 @@ Test(choose, direct_wheels)
     put("d/direct-1.0-py3-none-any.whl");
     put("d/native-1.0-cp312-cp312-manylinux_2_17_x86_64.whl");
     interp_t py = debian311();
-    tagset_t *t = choose_tagset_for(&py);
+    tagset_t *t = target_tagset(&py);
     want_pkg_t w = pin("direct", "1.0");
     w.path_or_url = path_join(tmpdir, "d/direct-1.0-py3-none-any.whl");
     w.is_local = true;

@@ -781,8 +781,8 @@ Test(http, tls_verifies_against_the_given_ca)
     http_free(h);
     /* trusted with it, through the environment variable (this test runs in its own process) */
     c = fast_cfg();
-    config_t env_cfg = {.ca_bundle = ca, .http_retries = -1};
-    http_config_apply(&c, &env_cfg);
+    config_t env_cfg = {.ca_bundle = ca};
+    cr_assert_null(http_config_apply(&c, &env_cfg));
     cr_assert_str_eq(c.ca_bundle, ca);
     h = client(&c);
     get_page(h, "/a/simple/foo/", SIMPLE_ACCEPT, &r);
@@ -808,14 +808,14 @@ Test(http, config_applied_from_config_t)
     http_config_t c;
     http_config_defaults(&c);
     cr_assert_eq(c.concurrency, 8);
-    config_t none = {.http_retries = -1};
-    http_config_apply(&c, &none);
+    config_t none = {0};
+    cr_assert_null(http_config_apply(&c, &none));
     cr_assert_eq(c.concurrency, 8, "unset settings keep their defaults");
     cr_assert_eq(c.retries, 3);
     cr_assert_null(c.netrc_path);
-    config_t cfg = {.concurrency = 3, .http_timeout_s = 5, .connect_timeout_ms = 1500,
-                    .http_retries = 0, .ca_bundle = "/etc/x.pem", .netrc = "/n", .offline = true};
-    http_config_apply(&c, &cfg);
+    config_t cfg = {.concurrency = "3", .http_timeout = "5", .connect_timeout = "1.5",
+                    .http_retries = "0", .ca_bundle = "/etc/x.pem", .netrc = "/n", .offline = true};
+    cr_assert_null(http_config_apply(&c, &cfg));
     cr_assert_eq(c.concurrency, 3);
     cr_assert_eq(c.low_speed_time_s, 5);
     cr_assert_eq(c.connect_timeout_ms, 1500);
@@ -823,4 +823,13 @@ Test(http, config_applied_from_config_t)
     cr_assert_str_eq(c.ca_bundle, "/etc/x.pem");
     cr_assert_str_eq(c.netrc_path, "/n");
     cr_assert(c.offline);
+    config_t bad = {.concurrency = "lots", .http_retries = "-1"};
+    http_config_defaults(&c);
+    err_t *e = http_config_apply(&c, &bad);
+    cr_assert_not_null(e);
+    cr_assert(strstr(e->msg, "VENVSYNC_CONCURRENCY=lots"), "%s", e->msg);
+    cr_assert_not_null(e->next);
+    cr_assert(strstr(e->next->msg, "VENVSYNC_HTTP_RETRIES=-1"));
+    cr_assert_eq(e->exit_code, EXIT_USAGE);
+    err_free(e);
 }

@@ -8,7 +8,11 @@
 
 #include "index/choose_remote.h"
 #include "index/remote.h"
+#include "python/target.h"
 #include "index_server.h"
+
+/* target_desc() of py311() */
+#define DESC311 "cpython 3.11 on linux-x86_64"
 
 static srv_t S;
 
@@ -86,7 +90,7 @@ static void open_ctx(ctx_t *c, const char *const *indexes, const char *const *li
         free(fl[i]);
     }
     c->py = py311();
-    c->tags = choose_tagset_for(&c->py);
+    c->tags = target_tagset(&c->py);
 }
 
 static void close_ctx(ctx_t *c)
@@ -101,7 +105,7 @@ static void close_ctx(ctx_t *c)
 static char *choose1(ctx_t *c, const want_pkg_t *w, remote_choice_t *out)
 {
     const want_pkg_t *ws[1] = {w};
-    err_t *e = remote_choose_all(c->r, &c->src, ws, 1, &c->py, c->tags, out);
+    err_t *e = remote_choose_all(c->r, &c->src, ws, 1, c->py.version, DESC311, c->tags, out);
     if (!e)
         return NULL;
     buf_t b = BUF_INIT;
@@ -162,7 +166,7 @@ Test(remote, batch_lookup_and_unknown_project)
                w4 = pin("onlyb", "2.0");
     const want_pkg_t *ws[] = {&w1, &w2, &w3, &w4};
     remote_choice_t out[4];
-    err_t *e = remote_choose_all(c.r, &c.src, ws, 4, &c.py, c.tags, out);
+    err_t *e = remote_choose_all(c.r, &c.src, ws, 4, c.py.version, DESC311, c.tags, out);
     cr_assert_not_null(e);
     cr_assert_null(e->next, "only one pin fails");
     cr_assert(strstr(e->msg, "no wheel for 'nosuch==1.0': no project named nosuch on: "), "%s",
@@ -379,7 +383,7 @@ Test(remote, offline_takes_the_first_cached_index)
     want_pkg_t w1 = pin("foo", "1.0"), w2 = pin("onlyb", "2.0");
     const want_pkg_t *ws[] = {&w1, &w2};
     remote_choice_t out[2];
-    cr_assert_null(remote_choose_all(c.r, &c.src, ws, 2, &c.py, c.tags, out));
+    cr_assert_null(remote_choose_all(c.r, &c.src, ws, 2, c.py.version, DESC311, c.tags, out));
     for (int i = 0; i < 2; i++)
         remote_choice_clear(&out[i]);
     close_ctx(&c);
@@ -388,8 +392,8 @@ Test(remote, offline_takes_the_first_cached_index)
     memset(&c, 0, sizeof c);
     http_config_t cfg;
     http_config_defaults(&cfg);
-    config_t env_cfg = {.offline = true, .http_retries = -1};
-    http_config_apply(&cfg, &env_cfg);
+    config_t env_cfg = {.offline = true};
+    cr_assert_null(http_config_apply(&cfg, &env_cfg));
     cr_assert(cfg.offline);
     cfg.cache_dir = S.cache;
     cfg.netrc_path = "";
@@ -399,11 +403,11 @@ Test(remote, offline_takes_the_first_cached_index)
     char *extra[] = {ib, NULL};
     cr_assert_null(remote_sources_build(NULL, ia, extra, NULL, NULL, &c.src));
     c.py = py311();
-    c.tags = choose_tagset_for(&c.py);
+    c.tags = target_tagset(&c.py);
     want_pkg_t w3 = pin("bar", "1.0");
     const want_pkg_t *ws2[] = {&w1, &w2, &w3};
     remote_choice_t out2[3];
-    err_t *e = remote_choose_all(c.r, &c.src, ws2, 3, &c.py, c.tags, out2);
+    err_t *e = remote_choose_all(c.r, &c.src, ws2, 3, c.py.version, DESC311, c.tags, out2);
     cr_assert_not_null(e);
     cr_assert(strstr(e->msg, "offline: no cached index page for bar"), "%s", e->msg);
     cr_assert_null(e->next, "%s", e->next ? e->next->msg : "");

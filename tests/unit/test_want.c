@@ -1,6 +1,7 @@
 /* Unit tests for pkg/want: markers, pins, merging, constraints and hash-checking mode. */
 #include <criterion/criterion.h>
 
+#include "python/target.h"
 #include "support.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,7 +65,7 @@ static err_t *resolve(const char *text, const interp_t *py, want_set_t **out)
     free(p);
     cr_assert_null(e, "parse: %s", e ? e->msg : "");
     marker_env_t env;
-    want_marker_env(py, &env);
+    target_marker_env(py, &env);
     return want_resolve(rf, &env, out);
 }
 
@@ -103,7 +104,7 @@ Test(want, marker_env_adapter)
     interp_t py = py311();
     marker_env_t env;
     memset(&env, 0x5a, sizeof env);
-    want_marker_env(&py, &env);
+    target_marker_env(&py, &env);
     cr_expect_eq(env.os_name, py.m_os_name);
     cr_expect_eq(env.sys_platform, py.m_sys_platform);
     cr_expect_eq(env.platform_machine, py.m_platform_machine);
@@ -460,8 +461,10 @@ Test(want, for_env_from_manifest)
     err_t *e = manifest_parse(text, strlen(text), mfpath, support_env(), &m);
     cr_assert_null(e, "%s", e ? e->msg : "");
     interp_t py = py311();
+    marker_env_t menv;
+    target_marker_env(&py, &menv);
     want_set_t *w = NULL;
-    e = want_for_env(m, manifest_env(m, "dev"), &py, NULL, &w);
+    e = want_for_env(m, manifest_env(m, "dev"), &menv, NULL, &w);
     cr_assert_null(e, "%s", e ? e->msg : "");
     cr_assert_eq(w->n, 4);
     cr_expect_str_eq(w->pkgs[0].key, "attrs");
@@ -476,7 +479,7 @@ Test(want, for_env_from_manifest)
     cr_assert_eq(w->rf->nfiles, 2, "the files to watch");
     want_set_free(w);
 
-    e = want_for_env(m, manifest_env(m, "broken"), &py, NULL, &w);
+    e = want_for_env(m, manifest_env(m, "broken"), &menv, NULL, &w);
     cr_assert_not_null(e);
     cr_expect_null(w);
     char *want = xasprintf("%s:12:20: requirements file %s/proj/missing.txt does not exist",
@@ -490,7 +493,7 @@ Test(want, for_env_from_manifest)
     const char *t2 = "version: 1\nenvironments:\n  x:\n    packages: [\"flask>=3\"]\n";
     manifest_t *m2 = NULL;
     cr_assert_null(manifest_parse(t2, strlen(t2), mfpath, support_env(), &m2));
-    e = want_for_env(m2, manifest_env(m2, "x"), &py, NULL, &w);
+    e = want_for_env(m2, manifest_env(m2, "x"), &menv, NULL, &w);
     cr_assert_not_null(e);
     want = xasprintf("%s:4:16: unpinned requirement 'flask>=3'; venvsync installs exact pins "
                      "only (a resolver comes later)", mfpath);
