@@ -19,102 +19,16 @@
 #include "toolchain/managed.h"
 #include "python/probe.h"
 #include "python/request.h"
+#include "output/python.h"
 #include "util/json.h"
 #include "util/path.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
-#include "venv/cfg.h"
 
 /* Whether py lives in venvsync's managed folder (store_real: its realpath, may be NULL). */
 static bool is_managed(const interp_t *py, const char *store_real)
 {
     return store_real && py->realpath && path_is_within(py->realpath, store_real);
-}
-
-static void json_interp(json_t *j, const interp_t *py, const char *store_real)
-{
-    char *lib = interp_lib_version(py);
-    json_obj(j);
-    json_kstr(j, "path", py->path);
-    json_kbool(j, "managed", is_managed(py, store_real));
-    json_kstr(j, "realpath", py->realpath);
-    json_kstr(j, "implementation", py->implementation);
-    json_kstr(j, "version", py->version);
-    json_kint(j, "major", py->major);
-    json_kint(j, "minor", py->minor);
-    json_kint(j, "micro", py->micro);
-    json_kstr(j, "releaselevel", py->releaselevel);
-    json_kstr(j, "lib_version", lib);
-    json_kbool(j, "freethreaded", py->freethreaded);
-    json_kbool(j, "debug", py->debug);
-    json_kbool(j, "venv_capable", py->venv_capable);
-    json_kstr(j, "home", py->home);
-    json_kstr(j, "exe_name", py->exe_name);
-    json_kstr(j, "base_executable", py->base_executable);
-    json_kstr(j, "prefix", py->prefix);
-    json_kstr(j, "base_prefix", py->base_prefix);
-    json_kstr(j, "base_exec_prefix", py->base_exec_prefix);
-    json_kstr(j, "abiflags", py->abiflags);
-    json_kstr(j, "soabi", py->soabi);
-    json_kstr(j, "ext_suffix", py->ext_suffix);
-    json_kstr(j, "cache_tag", py->cache_tag);
-    json_kstr(j, "platlibdir", py->platlibdir);
-    json_kstr(j, "sys_platform", py->sys_platform);
-    json_kstr(j, "platform_tag", py->platform_tag);
-    json_kstr(j, "machine", py->machine);
-    json_kint(j, "pointer_bits", py->pointer_bits);
-    json_kstr(j, "libc", py->libc);
-    json_kstr(j, "libc_version", py->libc_version);
-    json_kstr(j, "multiarch", py->multiarch);
-    json_key(j, "venv_paths");
-    json_obj(j);
-    json_kstr(j, "purelib", py->venv_purelib);
-    json_kstr(j, "platlib", py->venv_platlib);
-    json_kstr(j, "include", py->venv_include);
-    json_kstr(j, "scripts", py->venv_scripts);
-    json_end(j);
-    json_key(j, "markers");
-    json_obj(j);
-    json_kstr(j, "os_name", py->m_os_name);
-    json_kstr(j, "sys_platform", py->m_sys_platform);
-    json_kstr(j, "platform_machine", py->m_platform_machine);
-    json_kstr(j, "platform_python_implementation", py->m_platform_python_implementation);
-    json_kstr(j, "platform_release", py->m_platform_release);
-    json_kstr(j, "platform_system", py->m_platform_system);
-    json_kstr(j, "platform_version", py->m_platform_version);
-    json_kstr(j, "python_version", py->m_python_version);
-    json_kstr(j, "python_full_version", py->m_python_full_version);
-    json_kstr(j, "implementation_name", py->m_implementation_name);
-    json_kstr(j, "implementation_version", py->m_implementation_version);
-    json_end(j);
-    json_end(j);
-    free(lib);
-}
-
-/* "free-threaded, debug" style notes for the table, malloc'd ("" when none). */
-static char *marks(const interp_t *py, const char *store_real)
-{
-    buf_t b = BUF_INIT;
-    const char *sep = "";
-    if (is_managed(py, store_real)) {
-        buf_printf(&b, "%smanaged", sep);
-        sep = ", ";
-    }
-    if (!py->venv_capable) {
-        buf_printf(&b, "%scannot host a venv", sep);
-        sep = ", ";
-    }
-    if (py->freethreaded) {
-        buf_printf(&b, "%sfree-threaded", sep);
-        sep = ", ";
-    }
-    if (py->debug) {
-        buf_printf(&b, "%sdebug", sep);
-        sep = ", ";
-    }
-    if (py->releaselevel && strcmp(py->releaselevel, "final") != 0)
-        buf_printf(&b, "%spre-release", sep);
-    return buf_detach(&b);
 }
 
 static void log_stats(const cmd_ctx_t *ctx, const interp_list_t *l, const discover_stats_t *st)
@@ -189,12 +103,7 @@ static err_t *python_available(const cmd_ctx_t *ctx)
         buf_printf(&b, "python-build-standalone %s:\n", tag);
         for (char *p = versions, *save = NULL, *v = strtok_r(p, ", ", &save); v;
              v = strtok_r(NULL, ", ", &save)) {
-            bool inst = false;
-            for (size_t i = 0; !e && i < have.n && !inst; i++)
-                inst = strcmp(have.items[i].version, v) == 0 ||
-                       (have.items[i].freethreaded && strncmp(v, have.items[i].version,
-                                                              strlen(have.items[i].version)) == 0 &&
-                        strcmp(v + strlen(have.items[i].version), "t") == 0);
+            bool inst = !e && managed_list_has(&have, v);
             buf_printf(&b, "  %s%s\n", v, inst ? "  (installed)" : "");
         }
     }
@@ -230,7 +139,7 @@ static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n, bool availabl
         json_init(&j, &b);
         json_arr(&j);
         for (size_t i = 0; i < l.n; i++)
-            json_interp(&j, l.items[i], store_real);
+            render_interp_json(&j, l.items[i], is_managed(l.items[i], store_real));
         json_end(&j);
         buf_addc(&b, '\n');
     } else if (l.n == 0) {
@@ -244,7 +153,7 @@ static err_t *python_list(const cmd_ctx_t *ctx, char **ops, int n, bool availabl
         for (size_t i = 0; i < l.n; i++) {
             const interp_t *py = l.items[i];
             char *v = xasprintf("%s%s", py->version, py->freethreaded ? "t" : "");
-            char *m = marks(py, store_real);
+            char *m = render_interp_marks(py, is_managed(py, store_real));
             buf_printf(&b, "%s %s%-10s %-8s %s%s%s%s%s\n", py == def ? "*" : " ",
                        py->venv_capable ? "" : s.dim, v, py->implementation, py->path,
                        m[0] ? "  (" : "", m, m[0] ? ")" : "", py->venv_capable ? "" : s.reset);
@@ -303,7 +212,7 @@ static err_t *python_find(const cmd_ctx_t *ctx, char **ops, int n)
         json_t j;
         json_init(&j, &b);
         char *store_real = ctx->g->python_dir ? path_real(ctx->g->python_dir) : NULL;
-        json_interp(&j, py, store_real);
+        render_interp_json(&j, py, is_managed(py, store_real));
         free(store_real);
         buf_addc(&b, '\n');
     } else {
@@ -318,26 +227,6 @@ static err_t *python_find(const cmd_ctx_t *ctx, char **ops, int n)
     buf_free(&b);
     interp_free(py);
     return NULL;
-}
-
-static void json_managed(json_t *j, const managed_t *m, const char *request, bool already)
-{
-    json_obj(j);
-    if (request)
-        json_kstr(j, "request", request);
-    json_kstr(j, "name", m->name);
-    json_kstr(j, "path", m->path);
-    json_kstr(j, "python", m->python);
-    json_kstr(j, "implementation", "cpython");
-    json_kstr(j, "version", m->version);
-    json_kbool(j, "freethreaded", m->freethreaded);
-    json_kstr(j, "release", m->release);
-    json_kstr(j, "asset", m->asset);
-    json_kstr(j, "sha256", m->sha256);
-    json_kstr(j, "url", m->url);
-    if (request)
-        json_kbool(j, "already_installed", already);
-    json_end(j);
 }
 
 /* The report of install and uninstall: {"<key>": [...]} with --json, else text lines; b
@@ -403,7 +292,7 @@ static err_t *python_install(const cmd_ctx_t *ctx, char **ops, int n)
             continue;
         }
         if (ctx->g->json)
-            json_managed(&j, &res.inst, text, res.already);
+            render_managed_json(&j, &res.inst, text, res.already);
         else if (res.already)
             buf_printf(&b, "Python %s is already installed: %s\n", res.inst.version,
                        res.inst.python);
@@ -428,28 +317,11 @@ static void warn_users(const cmd_ctx_t *ctx, const managed_t *m)
         err_free(e);
         return;
     }
-    char *inst = path_real(m->path);
-    for (size_t i = 0; inst && i < mf->nenvs; i++) {
-        char *cfgp = path_join(mf->envs[i].path, "pyvenv.cfg");
-        venv_cfg_t *cfg = NULL;
-        err_t *ce = venv_cfg_read(cfgp, &cfg);
-        bool uses = false;
-        const char *keys[] = {CFG_HOME, CFG_VS_PYTHON};
-        for (size_t k = 0; !ce && k < 2 && !uses; k++) {
-            const char *v = venv_cfg_get(cfg, keys[k]);
-            char *real = v ? path_real(v) : NULL;
-            uses = real && path_is_within(real, inst);
-            free(real);
-        }
-        if (uses)
+    for (size_t i = 0; i < mf->nenvs; i++)
+        if (venv_uses_interpreter_in(mf->envs[i].path, m->path))
             fprintf(ctx->log, "venvsync: warning: environment '%s' (%s) uses %s; the next "
                     "`venvsync sync` gives it another interpreter\n", mf->envs[i].name,
                     mf->envs[i].path, m->name);
-        err_free(ce);
-        venv_cfg_free(cfg);
-        free(cfgp);
-    }
-    free(inst);
     manifest_free(mf);
 }
 
@@ -483,7 +355,7 @@ static err_t *python_uninstall(const cmd_ctx_t *ctx, char **ops, int n)
         } else {
             for (size_t k = 0; k < sel.n; k++) {
                 if (ctx->g->json)
-                    json_managed(&j, &sel.items[k], NULL, false);
+                    render_managed_json(&j, &sel.items[k], NULL, false);
                 else
                     buf_printf(&b, "uninstalled Python %s: %s\n", sel.items[k].version,
                                sel.items[k].path);

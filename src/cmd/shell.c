@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd/common.h"
+#include "util/cachedir.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/proc.h"
@@ -31,7 +32,7 @@ static const char ZSH_RC[] =
 /* Writes a start-up file into <cache>/shell/ when its content differs. */
 static err_t *rcfile(const char *cache_dir, const char *rel, const char *content, char **out)
 {
-    *out = path_joinv(cache_dir, "shell", rel, NULL);
+    *out = path_joinv(cache_dir, CACHE_SHELL, rel, NULL);
     char *dir = path_dirname(*out);
     err_t *e = fs_mkdirs(dir, 0755);
     free(dir);

@@ -68,10 +68,11 @@
 
 #include "config/config.h"
 #include "util/buf.h"
+#include "util/cachedir.h"
 #include "util/err.h"
 
-#define HTTP_PAGES_SUBDIR "pages-v1"
-#define HTTP_DOWNLOADS_SUBDIR "downloads-v1"
+#define HTTP_PAGES_SUBDIR CACHE_PAGES
+#define HTTP_DOWNLOADS_SUBDIR CACHE_DOWNLOADS
 
 typedef struct http_progress {
     size_t pages_done, pages_total;     /* index pages of the current batch */

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/cachedir.h"
 #include "util/embed.h"
 #include "util/fs.h"
 #include "util/hash.h"
@@ -374,7 +375,7 @@ char *probe_cache_path(const char *cache_dir, const char *realpath)
     char h[33];
     hash_name_hex(realpath, strlen(realpath), h);
     char *name = xasprintf("%s.txt", h);
-    char *r = path_joinv(cache_dir, "interpreters", name, (char *)NULL);
+    char *r = path_joinv(cache_dir, CACHE_INTERPRETERS, name, (char *)NULL);
     free(name);
     return r;
 }
@@ -563,5 +564,28 @@ done:
     free(venv_dir);
     buf_free(&cached);
     buf_free(&output);
+    return e;
+}
+
+err_t *probe_cache_prune(const char *cache_dir, size_t *removed, unsigned long long *freed)
+{
+    err_t *e = NULL;
+    char *dir = path_join(cache_dir, CACHE_INTERPRETERS);
+    char **names = NULL;
+    err_free(fs_list_dir(dir, &names));
+    buf_t text = BUF_INIT;
+    for (size_t i = 0; names && names[i] && !e; i++) {
+        char *p = path_join(dir, names[i]);
+        buf_reset(&text);
+        bool keep = fs_try_read(p, &text) && probe_cache_entry_current(buf_cstr(&text));
+        free(p);
+        if (!keep) {
+            e = cachedir_remove(dir, names[i], freed);
+            ++*removed;
+        }
+    }
+    strv_free(names);
+    buf_free(&text);
+    free(dir);
     return e;
 }

@@ -53,6 +53,9 @@ const char *probe_cache_entry_parse(const char *entry, const char *realpath, con
 /* True when the cache entry text still describes an existing executable with the same identity
  * and the current probe (`cache prune` removes the others). */
 bool probe_cache_entry_current(const char *entry);
+/* Removes the cached facts of interpreters that are gone or changed (`cache prune`): *removed
+ * counts the entries, *freed the bytes. */
+err_t *probe_cache_prune(const char *cache_dir, size_t *removed, unsigned long long *freed);
 /*
  * Parses probe.py's key=value output into a new interp_t (path, realpath and id left empty).
  * *executable and *venv_dir (optional, malloc'd) receive the probe's sys.executable and the venv

@@ -85,6 +85,18 @@ void managed_clear(managed_t *m)
     memset(m, 0, sizeof *m);
 }
 
+bool managed_list_has(const managed_list_t *l, const char *v)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const char *have = l->items[i].version;
+        size_t n = strlen(have);
+        if (strcmp(have, v) == 0 ||
+            (l->items[i].freethreaded && strncmp(v, have, n) == 0 && strcmp(v + n, "t") == 0))
+            return true;
+    }
+    return false;
+}
+
 void managed_list_free(managed_list_t *l)
 {
     if (!l)

@@ -81,6 +81,9 @@ typedef struct managed_list {
  * empty list. */
 err_t *managed_list(const char *python_dir, managed_list_t *out);
 void managed_list_free(managed_list_t *l);
+/* Whether l holds the version a release lists as v ("3.12.7", or "3.13.0t" for a free-threaded
+ * build). */
+bool managed_list_has(const managed_list_t *l, const char *v);
 void managed_clear(managed_t *m);
 /* The newest install matching r (NULL = any), borrowed from l; NULL when none. */
 const managed_t *managed_find(const managed_list_t *l, const pyreq_t *r);

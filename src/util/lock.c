@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/cachedir.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/path.h"
@@ -17,7 +18,7 @@ err_t *env_lock_acquire(const char *cache_dir, const char *env_path, FILE *log, 
 {
     out->fd = -1;
     out->path = NULL;
-    char *dir = path_join(cache_dir, "locks");
+    char *dir = path_join(cache_dir, CACHE_LOCKS);
     err_t *e = fs_mkdirs(dir, 0755);
     if (e) {
         free(dir);

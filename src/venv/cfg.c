@@ -15,6 +15,7 @@
 
 #include "util/fs.h"
 #include "util/hash.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -503,4 +504,25 @@ char *py_unrepr_str(const char *s)
         }
     }
     return buf_detach(&b);
+}
+
+bool venv_uses_interpreter_in(const char *env_path, const char *dir)
+{
+    char *inst = path_real(dir);
+    char *cfgp = path_join(env_path, "pyvenv.cfg");
+    venv_cfg_t *cfg = NULL;
+    err_t *e = inst ? venv_cfg_read(cfgp, &cfg) : NULL;
+    bool uses = false;
+    const char *keys[] = {CFG_HOME, CFG_VS_PYTHON};
+    for (size_t k = 0; inst && !e && k < 2 && !uses; k++) {
+        const char *v = venv_cfg_get(cfg, keys[k]);
+        char *real = v ? path_real(v) : NULL;
+        uses = real && path_is_within(real, inst);
+        free(real);
+    }
+    err_free(e);
+    venv_cfg_free(cfg);
+    free(cfgp);
+    free(inst);
+    return uses;
 }

@@ -15,6 +15,7 @@
  */
 #ifndef VENVSYNC_VENV_CFG_H
 #define VENVSYNC_VENV_CFG_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "util/buf.h"
 #include "util/err.h"
@@ -57,5 +58,9 @@ void venv_cfg_free(venv_cfg_t *c);
  * an unquoted value, as virtualenv and uv write, is returned as is). Both malloc'd. */
 char *py_repr_str(const char *s);
 char *py_unrepr_str(const char *s);
+
+/* Whether the environment at env_path (its pyvenv.cfg's `home` or venvsync-python) uses an
+ * interpreter inside dir (both compared by real path). False when it cannot be read. */
+bool venv_uses_interpreter_in(const char *env_path, const char *dir);
 
 #endif

@@ -871,3 +871,31 @@ err_t *wheel_cache_unpack(const char *cache_dir, const char *wheel_path, const c
     return wheel_cache_unpack_named(cache_dir, wheel_path, path_basename(wheel_path),
                                     sha256_hex, out);
 }
+
+err_t *wheel_cache_prune(const char *cache_dir, long older_than_days, size_t *removed,
+                         unsigned long long *freed)
+{
+    wheel_cache_clean_stale(cache_dir, 3600);
+    if (older_than_days < 0)
+        return NULL;
+    err_t *e = NULL;
+    char *wheels = path_join(cache_dir, WHEEL_CACHE_SUBDIR);
+    char **names = NULL;
+    err_free(fs_list_dir(wheels, &names));
+    time_t cutoff = time(NULL) - (time_t)older_than_days * 86400;
+    for (size_t i = 0; names && names[i] && !e; i++) {
+        if (names[i][0] == '.')
+            continue;
+        char *p = path_join(wheels, names[i]);
+        struct stat st;
+        bool old = stat(p, &st) == 0 && st.st_mtime < cutoff && st.st_atime < cutoff;
+        free(p);
+        if (old) {
+            e = cachedir_remove(wheels, names[i], freed);
+            ++*removed;
+        }
+    }
+    strv_free(names);
+    free(wheels);
+    return e;
+}

@@ -51,9 +51,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/cachedir.h"
 #include "util/err.h"
 
-#define WHEEL_CACHE_SUBDIR "wheels-v1"
+#define WHEEL_CACHE_SUBDIR CACHE_WHEELS
 
 typedef enum {
     WHEEL_MEMBER_FILE = 0,      /* an ordinary file: installed */
@@ -113,6 +114,11 @@ err_t *wheel_cache_evict(const char *cache_dir, const char *sha256_hex);
 /* Deletes leftover .tmp-* and .trash-* directories older than max_age_seconds (interrupted
  * runs). Errors for single directories are ignored. */
 void wheel_cache_clean_stale(const char *cache_dir, long max_age_seconds);
+/* `cache prune`: leftovers of interrupted unpacks older than an hour, and with
+ * older_than_days >= 0 the entries neither modified nor read for that long. *removed counts the
+ * entries removed, *freed the bytes. */
+err_t *wheel_cache_prune(const char *cache_dir, long older_than_days, size_t *removed,
+                         unsigned long long *freed);
 
 /* The member at archive path `path`, or NULL (binary search over an internal sorted view is not
  * kept: linear). */
