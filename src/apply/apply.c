@@ -205,6 +205,8 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
         switch (a->kind) {
         case ACT_REFUSE:
             return err_hint(err_new(EXIT_USAGE, "%s", p->reason), "%s", a->reason);
+        case ACT_DELETE:
+            return apply_remove_env(e->path);
         case ACT_CREATE:
             err = do_create(e, py, p, pkgs);
             new_tree = true;

@@ -7,11 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
-#include "util/lock.h"
 #include "cmd/common.h"
 #include "plan/observe.h"
-#include "util/fs.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -36,25 +33,15 @@ static err_t *run_copy(const cmd_ctx_t *ctx, int *status)
     char *dst = path_absolute(NULL, ops[1]);
     free(ops);
 
+    /* The copy keeps the source's prompt and flags; its location is dst. */
     observed_env_t o;
     e = observe_env(src, &o);
-    if (!e && o.kind != OBS_VENV)
-        e = err_new(EXIT_USAGE, "%s is not a virtual environment (no pyvenv.cfg)", src);
-    if (!e && fs_exists(dst) && !fs_is_dir_empty(dst))
-        e = err_new(EXIT_USAGE, "%s already exists; copy only writes a new path", dst);
-    if (!e && (path_is_within(dst, src) || path_is_within(src, dst)))
-        e = err_new(EXIT_USAGE, "%s and %s overlap", src, dst);
     if (!e) {
-        /* The copy keeps the source's prompt and flags; its location is dst. */
         mf_env_t target = {.name = (char *)path_basename(dst), .path = dst,
                            .prompt = o.prompt ? o.prompt : (char *)path_basename(dst),
                            .system_site_packages = o.system_site_packages};
-        env_lock_t lock;
-        e = env_lock_acquire(ctx->g->cache_dir, dst, ctx->log, &lock);
-        if (!e) {
-            e = apply_copy_env(src, dst, &target, copies ? COPY_FULL : COPY_SHARE, NULL, NULL);
-            env_lock_release(&lock);
-        }
+        e = engine_copy(ctx->g->cfg, ctx->log, src, dst, &target,
+                        copies ? COPY_FULL : COPY_SHARE, NULL);
         if (!e && ctx->g->verbosity >= 0)
             fprintf(ctx->out, "copied %s to %s\n", src, dst);
     }

@@ -4,59 +4,11 @@
  * alone.
  */
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 
-#include "apply/apply.h"
-#include "util/lock.h"
 #include "cmd/common.h"
-#include "util/fs.h"
 #include "util/json.h"
-#include "util/path.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
-#include "venv/cfg.h"
-
-/* Paths under root that hold an environment venvsync wrote and the manifest does not name. */
-static char **orphans(const manifest_t *m, size_t *n)
-{
-    char **names = NULL;
-    char **out = xcalloc(1, sizeof(char *));
-    *n = 0;
-    err_t *e = fs_list_dir(m->root, &names);
-    if (e) {
-        err_free(e); /* no root directory: nothing to prune */
-        return out;
-    }
-    for (size_t i = 0; names[i]; i++) {
-        if (names[i][0] == '.')
-            continue; /* staging leftovers are sync's to clean */
-        char *p = path_join(m->root, names[i]);
-        bool named = false;
-        for (size_t k = 0; k < m->nenvs && !named; k++)
-            named = strcmp(m->envs[k].path, p) == 0;
-        struct stat st;
-        char *cfgpath = path_join(p, "pyvenv.cfg");
-        venv_cfg_t *cfg = NULL;
-        bool ours = !named && lstat(p, &st) == 0 && S_ISDIR(st.st_mode);
-        if (ours) {
-            err_t *ce = venv_cfg_read(cfgpath, &cfg);
-            ours = !ce && venv_cfg_get(cfg, CFG_VENVSYNC) != NULL;
-            err_free(ce);
-        }
-        venv_cfg_free(cfg);
-        free(cfgpath);
-        if (ours) {
-            out = xrealloc(out, (*n + 2) * sizeof(char *));
-            out[(*n)++] = p;
-            out[*n] = NULL;
-        } else {
-            free(p);
-        }
-    }
-    strv_free(names);
-    return out;
-}
 
 static err_t *run_prune(const cmd_ctx_t *ctx, int *status)
 {
@@ -75,8 +27,13 @@ static err_t *run_prune(const cmd_ctx_t *ctx, int *status)
     e = cmd_load_manifest(ctx, &m);
     if (e)
         return e;
-    size_t count;
-    char **list = orphans(m, &count);
+    char **list = NULL;
+    e = engine_orphans(m, &list);
+    if (e) {
+        manifest_free(m);
+        return e;
+    }
+    size_t count = strv_len(list);
     bool ok = count > 0 && !dry;
     if (ok && !ctx->g->json && ctx->g->verbosity >= 0 && !yes)
         for (size_t i = 0; i < count; i++)
@@ -96,14 +53,10 @@ static err_t *run_prune(const cmd_ctx_t *ctx, int *status)
         json_arr(&j);
     }
     for (size_t i = 0; i < count && !e; i++) {
-        if (ok) {
-            env_lock_t lock;
-            e = env_lock_acquire(ctx->g->cache_dir, list[i], ctx->log, &lock);
-            if (!e) {
-                e = apply_remove_env(list[i]);
-                env_lock_release(&lock);
-            }
-        }
+        if (ok)
+            e = engine_delete(ctx->g->cfg, ctx->log, list[i],
+                              "under root, written by venvsync, and no longer in the manifest",
+                              NULL);
         if (e || (!ok && !dry))
             break;
         if (ctx->g->json)

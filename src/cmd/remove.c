@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply.h"
-#include "util/lock.h"
 #include "cmd/common.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -41,23 +39,17 @@ static err_t *run_remove(const cmd_ctx_t *ctx, int *status)
     if (e != me)
         err_free(me);
     free(ops);
-    if (!e && !fs_exists(path))
-        e = err_new(EXIT_USAGE, "%s does not exist", path);
+    if (!e)
+        e = engine_plan_delete(path);
     if (!e) {
         char *q = xasprintf("remove the environment at %s?", path);
         bool ok = false;
         e = cmd_confirm(ctx, q, yes, &ok);
         free(q);
-        if (!e && ok) {
-            env_lock_t lock;
-            e = env_lock_acquire(ctx->g->cache_dir, path, ctx->log, &lock);
-            if (!e) {
-                e = apply_remove_env(path);
-                env_lock_release(&lock);
-            }
-            if (!e && ctx->g->verbosity >= 0)
-                fprintf(ctx->out, "removed %s\n", path);
-        }
+        if (!e && ok)
+            e = engine_delete(ctx->g->cfg, ctx->log, path, "asked for", NULL);
+        if (!e && ok && ctx->g->verbosity >= 0)
+            fprintf(ctx->out, "removed %s\n", path);
     }
     free(path);
     manifest_free(m);

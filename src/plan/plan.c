@@ -7,6 +7,7 @@
 
 #include "pkg/version.h"
 #include "util/buf.h"
+#include "util/path.h"
 #include "util/xalloc.h"
 #include "venv/activators.h"
 
@@ -23,6 +24,7 @@ static const char *const action_names[] = {
     [ACT_CLEANUP] = "cleanup", [ACT_COPY] = "copy", [ACT_INSTALL] = "install",
     [ACT_UPGRADE] = "upgrade", [ACT_DOWNGRADE] = "downgrade", [ACT_REMOVE] = "remove",
     [ACT_REINSTALL] = "reinstall", [ACT_DOWNLOAD_PYTHON] = "download-python",
+    [ACT_DELETE] = "delete",
 };
 
 const char *env_state_name(env_state_t s) { return state_names[s]; }
@@ -35,7 +37,8 @@ char action_sigil(action_kind_t k)
     case ACT_COPY:
     case ACT_INSTALL:
     case ACT_DOWNLOAD_PYTHON: return '+';
-    case ACT_REMOVE: return '-';
+    case ACT_REMOVE:
+    case ACT_DELETE: return '-';
     case ACT_REFUSE: return '!';
     case ACT_CLEANUP: return '-';
     default: return '~';
@@ -463,4 +466,55 @@ void env_plan_free(env_plan_t *p)
     free(p->reason);
     free(p->python);
     memset(p, 0, sizeof(*p));
+}
+
+/* ---- outside a sync: remove, copy, prune ------------------------------------------------ */
+
+static void start(env_plan_t *out, const char *path)
+{
+    memset(out, 0, sizeof(*out));
+    out->path = xstrdup(path);
+    out->name = xstrdup(path);
+}
+
+void plan_delete(const observed_env_t *o, const char *why, env_plan_t *out)
+{
+    start(out, o->path);
+    switch (o->kind) {
+    case OBS_ABSENT:
+        set_state(out, ST_MISSING, "%s does not exist", o->path);
+        return;
+    case OBS_VENV:
+        add_action(out, ACT_DELETE, o->path, NULL, "%s", why);
+        return;
+    case OBS_EMPTY_DIR:
+    case OBS_FOREIGN:
+        set_state(out, ST_FOREIGN, "refusing to remove %s: it is %s, not a virtual environment",
+                  o->path, o->kind == OBS_EMPTY_DIR ? "an empty directory" : o->foreign_why);
+        add_action(out, ACT_REFUSE, NULL, NULL, "only a directory holding pyvenv.cfg is removed");
+        return;
+    }
+}
+
+void plan_copy_to(const observed_env_t *src, const observed_env_t *dst, env_plan_t *out)
+{
+    start(out, dst->path);
+    if (src->kind != OBS_VENV) {
+        set_state(out, ST_FOREIGN, "%s is not a virtual environment (no pyvenv.cfg)", src->path);
+        add_action(out, ACT_REFUSE, NULL, NULL, "only an environment can be copied");
+    } else if (dst->kind != OBS_ABSENT && dst->kind != OBS_EMPTY_DIR) {
+        set_state(out, ST_FOREIGN, "%s already exists", dst->path);
+        add_action(out, ACT_REFUSE, NULL, NULL, "copy only writes a new path");
+    } else if (path_is_within(dst->path, src->path) || path_is_within(src->path, dst->path)) {
+        set_state(out, ST_FOREIGN, "%s and %s overlap", src->path, dst->path);
+        add_action(out, ACT_REFUSE, NULL, NULL, "a copy cannot contain its source");
+    } else {
+        set_state(out, ST_MISSING, "a new copy of %s", src->path);
+        add_action(out, ACT_COPY, src->path, dst->path, "relocated copy of %s", src->path);
+    }
+}
+
+bool plan_is_orphan(const observed_env_t *o, bool named)
+{
+    return !named && o->kind == OBS_VENV && o->by_venvsync;
 }

@@ -47,6 +47,7 @@ typedef enum {
     ACT_REINSTALL,         /* `package` `to` is installed but its files differ from its RECORD */
     ACT_DOWNLOAD_PYTHON,   /* no interpreter matches: download a managed one for `to` (the
                               request) first; the engine does it, then plans again */
+    ACT_DELETE,            /* delete the whole environment (`remove`, `prune`) */
 } action_kind_t;
 
 typedef struct action {
@@ -104,6 +105,20 @@ typedef struct desired_env {
 /* Fills *out (zeroed first). py: the resolved interpreter for out->python_need, or NULL. */
 void plan_env(const desired_env_t *d, const observed_env_t *o, const interp_t *py, env_plan_t *out);
 void env_plan_free(env_plan_t *p);
+
+/* Outside a sync (`remove`, `prune`, `copy`): the same two-part answer, a state and actions.
+ *
+ * plan_delete: deleting what is at o->path. A virtual environment (a real directory holding
+ * pyvenv.cfg) gets ACT_DELETE with `why` as its reason; anything else is foreign (ACT_REFUSE);
+ * nothing there is ST_MISSING with no action.
+ * plan_copy_to: copying the environment src into the new path dst: ACT_COPY, or ACT_REFUSE when
+ * src is not an environment, dst is neither absent nor an empty directory, or the two overlap.
+ * plan_is_orphan: whether `prune` removes the environment o found under root: venvsync wrote it
+ * (its pyvenv.cfg carries venvsync's keys), it is a real directory, and the manifest does not
+ * name it (named). */
+void plan_delete(const observed_env_t *o, const char *why, env_plan_t *out);
+void plan_copy_to(const observed_env_t *src, const observed_env_t *dst, env_plan_t *out);
+bool plan_is_orphan(const observed_env_t *o, bool named);
 
 const char *env_state_name(env_state_t s);      /* "ok", "missing", "wrong-python", ... */
 const char *action_kind_name(action_kind_t k);  /* "create", "write-activator", ... */

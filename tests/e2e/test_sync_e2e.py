@@ -336,7 +336,8 @@ def test_list_shows_state_python_and_packages(venvsync, tmp_project):
     r = venvsync("list", "--json", cwd=tmp_project.root, check_rc=0)
     envs = {e["name"]: e for e in json.loads(r.stdout)["environments"]}
     assert envs["dev"]["state"] == "ok" and envs["dev"]["packages"] == 1
-    assert DEBIAN_VERSION in envs["dev"]["python"]
+    assert envs["dev"]["python"]["version"] == DEBIAN_VERSION
+    assert DEBIAN_VERSION in envs["dev"]["python"]["label"]
     assert envs["tools"]["state"] == "missing"
     r = venvsync("list", cwd=tmp_project.root, check_rc=0)
     assert "dev" in r.stdout and "missing" in r.stdout
