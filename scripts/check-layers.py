@@ -21,6 +21,7 @@ LAYERS = [
     "wheel",
     "index",
     "venv",
+    "shell",
     "toolchain",
     "build",
     "lock",

@@ -3,45 +3,15 @@
  * fish source the environment's own activator after their usual start-up files, so the prompt
  * and `deactivate` work as after `source activate`; other shells get the activated variables.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/common.h"
-#include "util/cachedir.h"
-#include "util/fs.h"
+#include "shell/start.h"
 #include "util/path.h"
 #include "util/proc.h"
 #include "util/xalloc.h"
 #include "venv/activators.h"
-
-static const char BASH_RC[] =
-    "# written by venvsync shell: the usual ~/.bashrc, then the environment's activator\n"
-    "[ -f \"$HOME/.bashrc\" ] && . \"$HOME/.bashrc\"\n"
-    ". \"$VENVSYNC_ACTIVATE\"\n"
-    "unset VENVSYNC_ACTIVATE\n";
-
-static const char ZSH_RC[] =
-    "# written by venvsync shell: the usual .zshrc, then the environment's activator\n"
-    "if [ -n \"$VENVSYNC_ZDOTDIR\" ]; then ZDOTDIR=\"$VENVSYNC_ZDOTDIR\"; else unset ZDOTDIR; fi\n"
-    "unset VENVSYNC_ZDOTDIR\n"
-    "[ -f \"${ZDOTDIR:-$HOME}/.zshrc\" ] && . \"${ZDOTDIR:-$HOME}/.zshrc\"\n"
-    ". \"$VENVSYNC_ACTIVATE\"\n"
-    "unset VENVSYNC_ACTIVATE\n";
-
-/* Writes a start-up file into <cache>/shell/ when its content differs. */
-static err_t *rcfile(const char *cache_dir, const char *rel, const char *content, char **out)
-{
-    *out = path_joinv(cache_dir, CACHE_SHELL, rel, NULL);
-    char *dir = path_dirname(*out);
-    err_t *e = fs_mkdirs(dir, 0755);
-    free(dir);
-    buf_t have = BUF_INIT;
-    if (!e && !(fs_try_read(*out, &have) && strcmp(buf_cstr(&have), content) == 0))
-        e = fs_write_atomic(*out, content, strlen(content), 0644);
-    buf_free(&have);
-    return e;
-}
 
 static err_t *run_shell(const cmd_ctx_t *ctx, int *status)
 {
@@ -74,48 +44,22 @@ static err_t *run_shell(const cmd_ctx_t *ctx, int *status)
         return e;
     }
     const mf_env_t *env = en.envs[0].env;
-    const char *sh = ctx->g->cfg->shell;
-    if (!sh || !*sh)
-        sh = "/bin/sh";
-    const char *base = path_basename(sh);
-    const char *act = activator_for_shell(base);
-    char *act_path = path_joinv(env->path, "bin", act, NULL);
-    char *rc = NULL;
-    char *argv[6] = {(char *)sh, NULL};
-    char *fish_cmd = NULL;
-    if (strcmp(base, "bash") == 0) {
-        e = rcfile(ctx->g->cache_dir, "bashrc", BASH_RC, &rc);
-        argv[1] = "--rcfile";
-        argv[2] = rc;
-        argv[3] = "-i";
-        setenv("VENVSYNC_ACTIVATE", act_path, 1);
-    } else if (strcmp(base, "zsh") == 0) {
-        e = rcfile(ctx->g->cache_dir, "zsh/.zshrc", ZSH_RC, &rc);
-        const char *zd = ctx->g->cfg->zdotdir;
-        if (zd)
-            setenv("VENVSYNC_ZDOTDIR", zd, 1);
-        char *dir = path_dirname(rc);
-        setenv("ZDOTDIR", dir, 1);
-        free(dir);
-        setenv("VENVSYNC_ACTIVATE", act_path, 1);
-        argv[1] = "-i";
-    } else if (strcmp(base, "fish") == 0) {
-        setenv("VENVSYNC_ACTIVATE", act_path, 1);
-        fish_cmd = xstrdup("source $VENVSYNC_ACTIVATE; set -e VENVSYNC_ACTIVATE");
-        argv[1] = "-C";
-        argv[2] = fish_cmd;
-    } else {
-        cmd_activate_environ(ctx, env->path, env->prompt);
-    }
+    const char *sh = ctx->g->cfg->shell && *ctx->g->cfg->shell ? ctx->g->cfg->shell : "/bin/sh";
+    char *act_path = path_joinv(env->path, "bin", activator_for_shell(path_basename(sh)), NULL);
+    shell_start_t st;
+    e = shell_start_prepare(sh, act_path, ctx->g->cache_dir, ctx->g->cfg->zdotdir, &st);
     if (!e) {
+        for (size_t i = 0; st.set_name[i]; i++)
+            setenv(st.set_name[i], st.set_value[i], 1);
+        if (st.activate_environ)
+            cmd_activate_environ(ctx, env->path, env->prompt);
         if (ctx->g->verbosity >= 0)
             fprintf(ctx->log, "venvsync: starting %s with '%s' activated; `exit` to leave\n", sh,
                     env->name);
         fflush(NULL);
-        e = err_code(proc_exec(argv), 127);
+        e = err_code(proc_exec(st.argv), 127);
+        shell_start_free(&st);
     }
-    free(fish_cmd);
-    free(rc);
     free(act_path);
     engine_free(&en);
     manifest_free(m);
