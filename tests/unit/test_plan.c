@@ -692,3 +692,81 @@ Test(plan, wrong_python_and_vanished_interpreter_download_then_recreate)
     pyreq_free(r);
     drop(&o);
 }
+
+/* ---- outside a sync: remove, copy, prune ---- */
+
+Test(plan, delete_an_environment_refuses_anything_else)
+{
+    observed_env_t o;
+    healthy(&o);
+    env_plan_t p;
+    plan_delete(&o, "asked for", &p);
+    cr_assert_eq(p.nactions, 1);
+    cr_assert_eq(p.actions[0].kind, ACT_DELETE);
+    cr_assert_str_eq(p.actions[0].reason, "asked for");
+    cr_assert_eq(action_sigil(ACT_DELETE), '-');
+    env_plan_free(&p);
+    drop(&o);
+    observed_env_t f = {.path = ENV_PATH, .kind = OBS_FOREIGN, .foreign_why = "a symbolic link"};
+    plan_delete(&f, "asked for", &p);
+    cr_assert_eq(p.state, ST_FOREIGN);
+    cr_assert_eq(count_kind(&p, ACT_REFUSE), 1);
+    cr_assert_eq(count_kind(&p, ACT_DELETE), 0);
+    cr_assert(strstr(p.reason, "a symbolic link, not a virtual environment"), "%s", p.reason);
+    env_plan_free(&p);
+    observed_env_t e = {.path = ENV_PATH, .kind = OBS_EMPTY_DIR};
+    plan_delete(&e, "x", &p);
+    cr_assert_eq(count_kind(&p, ACT_REFUSE), 1, "an empty directory is not an environment");
+    env_plan_free(&p);
+    observed_env_t a = {.path = ENV_PATH, .kind = OBS_ABSENT};
+    plan_delete(&a, "x", &p);
+    cr_assert_eq(p.state, ST_MISSING);
+    cr_assert_eq(p.nactions, 0);
+    env_plan_free(&p);
+}
+
+Test(plan, copy_needs_an_environment_a_new_path_and_no_overlap)
+{
+    observed_env_t src;
+    healthy(&src);
+    observed_env_t dst = {.path = "/elsewhere/copy", .kind = OBS_ABSENT};
+    env_plan_t p;
+    plan_copy_to(&src, &dst, &p);
+    cr_assert_eq(p.nactions, 1);
+    cr_assert_eq(p.actions[0].kind, ACT_COPY);
+    cr_assert_str_eq(p.actions[0].to, "/elsewhere/copy");
+    env_plan_free(&p);
+    dst.kind = OBS_EMPTY_DIR;
+    plan_copy_to(&src, &dst, &p);
+    cr_assert_eq(p.actions[0].kind, ACT_COPY, "an empty directory is fine");
+    env_plan_free(&p);
+    dst.kind = OBS_FOREIGN;
+    plan_copy_to(&src, &dst, &p);
+    cr_assert_eq(p.actions[0].kind, ACT_REFUSE);
+    cr_assert(strstr(p.reason, "already exists"), "%s", p.reason);
+    env_plan_free(&p);
+    observed_env_t inside = {.path = ENV_PATH "/sub", .kind = OBS_ABSENT};
+    plan_copy_to(&src, &inside, &p);
+    cr_assert_eq(p.actions[0].kind, ACT_REFUSE);
+    cr_assert(strstr(p.reason, "overlap"), "%s", p.reason);
+    env_plan_free(&p);
+    drop(&src);
+    observed_env_t notenv = {.path = "/x", .kind = OBS_FOREIGN, .foreign_why = "a regular file"};
+    plan_copy_to(&notenv, &dst, &p);
+    cr_assert_eq(p.actions[0].kind, ACT_REFUSE);
+    env_plan_free(&p);
+}
+
+Test(plan, orphans_are_venvsyncs_own_unnamed_environments)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.by_venvsync = true;
+    cr_assert(plan_is_orphan(&o, false));
+    cr_assert(!plan_is_orphan(&o, true), "the manifest names it");
+    o.by_venvsync = false;
+    cr_assert(!plan_is_orphan(&o, false), "another tool wrote it");
+    drop(&o);
+    observed_env_t f = {.path = ENV_PATH, .kind = OBS_FOREIGN};
+    cr_assert(!plan_is_orphan(&f, false));
+}
