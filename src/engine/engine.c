@@ -274,6 +274,19 @@ static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, 
     case NEED_REQUEST:
         if (ee->request && ee->request->kind == PYREQ_PATH)
             return python_resolve(ee->request, en->m->dir, &o, out);
+        if (!ee->request) {
+            /* Nothing asks for a version: the python3 the user's PATH (and pyenv) runs. */
+            interp_t *def = NULL;
+            char *path = discover_default(&o, en->m->dir);
+            err_t *de = path ? probe_interp(path, en->cache_dir, &def, NULL) : NULL;
+            free(path);
+            err_free(de); /* not usable: the best one found, as below */
+            if (def && def->venv_capable) {
+                *out = def;
+                return NULL;
+            }
+            interp_free(def);
+        }
         {
             err_t *e = ensure_discovered(en);
             if (e)

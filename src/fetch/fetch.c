@@ -284,10 +284,17 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
         }
     }
     if (nremote && !errs) {
-        err_t *re = remote_allowed(m, ws, *fl, o->cfg->index_url)
-                        ? err_code(fetch_remote(m, ws, py, tags, desc, o, *fl, remote, nremote), EXIT_APPLY)
-                        : NULL;
-        if (re || !remote_allowed(m, ws, *fl, o->cfg->index_url)) {
+        /* A direct URL (`name @ https://.../x.whl`) names its file: it is fetched whatever the
+         * index settings are. Other pins need an index (remote_allowed). */
+        bool allowed = remote_allowed(m, ws, *fl, o->cfg->index_url);
+        size_t nfetch = 0;
+        for (size_t i = 0; i < nremote; i++)
+            if (allowed || (remote[i]->want->path_or_url && !remote[i]->want->is_local))
+                remote[nfetch++] = remote[i];
+        err_t *re = nfetch ? err_code(fetch_remote(m, ws, py, tags, desc, o, *fl, remote, nfetch),
+                                      EXIT_APPLY)
+                           : NULL;
+        if (re || !allowed) {
             /* the local reasons first, when there were local folders: they are more specific */
             if (*fl && (*fl)->nsources)
                 err_chain(&errs, local_misses);
@@ -300,6 +307,10 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
         local_misses = NULL;
     }
     err_chain(&errs, local_misses); /* other pins failed too: say why these had no local file */
+    for (size_t i = 0; i < out->n && !errs; i++)
+        if (!out->items[i].wheel) /* every pin has its wheel, or the run says why not */
+            errs = err_new(EXIT_APPLY, "no wheel could be found for %s",
+                           out->items[i].want->name);
     free(remote);
     tagset_free(tags);
     free(desc);

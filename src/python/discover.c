@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pkg/version.h"
 #include "python/probe.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -697,6 +698,120 @@ char *python_version_file(const char *dir)
 discover_opts_t discover_opts(const config_t *cfg)
 {
     return (discover_opts_t){.cache_dir = cfg->cache_dir, .path = cfg->path,
-                             .pyenv_root = cfg->pyenv_root, .managed_dir = cfg->python_dir,
-                             .uv_dir = cfg->uv_python_dir};
+                             .pyenv_root = cfg->pyenv_root, .pyenv_version = cfg->pyenv_version,
+                             .managed_dir = cfg->python_dir, .uv_dir = cfg->uv_python_dir};
+}
+
+/* ---- the default: what `python3` runs ----------------------------------------------------- */
+
+static bool is_exec_file(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+/* $PYENV_ROOT/versions/<name>/bin/python3, exactly or as the newest version with that prefix
+ * ("3.11" -> "3.11.9"); NULL when pyenv has no such version. */
+static char *pyenv_python(const char *root, const char *name)
+{
+    if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return NULL;
+    char *exact = path_joinv(root, "versions", name, "bin", "python3", (char *)NULL);
+    if (is_exec_file(exact))
+        return exact;
+    free(exact);
+    char *versions = path_join(root, "versions");
+    char **names = NULL;
+    err_free(fs_list_dir(versions, &names));
+    char *best = NULL;
+    version_t bv = {0};
+    size_t n = strlen(name);
+    for (size_t i = 0; names && names[i]; i++) {
+        if (strncmp(names[i], name, n) != 0 || names[i][n] != '.')
+            continue;
+        version_t v;
+        if (!version_parse(names[i], &v))
+            continue;
+        char *p = path_joinv(versions, names[i], "bin", "python3", (char *)NULL);
+        if (is_exec_file(p) && (!best || version_cmp(&v, &bv) > 0)) {
+            free(best);
+            version_free(&bv);
+            best = p;
+            bv = v;
+        } else {
+            free(p);
+            version_free(&v);
+        }
+    }
+    version_free(&bv);
+    strv_free(names);
+    free(versions);
+    return best;
+}
+
+/* The pyenv version names in force for dir, in order ("system" included), or NULL. */
+static char *pyenv_selection(const discover_opts_t *o, const char *dir)
+{
+    if (o->pyenv_version && *o->pyenv_version)
+        return xstrdup(o->pyenv_version);
+    char *v = python_version_file(dir);
+    if (v)
+        return v;
+    char *global = path_join(o->pyenv_root, "version");
+    buf_t b = BUF_INIT;
+    char *r = fs_try_read(global, &b) ? python_version_parse(buf_cstr(&b)) : NULL;
+    buf_free(&b);
+    free(global);
+    return r;
+}
+
+char *discover_default(const discover_opts_t *o, const char *dir)
+{
+    if (!o || !o->path)
+        return NULL;
+    char *shims = NULL;
+    if (o->pyenv_root) {
+        char *sd = path_join(o->pyenv_root, "shims");
+        shims = path_real(sd);
+        free(sd);
+    }
+    char *copy = xstrdup(o->path), *save = NULL, *found = NULL;
+    bool past_shims = false;
+    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        if (!*d || d[0] != '/')
+            continue;
+        char *real = path_real(d);
+        bool is_shims = shims && real && strcmp(real, shims) == 0;
+        free(real);
+        char *p = path_join(d, "python3");
+        if (!is_exec_file(p)) {
+            free(p);
+            continue;
+        }
+        if (!is_shims || past_shims) {
+            if (!is_shims)
+                found = p;
+            else
+                free(p);
+            continue;
+        }
+        free(p);
+        /* pyenv's shim: the version pyenv would run here */
+        char *sel = pyenv_selection(o, dir);
+        bool system = !sel;
+        for (char *s2 = NULL, *v = sel ? strtok_r(sel, ": \t\n", &s2) : NULL; v && !found;
+             v = strtok_r(NULL, ": \t\n", &s2)) {
+            if (strcmp(v, "system") == 0)
+                system = true;
+            else if (!system)
+                found = pyenv_python(o->pyenv_root, v);
+        }
+        free(sel);
+        past_shims = true; /* "system": the python3 that PATH has after the shims */
+        if (!found && !system)
+            break;         /* pyenv would fail ("version not installed"): no default */
+    }
+    free(copy);
+    free(shims);
+    return found;
 }

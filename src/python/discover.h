@@ -31,6 +31,7 @@ typedef struct discover_opts {
     const char *cache_dir;   /* probe cache; NULL disables */
     const char *path;        /* PATH, searched in order */
     const char *pyenv_root;  /* its versions/ (never its shims) */
+    const char *pyenv_version; /* PYENV_VERSION, for discover_default() */
     const char *managed_dir; /* venvsync's managed Pythons (toolchain/managed.h) */
     const char *uv_dir;      /* uv's managed Pythons */
 } discover_opts_t;
@@ -58,6 +59,18 @@ err_t *python_resolve(const pyreq_t *r, const char *base_dir, const discover_opt
 /* Reads a `.python-version` file in dir or its parents: the first usable line, malloc'd, or
  * NULL when there is none. */
 char *python_version_file(const char *dir);
+
+/*
+ * The interpreter `python3` on PATH runs, as the user would get it by typing `python3` in dir:
+ * the first executable python3 along o->path; when that is pyenv's shim, the version pyenv
+ * would pick — PYENV_VERSION (the first of a ':'-list that is installed), else the nearest
+ * .python-version from dir up, else $PYENV_ROOT/version — as
+ * $PYENV_ROOT/versions/<name>/bin/python3 (a name pyenv does not have exactly is matched as a
+ * prefix, "3.11" -> the newest installed 3.11.x); "system" (or nothing set) means the next
+ * python3 on PATH after the shims. *out is the path as found (not resolved), malloc'd, or NULL
+ * when there is none (then the caller picks the best discovered one).
+ */
+char *discover_default(const discover_opts_t *o, const char *dir);
 
 /* ---- additions beyond the original contract ---- */
 

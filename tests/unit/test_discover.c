@@ -12,6 +12,7 @@
 
 #include "python/discover.h"
 #include "python/probe.h"
+#include "support.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -446,4 +447,77 @@ Test(discover, fake_tree)
     free(managed);
     free(cache);
     free(d);
+}
+
+/* ---- the default interpreter: what `python3` runs, pyenv's shims resolved by pyenv's rules -- */
+
+static void exe(const char *dir, const char *rel)
+{
+    char *p = support_write(dir, rel, "#!/bin/sh\nexit 0\n");
+    cr_assert_eq(chmod(p, 0755), 0);
+    free(p);
+}
+
+Test(discover, default_is_what_python3_on_path_runs)
+{
+    char *d = support_tmpdir("venvsync-default");
+    exe(d, "sys/python3");
+    exe(d, "pyenv/shims/python3");
+    exe(d, "pyenv/versions/3.11.2/bin/python3");
+    exe(d, "pyenv/versions/3.11.9/bin/python3");
+    exe(d, "pyenv/versions/3.12.1/bin/python3");
+    free(support_write(d, "empty/README", "no python here"));
+    char *sys = path_join(d, "sys"), *shims = path_join(d, "pyenv/shims");
+    char *root = path_join(d, "pyenv"), *empty = path_join(d, "empty");
+    char *proj = path_join(d, "proj");
+    cr_assert_null(fs_mkdirs(proj, 0755));
+    char *sys_py = path_join(sys, "python3");
+    char *v3119 = path_join(root, "versions/3.11.9/bin/python3");
+    char *v3121 = path_join(root, "versions/3.12.1/bin/python3");
+    char *got;
+
+    /* no pyenv in front: the first python3 on PATH */
+    char *p1 = xasprintf("%s:%s:%s", empty, sys, shims);
+    discover_opts_t o = {.path = p1, .pyenv_root = root};
+    got = discover_default(&o, proj);
+    cr_assert_str_eq(got, sys_py);
+    free(got);
+
+    /* the shims first: PYENV_VERSION, then .python-version, then the global file */
+    char *p2 = xasprintf("%s:%s", shims, sys);
+    o.path = p2;
+    o.pyenv_version = "3.12.1";
+    got = discover_default(&o, proj);
+    cr_assert_str_eq(got, v3121);
+    free(got);
+    o.pyenv_version = "9.9:3.12.1";
+    got = discover_default(&o, proj);
+    cr_assert_str_eq(got, v3121, "the first installed of a list");
+    free(got);
+    o.pyenv_version = NULL;
+    free(support_write(d, "proj/.python-version", "3.11\n"));
+    got = discover_default(&o, proj);
+    cr_assert_str_eq(got, v3119, "a prefix picks the newest installed patch");
+    free(got);
+    free(support_write(d, "proj/.python-version", "system\n"));
+    got = discover_default(&o, proj);
+    cr_assert_str_eq(got, sys_py, "`system` is the python3 after the shims");
+    free(got);
+    char *pv = path_join(proj, ".python-version");
+    cr_assert_eq(unlink(pv), 0);
+    free(support_write(d, "pyenv/version", "3.12.1\n"));
+    got = discover_default(&o, proj);
+    cr_assert_str_eq(got, v3121, "the global version file");
+    free(got);
+    char *gv = path_join(root, "version");
+    cr_assert_eq(unlink(gv), 0);
+    got = discover_default(&o, proj);
+    cr_assert_str_eq(got, sys_py, "nothing selected: system");
+    free(got);
+    o.pyenv_version = "9.9";
+    cr_assert_null(discover_default(&o, proj), "pyenv would fail: no default");
+
+    free(p1), free(p2), free(pv), free(gv), free(sys), free(shims), free(root), free(empty);
+    free(proj), free(sys_py), free(v3119), free(v3121);
+    support_tmpdir_free(d);
 }
