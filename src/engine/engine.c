@@ -593,6 +593,7 @@ void engine_report(const engine_t *en, report_t *out)
         r->name = xstrdup(ee->env->name);
         r->path = xstrdup(ee->env->path);
         r->state = p->state;
+        r->planned = p->name != NULL;
         r->reason = xstrdup(p->reason);
         report_python(ee, &r->python);
         r->noop = !ee->error && env_plan_is_noop(p);

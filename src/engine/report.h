@@ -29,7 +29,9 @@ typedef enum { RESULT_NONE, RESULT_CHANGED, RESULT_UNCHANGED, RESULT_FAILED } en
 
 typedef struct report_env {
     char *name, *path;
-    env_state_t state;
+    env_state_t state;             /* meaningful when planned */
+    bool planned;                  /* false: an error stopped it before a state was decided
+                                      (a bad requirements file): shown as "error" */
     char *reason;                  /* why this state; NULL for ok */
     report_python_t python;
     bool noop;                     /* the plan changes nothing */

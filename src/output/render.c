@@ -30,6 +30,12 @@ static const char *state_color(const term_style_t *s, env_state_t st)
     }
 }
 
+/* The state's name, or "error" when an error stopped planning before a state was decided. */
+static const char *state_text(const report_env_t *e)
+{
+    return e->planned ? env_state_name(e->state) : "error";
+}
+
 static void action_text(const term_style_t *s, const report_action_t *a, buf_t *out)
 {
     char sig = action_sigil(a->kind);
@@ -64,7 +70,8 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
             continue;
         char *shown = render_path(e->path, o->cwd);
         buf_printf(out, "%s%s%s %s(%s)%s: %s%s%s", s.bold, e->name, s.reset, s.dim, shown,
-                   s.reset, state_color(&s, e->state), env_state_name(e->state), s.reset);
+                   s.reset, e->planned ? state_color(&s, e->state) : s.red, state_text(e),
+                   s.reset);
         if (e->python.label)
             buf_printf(out, ", %s", e->python.label);
         buf_addc(out, '\n');
@@ -134,7 +141,7 @@ void render_json(const report_t *r, const render_opts_t *o, buf_t *out)
         json_obj(&j);
         json_kstr(&j, "name", e->name);
         json_kstr(&j, "path", e->path);
-        json_kstr(&j, "state", env_state_name(e->state));
+        json_kstr(&j, "state", state_text(e));
         python_json(&j, &e->python);
         json_kstr(&j, "reason", e->reason);
         if (o->mode == RENDER_SYNC)
@@ -187,7 +194,7 @@ void render_list(const report_t *r, const render_opts_t *o, bool json, buf_t *ou
             json_kstr(&j, "name", e->name);
             json_kstr(&j, "path", e->path);
             python_json(&j, &e->python);
-            json_kstr(&j, "state", env_state_name(e->state));
+            json_kstr(&j, "state", state_text(e));
             json_kint(&j, "packages", e->packages < 0 ? 0 : e->packages);
             json_end(&j);
         }
@@ -211,7 +218,7 @@ void render_list(const report_t *r, const render_opts_t *o, bool json, buf_t *ou
     for (size_t i = 0; i < r->n; i++) {
         const report_env_t *e = &r->envs[i];
         buf_printf(out, "%-*s  %-*s  %-12s  %8ld  %s\n", (int)wname, e->name, (int)wpath,
-                   shown[i], env_state_name(e->state), e->packages < 0 ? 0 : e->packages,
+                   shown[i], state_text(e), e->packages < 0 ? 0 : e->packages,
                    e->python.label ? e->python.label : "-");
     }
     strv_free(shown);

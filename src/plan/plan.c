@@ -336,6 +336,12 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
         return;
     }
     pyfacts_t facts = observed_facts(o);
+    if (d->request && d->request->kind == PYREQ_PATH && !d->request_real) {
+        set_state(p, ST_BROKEN, "the interpreter the manifest names, %s, does not exist",
+                  d->request->path);
+        plan_create(p, d, py, true);
+        return;
+    }
     if (!request_matches(d, &facts)) {
         set_state(p, ST_WRONG_PYTHON, "has %s, manifest asks for %s", p->python, d->request->text);
         plan_create(p, d, py, true);
@@ -351,7 +357,9 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
                                     : o->python_real != NULL;
     if (!python_ok) {
         const char *was = facts.path ? facts.path : "bin/python";
-        if (o->by_venvsync && o->recorded_python_present)
+        if (!o->link_target && o->by_venvsync && o->recorded_python_present)
+            set_state(p, ST_BROKEN, "bin/python is missing (%s is still there)", was);
+        else if (o->by_venvsync && o->recorded_python_present)
             set_state(p, ST_BROKEN, "interpreter %s changed since the environment was written", was);
         else
             set_state(p, ST_BROKEN, "interpreter %s is gone", was);

@@ -443,9 +443,9 @@ Test(plan, path_request_compares_real_paths)
     plan_env(&d, &o, NULL, &p);
     cr_assert_eq(p.state, ST_WRONG_PYTHON);
     env_plan_free(&p);
-    d.request_real = NULL; /* the requested executable does not exist */
+    d.request_real = NULL; /* the requested executable does not exist: broken, not "wrong" */
     plan_env(&d, &o, NULL, &p);
-    cr_assert_eq(p.state, ST_WRONG_PYTHON);
+    cr_assert_eq(p.state, ST_BROKEN);
     cr_assert_eq(p.python_need, NEED_REQUEST);
     env_plan_free(&p);
     pyreq_free(r);
@@ -769,4 +769,40 @@ Test(plan, orphans_are_venvsyncs_own_unnamed_environments)
     drop(&o);
     observed_env_t f = {.path = ENV_PATH, .kind = OBS_FOREIGN};
     cr_assert(!plan_is_orphan(&f, false));
+}
+
+/* Messages say what is wrong (issue: a deleted bin/python was "interpreter changed", a deleted
+ * interpreter named by path was "wrong-python: has X, asks for X"). */
+Test(plan, deleted_bin_python_says_so_and_relinks)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.link_target = NULL;
+    o.python_real = NULL;
+    o.recorded_python_same = false; /* observe cannot confirm the link */
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, &py311, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert(strstr(p.reason, "bin/python is missing"), "%s", p.reason);
+    cr_assert_null(strstr(p.reason, "changed"), "%s", p.reason);
+    cr_assert_eq(count_kind(&p, ACT_RELINK), 1);
+    env_plan_free(&p);
+    drop(&o);
+}
+
+Test(plan, deleted_interpreter_named_by_path_is_not_wrong_python)
+{
+    observed_env_t o;
+    healthy(&o);
+    pyreq_t *r = req(PY311);
+    desired_env_t d = {.env = &env, .request = r, .request_real = NULL};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert(strstr(p.reason, "does not exist"), "%s", p.reason);
+    cr_assert(strstr(p.reason, PY311), "%s", p.reason);
+    env_plan_free(&p);
+    pyreq_free(r);
+    drop(&o);
 }

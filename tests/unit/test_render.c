@@ -56,6 +56,7 @@ static report_t sample(env_result_t dev_result)
     dev->name = xstrdup("dev");
     dev->path = xstrdup("/repo/.venv");
     dev->state = ST_DRIFTED;
+    dev->planned = true;
     dev->reason = xstrdup("packages differ");
     dev->python = (report_python_t){xstrdup("CPython 3.11.2"), xstrdup("cpython"),
                                     xstrdup("3.11.2"), xstrdup("/usr/bin/python3.11")};
@@ -69,6 +70,7 @@ static report_t sample(env_result_t dev_result)
     docs->name = xstrdup("docs");
     docs->path = xstrdup("/elsewhere/docs");
     docs->state = ST_OK;
+    docs->planned = true;
     docs->noop = true;
     docs->result = dev_result == RESULT_NONE ? RESULT_NONE : RESULT_UNCHANGED;
     docs->packages = -1;
@@ -76,6 +78,7 @@ static report_t sample(env_result_t dev_result)
     bad->name = xstrdup("bad");
     bad->path = xstrdup("/repo/bad");
     bad->state = ST_FOREIGN;
+    bad->planned = true;
     bad->reason = xstrdup("a regular file");
     strv_push(&bad->errors, NULL, NULL, xstrdup("environment 'bad': a regular file"));
     strv_push(&bad->hints, NULL, NULL, xstrdup(""));
@@ -196,6 +199,27 @@ Test(render, list_table_and_json)
     render_list(&r, &o, true, &b);
     cr_assert(strstr(buf_cstr(&b), "\"name\":\"dev\""), "%s", buf_cstr(&b));
     cr_assert(strstr(buf_cstr(&b), "\"packages\":4"), "%s", buf_cstr(&b));
+    buf_free(&b);
+    report_free(&r);
+}
+
+Test(render, an_error_before_planning_is_not_shown_as_ok)
+{
+    report_t r = sample(RESULT_NONE);
+    report_env_t *dev = &r.envs[0];
+    dev->planned = false;
+    dev->state = ST_OK; /* what a zeroed plan says */
+    dev->nactions = 0;
+    strv_push(&dev->errors, NULL, NULL, xstrdup("requirements.txt:3: invalid requirement"));
+    strv_push(&dev->hints, NULL, NULL, xstrdup(""));
+    char *t = text(&r, RENDER_PLAN, 0);
+    cr_assert(strstr(t, "dev (.venv): error, CPython 3.11.2\n"), "%s", t);
+    cr_assert_null(strstr(t, "dev (.venv): ok"), "%s", t);
+    free(t);
+    render_opts_t o = {.mode = RENDER_PLAN, .cwd = "/repo"};
+    buf_t b = BUF_INIT;
+    render_json(&r, &o, &b);
+    cr_assert(strstr(buf_cstr(&b), "\"state\":\"error\""), "%s", buf_cstr(&b));
     buf_free(&b);
     report_free(&r);
 }
