@@ -22,6 +22,7 @@
 
 #include "pkg/name.h"
 #include "util/buf.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #define NONE ((size_t)-1)

@@ -10,6 +10,7 @@
 #include <yaml.h>
 
 #include "manifest/edit.h"
+#include "support.h"
 #include "manifest/manifest.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -102,7 +103,7 @@ static char *line_diff(const char *a, const char *b)
 static void valid_manifest(const char *text)
 {
     manifest_t *m = NULL;
-    err_t *e = manifest_parse(text, strlen(text), "/proj/venv.yaml", &m);
+    err_t *e = manifest_parse(text, strlen(text), "/proj/venv.yaml", support_env(), &m);
     if (e) {
         for (err_t *p = e; p; p = p->next)
             cr_log_error("manifest: %s", p->msg);
@@ -1365,7 +1366,7 @@ Test(mfedit, repository_examples)
         ok(fs_read(path, &b));
         const char *in = buf_cstr(&b);
         manifest_t *m = NULL;
-        ok(manifest_parse(in, b.len, "/proj/venv.yaml", &m));
+        ok(manifest_parse(in, b.len, "/proj/venv.yaml", support_env(), &m));
         size_t nlines = 0;
         for (const char *p = in; *p; p++)
             nlines += *p == '\n';
