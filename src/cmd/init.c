@@ -1,67 +1,72 @@
 /*
- * init: write a starter venv.yaml in the current directory. With --adopt, the manifest describes
- * an existing environment (default .venv): its Python version and its installed packages, pinned,
- * as `pip freeze` would list them (pip, setuptools, wheel and distribute left out).
+ * init: write a starter venv.yaml in the current directory.
+ *
+ * Beside an existing environment (at --path, default .venv) the manifest describes it as it is
+ * (its Python, prompt and system-site-packages) so that nothing about it changes: without
+ * --adopt it declares no packages (whatever is installed stays the user's), with --adopt it pins
+ * exactly what is installed, pip included. The environment is then adopted: venvsync records its
+ * interpreter in pyvenv.cfg and writes its own activators (same prompt), so `check` is clean at
+ * once and the first sync has nothing to do. Without an environment the manifest names no
+ * Python unless --python is given: sync then follows .python-version, else the python3 on PATH.
  */
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cmd/common.h"
+#include "manifest/edit.h"
 #include "pkg/installed.h"
 #include "plan/observe.h"
-#include "python/discover.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
-/* A YAML double-quoted scalar. */
-static void yaml_quote(buf_t *b, const char *s)
+/* The request that names the environment's own interpreter: "3.11", "3.13t", "pypy@3.10". */
+static char *own_request(const observed_env_t *o)
 {
-    buf_addc(b, '"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            buf_addc(b, '\\');
-        buf_addc(b, *s);
-    }
-    buf_addc(b, '"');
+    int major = 0, minor = 0;
+    sscanf(o->version, "%d.%d", &major, &minor);
+    bool cpython = !o->implementation || strcmp(o->implementation, "cpython") == 0;
+    return xasprintf("%s%s%d.%d%s", cpython ? "" : o->implementation, cpython ? "" : "@", major,
+                     minor, o->freethreaded ? "t" : "");
 }
 
-static bool freeze_skips(const char *name)
+/* Adopts environment `name` of the manifest just written: applies its plan when it only records
+ * the interpreter and rewrites activators (nothing the user would notice). */
+static err_t *adopt(const cmd_ctx_t *ctx, const char *file, bool *adopted)
 {
-    static const char *const skip[] = {"pip", "setuptools", "wheel", "distribute", NULL};
-    for (size_t i = 0; skip[i]; i++)
-        if (strcasecmp(name, skip[i]) == 0)
-            return true;
-    return false;
-}
-
-/* The default Python request: .python-version, else the newest interpreter's X.Y, else "3". */
-static char *default_python(const cmd_ctx_t *ctx, const char *dir)
-{
-    char *v = python_version_file(dir);
-    if (v)
-        return v;
-    interp_list_t l;
-    discover_opts_t o = discover_opts(ctx->g->cfg);
-    err_t *e = discover_all(&o, &l);
-    char *r = NULL;
-    if (!e) {
-        const interp_t *best = discover_best(&l, NULL);
-        if (best)
-            r = xasprintf("%d.%d", best->major, best->minor);
-        interp_list_free(&l);
+    *adopted = false;
+    global_opts_t g = *ctx->g;
+    g.file = file;
+    cmd_ctx_t c = *ctx;
+    c.g = &g;
+    char *names[] = {"dev"};
+    manifest_t *m;
+    engine_t en;
+    err_t *e = cmd_open_engine(&c, names, 1, &m, &en);
+    if (e)
+        return e;
+    engine_plan(&en, true);
+    const env_plan_t *p = &en.envs[0].plan;
+    bool bookkeeping = !en.envs[0].error && p->nactions > 0;
+    for (size_t i = 0; i < p->nactions && bookkeeping; i++)
+        bookkeeping = p->actions[i].kind == ACT_WRITE_CFG ||
+                      p->actions[i].kind == ACT_WRITE_ACTIVATOR;
+    if (bookkeeping) {
+        e = engine_apply(&en);
+        *adopted = !e;
     }
-    err_free(e);
-    return r ? r : xstrdup("3");
+    engine_free(&en);
+    manifest_free(m);
+    return e;
 }
 
 static err_t *run_init(const cmd_ctx_t *ctx, int *status)
 {
-    bool adopt = false;
+    bool adopt_pkgs = false;
     const char *python = NULL, *envpath = ".venv";
-    cmd_flag_t flags[] = {{"--adopt", &adopt, NULL}, {"--python", NULL, &python},
+    cmd_flag_t flags[] = {{"--adopt", &adopt_pkgs, NULL}, {"--python", NULL, &python},
                           {"--path", NULL, &envpath}, {NULL, NULL, NULL}};
     char **ops;
     int n;
@@ -69,6 +74,7 @@ static err_t *run_init(const cmd_ctx_t *ctx, int *status)
     free(ops);
     if (e)
         return e;
+    *status = 0;
     if (n)
         return err_new(EXIT_USAGE, "init takes no operands");
     char *file = path_absolute(NULL, ctx->g->file ? ctx->g->file : "venv.yaml");
@@ -81,69 +87,70 @@ static err_t *run_init(const cmd_ctx_t *ctx, int *status)
     char *dir = path_dirname(file);
     char *abs_env = path_absolute(dir, envpath);
     observed_env_t o;
-    dist_list_t dists = {0};
-    char *py = python ? xstrdup(python) : NULL;
     e = observe_env(abs_env, &o);
-    if (!e && adopt) {
-        if (o.kind != OBS_VENV || !o.version) {
-            e = err_new(EXIT_USAGE, "--adopt: %s is not a virtual environment", abs_env);
-        } else {
-            int major = 0, minor = 0;
-            sscanf(o.version, "%d.%d", &major, &minor);
-            if (!py)
-                py = xasprintf("%d.%d%s", major, minor, o.freethreaded ? "t" : "");
-            char *sp = xasprintf("%s/lib/python%d.%d%s/site-packages", abs_env, major, minor,
-                                 o.freethreaded ? "t" : "");
-            e = installed_list(sp, &dists);
-            free(sp);
-        }
+    bool existing = !e && o.kind == OBS_VENV && o.version;
+    if (!e && adopt_pkgs && !existing)
+        e = err_new(EXIT_USAGE, "--adopt: %s is not a virtual environment", abs_env);
+    dist_list_t dists = {0};
+    if (!e && adopt_pkgs && o.site_packages)
+        e = installed_list(o.site_packages, &dists);
+    char *py = python ? xstrdup(python) : existing ? own_request(&o) : NULL;
+    char **pins = NULL;
+    size_t npins = 0, cap = 0;
+    for (size_t i = 0; i < dists.n; i++)
+        strv_push(&pins, &npins, &cap,
+                  xasprintf("%s==%s", dists.items[i].name, dists.items[i].version));
+    mfedit_kv_t keys[3];
+    size_t nkeys = 0;
+    keys[nkeys++] = (mfedit_kv_t){"path", envpath, false};
+    char *prompt = NULL;
+    if (existing) {
+        /* the prompt its activators show now: pyvenv.cfg's, else venv's default (the folder) */
+        prompt = xstrdup(o.prompt ? o.prompt : path_basename(abs_env));
+        keys[nkeys++] = (mfedit_kv_t){"prompt", prompt, false};
+        if (o.system_site_packages)
+            keys[nkeys++] = (mfedit_kv_t){"system-site-packages", "true", true};
     }
-    if (!e && !py)
-        py = default_python(ctx, dir);
+    mfedit_env_t env = {.name = "dev", .keys = keys, .nkeys = nkeys,
+                        .packages = (const char *const *)pins, .npackages = npins,
+                        .with_packages = adopt_pkgs};
+    mfedit_manifest_t mf = {
+        .header = adopt_pkgs ? "venv.yaml: the Python environments this project needs.\n"
+                               "Run `venvsync` to make the disk match; see `venvsync --help`.\n"
+                               "`packages` pins what was installed: venvsync installs exactly "
+                               "these."
+                             : "venv.yaml: the Python environments this project needs.\n"
+                               "Run `venvsync` to make the disk match; see `venvsync --help`.\n"
+                               "Add `packages:` (PEP 508 requirements) to an environment to "
+                               "have venvsync manage them;\nwithout it, what you install "
+                               "yourself stays.",
+        .python = py, .envs = &env, .nenvs = 1};
+    bool adopted = false;
     if (!e) {
-        buf_t y = BUF_INIT;
-        buf_adds(&y, "# venv.yaml: the Python environments this project needs.\n"
-                     "# Run `venvsync` to make the disk match; see `venvsync --help`.\n"
-                     "version: 1\n"
-                     "python: ");
-        yaml_quote(&y, py);
-        buf_adds(&y, "            # default interpreter request for every environment\n"
-                     "environments:\n"
-                     "  dev:\n"
-                     "    path: ");
-        yaml_quote(&y, envpath);
-        buf_addc(&y, '\n');
-        size_t listed = 0;
-        for (size_t i = 0; i < dists.n; i++)
-            if (!freeze_skips(dists.items[i].name))
-                listed++;
-        if (listed == 0) {
-            buf_adds(&y, "    packages: []          # exact pins, e.g. requests==2.32.3\n");
-        } else {
-            buf_adds(&y, "    packages:\n");
-            for (size_t i = 0; i < dists.n; i++) {
-                if (freeze_skips(dists.items[i].name))
-                    continue;
-                char *pin = xasprintf("%s==%s", dists.items[i].name, dists.items[i].version);
-                buf_adds(&y, "      - ");
-                yaml_quote(&y, pin);
-                buf_addc(&y, '\n');
-                free(pin);
-            }
+        char *text = mfedit_render(&mf);
+        e = fs_write_atomic(file, text, strlen(text), 0644);
+        free(text);
+        if (!e && existing)
+            e = err_ctx(adopt(ctx, file, &adopted), "adopting %s", abs_env);
+        if (!e && ctx->g->verbosity >= 0) {
+            fprintf(ctx->out, "wrote %s", file);
+            if (existing)
+                fprintf(ctx->out, " for the environment at %s (Python %s%s)", envpath, o.version,
+                        adopt_pkgs ? ", its packages pinned" : "");
+            fprintf(ctx->out, "\n");
+            if (adopted)
+                fprintf(ctx->out, "adopted %s: its interpreter is recorded; nothing else "
+                        "changed\n", envpath);
         }
-        e = fs_write_atomic(file, y.data, y.len, 0644);
-        if (!e && ctx->g->verbosity >= 0)
-            fprintf(ctx->out, "wrote %s (python %s%s)\n", file, py,
-                    listed ? ", with the adopted packages" : "");
-        buf_free(&y);
     }
+    strv_free(pins);
+    free(prompt);
     dist_list_free(&dists);
     observed_env_free(&o);
     free(py);
     free(abs_env);
     free(dir);
     free(file);
-    *status = 0;
     return e;
 }
 
@@ -151,9 +158,11 @@ const cmd_t cmd_init = {
     .name = "init",
     .usage = "init [--python REQ] [--adopt] [--path P]",
     .summary = "write a starter venv.yaml here",
-    .help = "  --python REQ   the interpreter request (default: .python-version, else the newest found)\n"
-            "  --adopt        describe the existing environment at --path: its Python and packages\n"
+    .help = "  --python REQ   the interpreter request (default: none, so .python-version or the\n"
+            "                 python3 on PATH decides; beside an environment, its own Python)\n"
+            "  --adopt        also pin the packages installed in the environment at --path\n"
             "  --path P       the dev environment's path (default .venv)\n"
-            "Refuses to overwrite an existing venv.yaml.\n",
+            "Beside an existing environment the manifest describes it as it is and adopts it, so\n"
+            "the first sync changes nothing. Refuses to overwrite an existing venv.yaml.\n",
     .run = run_init,
 };

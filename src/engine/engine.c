@@ -402,6 +402,9 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
         e = own_facts(en, absent ? d.copy_src : &ee->obs, &ee->facts);
         if (!e)
             e = compute_wants(en, ee, ee->facts);
+    } else if (ee->env->manages_packages && ee->obs.dists.n) {
+        /* `packages: []`: exactly nothing; removing needs the interpreter's scheme */
+        e = own_facts(en, &ee->obs, &ee->facts);
     }
     if (!e) {
         fill_desired(ee, &d);
@@ -488,7 +491,7 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     if (!plan_has_packages(&ee->plan))
         return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, NULL);
     const interp_t *spy = scheme_interp(ee);
-    if (!spy || !ee->wants)
+    if (!spy || (!ee->wants && has_packages(ee->env)))
         return err_new(EXIT_APPLY, "cannot change packages: the environment's interpreter is not known");
     fetch_free(&ee->fetch);
     fetch_opts_t fo = {.cfg = en->cfg, .cache_dir = en->cache_dir, .offline = en->offline,

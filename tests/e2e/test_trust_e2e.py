@@ -1,0 +1,147 @@
+"""Trust: venvsync never loses or corrupts what the user has, and adopts existing environments
+faithfully. Each test reproduces a way this used to go wrong."""
+import json
+import os
+import subprocess
+
+import yaml
+
+from conftest import DEBIAN_PYTHON, python_version
+
+DEBIAN_VERSION = python_version(DEBIAN_PYTHON)
+DEBIAN_MINOR = ".".join(DEBIAN_VERSION.split(".")[:2])
+
+
+def site_packages(env):
+    return os.path.join(env, "lib", "python" + DEBIAN_MINOR, "site-packages")
+
+
+def fake_dist(env, name, version):
+    d = os.path.join(site_packages(env), f"{name}-{version}.dist-info")
+    os.makedirs(d)
+    with open(os.path.join(d, "METADATA"), "w") as f:
+        f.write(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    with open(os.path.join(d, "RECORD"), "w") as f:
+        f.write(f"{name}-{version}.dist-info/METADATA,,\n{name}-{version}.dist-info/RECORD,,\n")
+
+
+def tree(path):
+    """Every file below path with its content hash surrogate (size, mtime) and mode."""
+    out = {}
+    for d, dirs, files in os.walk(path):
+        for n in dirs + files:
+            p = os.path.join(d, n)
+            st = os.lstat(p)
+            out[os.path.relpath(p, path)] = (st.st_mode, st.st_size, st.st_mtime_ns)
+    return out
+
+
+def test_init_beside_an_existing_environment_changes_nothing(venvsync, tmp_project):
+    """`init` used to pick the newest Python (so the first sync recreated the user's .venv) and
+    wrote `packages: []` (so every sync after a `pip install` failed)."""
+    env = tmp_project.path(".venv")
+    subprocess.run([DEBIAN_PYTHON, "-m", "venv", "--without-pip", "--system-site-packages", env],
+                   check=True)
+    fake_dist(env, "handmade", "1.0")
+    venvsync("init", cwd=tmp_project.root, check_rc=0)
+    doc = yaml.safe_load(open(tmp_project.path("venv.yaml")))
+    dev = doc["environments"]["dev"]
+    assert str(doc["python"]) == DEBIAN_MINOR
+    assert dev["prompt"] == ".venv", "the prompt venv gave it"
+    assert dev["system-site-packages"] is True
+    assert "packages" not in dev, "nothing declared: what the user installs stays theirs"
+    ino = os.stat(env).st_ino
+    before = tree(env)
+    r = venvsync("check", cwd=tmp_project.root, check_rc=0)
+    assert "in sync" in r.stdout
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert "0 changed" in r.stdout, r.stdout
+    assert os.stat(env).st_ino == ino
+    assert tree(env) == before
+    # a later hand install does not make sync fail
+    fake_dist(env, "another", "2.0")
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert os.path.isdir(os.path.join(site_packages(env), "another-2.0.dist-info"))
+
+
+def test_init_adopt_pins_everything_and_check_is_clean(venvsync, tmp_project):
+    env = tmp_project.path(".venv")
+    subprocess.run([DEBIAN_PYTHON, "-m", "venv", "--without-pip", "--prompt", "proj", env],
+                   check=True)
+    for name, ver in (("pip", "24.0"), ("setuptools", "69.5.1"), ("wheel", "0.43.0"),
+                      ("six", "1.16.0")):
+        fake_dist(env, name, ver)
+    venvsync("init", "--adopt", cwd=tmp_project.root, check_rc=0)
+    doc = yaml.safe_load(open(tmp_project.path("venv.yaml")))
+    dev = doc["environments"]["dev"]
+    assert sorted(dev["packages"]) == ["pip==24.0", "setuptools==69.5.1", "six==1.16.0",
+                                       "wheel==0.43.0"]
+    assert dev["prompt"] == "proj"
+    assert "system-site-packages" not in dev
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
+    before = tree(env)
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert "0 changed" in r.stdout, r.stdout
+    assert tree(env) == before
+    out = subprocess.run(["bash", "-c", f". {env}/bin/activate && echo \"$PS1\""],
+                         capture_output=True, text=True, check=True).stdout
+    assert "(proj)" in out
+
+
+def test_init_without_an_environment_names_no_python(venvsync, tmp_project):
+    venvsync("init", cwd=tmp_project.root, check_rc=0)
+    doc = yaml.safe_load(open(tmp_project.path("venv.yaml")))
+    assert "python" not in doc, "sync decides: .python-version, else the python3 on PATH"
+    assert "packages" not in doc["environments"]["dev"]
+
+
+def test_packages_empty_means_exactly_nothing(venvsync, tmp_project):
+    """`packages: []` used to fail (exit 3, 'the environment's interpreter is not known')."""
+    tmp_project.write(f"""\
+        version: 1
+        python: "{DEBIAN_MINOR}"
+        environments:
+          dev: {{path: .venv, packages: []}}
+        """)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    fake_dist(env, "stray", "1.0")
+    r = venvsync("plan", cwd=tmp_project.root, check_rc=0)
+    assert "- remove stray" in r.stdout, r.stdout
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert not os.path.exists(os.path.join(site_packages(env), "stray-1.0.dist-info"))
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
+
+
+def test_deleted_bin_python_is_named(venvsync, tmp_project):
+    tmp_project.write(f"""\
+        version: 1
+        python: "{DEBIAN_MINOR}"
+        environments:
+          dev: {{path: .venv}}
+        """)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    os.unlink(tmp_project.path(".venv", "bin", "python"))
+    r = venvsync("check", cwd=tmp_project.root, check_rc=1)
+    assert "bin/python is missing" in r.stdout, r.stdout
+    assert "changed" not in r.stdout
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
+
+
+def test_deleted_interpreter_named_by_path(venvsync, tmp_project):
+    py = tmp_project.path("py", "python3")
+    os.makedirs(os.path.dirname(py))
+    os.symlink(os.path.realpath(DEBIAN_PYTHON), py)
+    tmp_project.write(f"""\
+        version: 1
+        python: "{py}"
+        environments:
+          dev: {{path: .venv}}
+        """)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    os.unlink(py)
+    r = venvsync("check", "--json", cwd=tmp_project.root, check_rc=1)
+    env = json.loads(r.stdout)["environments"][0]
+    assert env["state"] == "broken", env
+    assert "does not exist" in env["reason"] and py in env["reason"], env
