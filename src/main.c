@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "util/json.h"
 #include "util/path.h"
 #include "util/xalloc.h"
 
@@ -64,12 +65,43 @@ static void print_error(const err_t *e)
     }
 }
 
-static int fail(err_t *e)
+/* With --json, the errors as a JSON document on stdout too, so a program that reads stdout
+ * learns why there is no other answer: {"errors":[{"message","hint","exit_code"}]}. */
+static void print_error_json(const err_t *e)
+{
+    buf_t b = BUF_INIT;
+    json_t j;
+    json_init(&j, &b);
+    json_obj(&j);
+    json_key(&j, "errors");
+    json_arr(&j);
+    for (const err_t *p = e; p; p = p->next) {
+        json_obj(&j);
+        json_kstr(&j, "message", p->msg);
+        json_kstr(&j, "hint", p->hint);
+        json_kint(&j, "exit_code", p->exit_code ? p->exit_code : EXIT_APPLY);
+        json_end(&j);
+    }
+    json_end(&j);
+    json_end(&j);
+    buf_addc(&b, '\n');
+    fwrite(b.data, 1, b.len, stdout);
+    buf_free(&b);
+}
+
+static int fail_json(err_t *e, bool json)
 {
     int code = e->exit_code ? e->exit_code : EXIT_APPLY;
     print_error(e);
+    if (json)
+        print_error_json(e);
     err_free(e);
     return code;
+}
+
+static int fail(err_t *e)
+{
+    return fail_json(e, false);
 }
 
 /* Commands whose words after the first operand belong to a child program. */
@@ -192,7 +224,9 @@ int main(int argc, char **argv)
     cargv[0] = (char *)cmd->name;
     for (int i = 0; i < nrest; i++)
         cargv[i + 1] = rest[i];
-    cmd_ctx_t ctx = {.g = &g, .argc = nrest + 1, .argv = cargv, .out = stdout, .log = stderr};
+    bool emitted = false;
+    cmd_ctx_t ctx = {.g = &g, .argc = nrest + 1, .argv = cargv, .out = stdout, .log = stderr,
+                     .emitted = &emitted};
     int status = 0;
     err_t *e = cmd->run(&ctx, &status);
     fflush(stdout);
@@ -200,6 +234,6 @@ int main(int argc, char **argv)
     free(rest);
     config_free(&cfg);
     if (e)
-        return fail(e);
+        return fail_json(e, g.json && !emitted);
     return status;
 }

@@ -42,14 +42,17 @@ static err_t *run_activate(const cmd_ctx_t *ctx, int *status)
         if (!fs_exists(p)) {
             e = err_hint(err_new(EXIT_USAGE, "environment '%s' has no %s yet", env->name, p),
                          "run `venvsync sync %s` first", env->name);
-        } else if (ctx->g->json) {
-            fprintf(ctx->out, "{\"path\":");
-            buf_t q = BUF_INIT;
-            json_quote(&q, p);
-            fprintf(ctx->out, "%s}\n", buf_cstr(&q));
-            buf_free(&q);
         } else {
-            fprintf(ctx->out, "%s\n", p);
+            buf_t out = BUF_INIT;
+            if (ctx->g->json) {
+                buf_adds(&out, "{\"path\":");
+                json_quote(&out, p);
+                buf_adds(&out, "}\n");
+            } else {
+                buf_printf(&out, "%s\n", p);
+            }
+            cmd_emit(ctx, &out);
+            buf_free(&out);
         }
         free(p);
     }

@@ -21,7 +21,7 @@ static err_t *run_check(const cmd_ctx_t *ctx, int *status)
     bool drift = false;
     for (size_t i = 0; i < en.n; i++)
         drift = drift || env_plan_is_drift(&en.envs[i].plan);
-    e = engine_plan_errors(&en);
+    e = engine_plan_errors(&en, false);
     engine_free(&en);
     manifest_free(m);
     *status = drift ? EXIT_DRIFT : EXIT_OK;

@@ -33,7 +33,9 @@ typedef struct cmd_ctx {
     const global_opts_t *g;
     int argc;
     char **argv;
-    FILE *out;               /* stdout */
+    FILE *out;               /* stdout: write through cmd_emit() */
+    bool *emitted;           /* set by cmd_emit(): main prints --json errors as JSON on stdout
+                                only when the command printed nothing there */
     FILE *log;               /* stderr: progress and -v notes only, never errors */
 } cmd_ctx_t;
 

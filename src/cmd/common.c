@@ -117,8 +117,11 @@ static void render_opts_free(render_opts_t *r)
 
 void cmd_emit(const cmd_ctx_t *ctx, const buf_t *b)
 {
-    if (b->len)
-        fwrite(b->data, 1, b->len, ctx->out);
+    if (!b->len)
+        return;
+    fwrite(b->data, 1, b->len, ctx->out);
+    if (ctx->emitted)
+        *ctx->emitted = true;
 }
 
 void cmd_activate_environ(const cmd_ctx_t *ctx, const char *venv_path, const char *prompt)

@@ -13,7 +13,7 @@ static err_t *run_list(const cmd_ctx_t *ctx, int *status)
         return e;
     engine_plan(&en, false);
     cmd_render_engine(ctx, &en, RENDER_LIST);
-    e = engine_plan_errors(&en);
+    e = engine_plan_errors(&en, false);
     engine_free(&en);
     manifest_free(m);
     *status = 0;

@@ -14,7 +14,7 @@ static err_t *run_plan(const cmd_ctx_t *ctx, int *status)
         return e;
     engine_plan(&en, true);
     cmd_render_engine(ctx, &en, RENDER_PLAN);
-    e = engine_plan_errors(&en);
+    e = engine_plan_errors(&en, true);
     engine_free(&en);
     manifest_free(m);
     *status = 0;

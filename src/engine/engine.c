@@ -470,11 +470,18 @@ static err_t *err_copy(const err_t *e)
     return all;
 }
 
-err_t *engine_plan_errors(const engine_t *en)
+err_t *engine_plan_errors(const engine_t *en, bool refusals)
 {
     err_t *all = NULL;
-    for (size_t i = 0; i < en->n; i++)
-        err_chain(&all, err_copy(en->envs[i].error));
+    for (size_t i = 0; i < en->n; i++) {
+        const engine_env_t *ee = &en->envs[i];
+        err_chain(&all, err_copy(ee->error));
+        for (size_t k = 0; refusals && !ee->error && k < ee->plan.nactions; k++)
+            if (ee->plan.actions[k].kind == ACT_REFUSE)
+                err_chain(&all, err_hint(err_new(EXIT_USAGE, "environment '%s': %s",
+                                                 ee->env->name, ee->plan.reason),
+                                         "%s", ee->plan.actions[k].reason));
+    }
     return all;
 }
 

@@ -74,8 +74,10 @@ err_t *engine_apply(engine_t *en);
 err_t *engine_request_interp(engine_t *en, engine_env_t *ee, interp_t **out);
 /* The report of everything the engine has planned and done so far (copies). */
 void engine_report(const engine_t *en, report_t *out);
-/* Errors recorded on environments during planning, chained (copies). NULL when none. */
-err_t *engine_plan_errors(const engine_t *en);
+/* Errors recorded on environments during planning, chained (copies). NULL when none. With
+ * refusals, also an EXIT_USAGE error for each plan that refuses (a foreign path), as sync would
+ * fail (for `plan`). */
+err_t *engine_plan_errors(const engine_t *en, bool refusals);
 void engine_free(engine_t *en);
 
 /* Outside a sync. Each observes, plans (plan_delete / plan_copy_to, pure), takes the target's

@@ -324,8 +324,40 @@ static void plan_missing(env_plan_t *p, const desired_env_t *d, const interp_t *
         plan_packages(p, d, NULL);
 }
 
+/* When the environment is recreated anyway, files that differ from their RECORD (found by
+ * `check --deep` / `sync --verify`) get no reinstall action of their own: say so in the reason,
+ * so that check still reports them. */
+static void note_damage(env_plan_t *p, const observed_env_t *o)
+{
+    size_t n = 0;
+    const dist_t *first = NULL;
+    for (size_t i = 0; i < o->dists.n; i++)
+        if (o->dists.items[i].damage && !n++)
+            first = &o->dists.items[i];
+    if (!n || !p->reason)
+        return;
+    char *r = xasprintf("%s; and %s %s: %s%s", p->reason, first->name, first->version,
+                        first->damage, n > 1 ? " (and other packages)" : "");
+    free(p->reason);
+    p->reason = r;
+}
+
+static void plan_venv_inner(env_plan_t *p, const desired_env_t *d, const observed_env_t *o,
+                            const interp_t *py);
+
 static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_t *o,
                       const interp_t *py)
+{
+    plan_venv_inner(p, d, o, py);
+    bool recreates = false;
+    for (size_t i = 0; i < p->nactions; i++)
+        recreates = recreates || p->actions[i].kind == ACT_RECREATE;
+    if (recreates || (p->python_need != NEED_NONE && !p->nactions))
+        note_damage(p, o);
+}
+
+static void plan_venv_inner(env_plan_t *p, const desired_env_t *d, const observed_env_t *o,
+                            const interp_t *py)
 {
     const mf_env_t *e = d->env;
     p->python = facts_label(o);

@@ -806,3 +806,25 @@ Test(plan, deleted_interpreter_named_by_path_is_not_wrong_python)
     pyreq_free(r);
     drop(&o);
 }
+
+/* check --deep on a broken environment still names the files that differ from their RECORD. */
+Test(plan, damage_is_reported_when_the_environment_is_recreated_anyway)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.recorded_python_present = false;
+    o.recorded_python_same = false;
+    o.python_real = NULL;
+    add_dist(&o, "werkzeug", "3.1.3");
+    o.dists.items[0].damage = xstrdup("werkzeug/__init__.py is missing");
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert(strstr(p.reason, "werkzeug 3.1.3: werkzeug/__init__.py is missing"), "%s", p.reason);
+    env_plan_free(&p);
+    free(o.dists.items[0].damage);
+    o.dists.items[0].damage = NULL;
+    dist_list_free(&o.dists);
+    drop(&o);
+}
