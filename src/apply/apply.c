@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply/packages.h"
@@ -17,6 +18,7 @@
 #include "util/xalloc.h"
 #include "venv/cfg.h"
 #include "venv/relocate.h"
+#include "venv/user.h"
 #include "venv/venv.h"
 
 /* Writes a complete environment for e into a new staging directory beside e->path, with the
@@ -46,6 +48,54 @@ static err_t *stage(const mf_env_t *e, const interp_t *py, const env_plan_t *p,
         free(*out);
         *out = NULL;
     }
+    return err;
+}
+
+/* The old tree of a recreation (or a leftover of an interrupted one) at old: the user's own
+ * files in it (venv/user.h) are moved into the environment at env_path, then the rest is
+ * deleted. What cannot be moved (a name the new environment has too) is never deleted: the old
+ * tree is kept beside the environment under a name no cleanup touches, and the error says
+ * where. */
+static err_t *retire_old(const char *old, const char *env_path)
+{
+    /* Without RECORDs every unusual entry counts as the user's: a cheap first look, and the
+     * RECORDs (site-packages, read from the old tree itself) only when it finds something. */
+    char **mine = venv_user_entries(old, NULL);
+    char **kept = NULL;
+    err_t *err = NULL;
+    if (mine) {
+        strv_free(mine);
+        observed_env_t o;
+        err_t *oe = observe_env(old, &o);
+        mine = venv_user_entries(old, oe ? NULL : o.site_packages);
+        err_free(oe);
+        observed_env_free(&o);
+        struct stat st;
+        if (mine && lstat(env_path, &st) == 0 && S_ISDIR(st.st_mode))
+            err = venv_carry_user_entries(old, env_path, mine, &kept);
+        else if (mine)
+            kept = strv_dup(mine);
+    }
+    if (kept) {
+        char *keep = xasprintf("%s.venvsync-kept-%ld", env_path, (long)time(NULL));
+        char *shown = venv_user_entries_text(old, kept);
+        if (rename(old, keep) == 0)
+            err_chain(&err, err_hint(err_new(EXIT_APPLY, "%s: your %s could not be carried into "
+                                             "the new environment (the names are taken there); "
+                                             "the old environment was kept at %s",
+                                             env_path, shown, keep),
+                                     "move your files out of it, then delete it"));
+        else
+            err_chain(&err, err_sys(EXIT_APPLY, errno, "%s: keeping the old environment "
+                                    "(it holds your %s)", env_path, shown));
+        free(shown);
+        free(keep);
+    } else if (!err) {
+        err = err_ctx(fs_rmtree(old), "recreated %s, but removing the old copy failed",
+                      env_path);
+    }
+    strv_free(mine);
+    strv_free(kept);
     return err;
 }
 
@@ -105,12 +155,10 @@ static err_t *do_recreate(const mf_env_t *e, const interp_t *py, const env_plan_
         free(st);
         st = old;
     }
-    /* st now holds the old environment. */
-    err = fs_rmtree(st);
+    /* st now holds the old environment: the user's files in it go to the new one first. */
+    err = retire_old(st, e->path);
     free(st);
-    if (err)
-        return err_ctx(err, "recreated %s, but removing the old copy failed", e->path);
-    return NULL;
+    return err;
 }
 
 /* Rewrites pyvenv.cfg: venv's and venvsync's keys from a fresh rendering when py is known,
@@ -280,7 +328,8 @@ int apply_cleanup_stale(const char *env_path)
             char *p = path_join(parent, de->d_name);
             struct stat st;
             if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-                err_t *err = fs_rmtree(p);
+                /* an old tree a killed recreation left may still hold the user's files */
+                err_t *err = retire_old(p, env_path);
                 if (!err)
                     n++;
                 err_free(err);

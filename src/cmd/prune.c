@@ -56,7 +56,7 @@ static err_t *run_prune(const cmd_ctx_t *ctx, int *status)
         if (ok)
             e = engine_delete(ctx->g->cfg, ctx->log, list[i],
                               "under root, written by venvsync, and no longer in the manifest",
-                              NULL);
+                              false, NULL);
         if (e || (!ok && !dry))
             break;
         if (ctx->g->json)

@@ -13,8 +13,9 @@
 
 static err_t *run_remove(const cmd_ctx_t *ctx, int *status)
 {
-    bool yes = false;
-    cmd_flag_t flags[] = {{"--yes", &yes, NULL}, {"-y", &yes, NULL}, {NULL, NULL, NULL}};
+    bool yes = false, force = false;
+    cmd_flag_t flags[] = {{"--yes", &yes, NULL}, {"-y", &yes, NULL}, {"--force", &force, NULL},
+                          {NULL, NULL, NULL}};
     char **ops;
     int n;
     err_t *e = cmd_args(ctx, flags, false, &ops, &n);
@@ -40,14 +41,14 @@ static err_t *run_remove(const cmd_ctx_t *ctx, int *status)
         err_free(me);
     free(ops);
     if (!e)
-        e = engine_plan_delete(path);
+        e = engine_plan_delete(path, force);
     if (!e) {
         char *q = xasprintf("remove the environment at %s?", path);
         bool ok = false;
         e = cmd_confirm(ctx, q, yes, &ok);
         free(q);
         if (!e && ok)
-            e = engine_delete(ctx->g->cfg, ctx->log, path, "asked for", NULL);
+            e = engine_delete(ctx->g->cfg, ctx->log, path, "asked for", force, NULL);
         if (!e && ok && ctx->g->verbosity >= 0)
             fprintf(ctx->out, "removed %s\n", path);
     }
@@ -59,9 +60,11 @@ static err_t *run_remove(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_remove = {
     .name = "remove",
-    .usage = "remove [--yes] ENV|PATH",
+    .usage = "remove [--yes] [--force] ENV|PATH",
     .summary = "delete an environment; refuses anything that is not one",
     .help = "  -y, --yes   do not ask (needed when stdin is not a terminal)\n"
+            "  --force     also when the environment's folder holds files of yours (an app.py, a\n"
+            "              src/ checkout): they are named and, without --force, kept\n"
             "Only a directory holding pyvenv.cfg is removed; anything else is refused (exit 2).\n",
     .run = run_remove,
 };

@@ -15,6 +15,7 @@
 #include "util/path.h"
 #include "wheel/verify.h"
 #include "util/xalloc.h"
+#include "venv/user.h"
 
 /* Stable reorder so that an environment comes after the one it is copied from (the manifest
  * has no copy-from cycles), keeping manifest order otherwise. */
@@ -372,6 +373,26 @@ static void verify_dists(observed_env_t *o)
     }
 }
 
+/* Fills o's user files (venv/user.h): only for plans that would recreate or delete, since
+ * finding them reads every RECORD. Returns whether there are any. */
+static bool observe_user_files(observed_env_t *o)
+{
+    if (o->kind != OBS_VENV || o->user_files)
+        return o->user_files != NULL;
+    o->user_files = venv_user_entries(o->path, o->site_packages);
+    if (o->user_files)
+        o->user_files_text = venv_user_entries_text(o->path, o->user_files);
+    return o->user_files != NULL;
+}
+
+static bool plan_recreates(const env_plan_t *p)
+{
+    for (size_t i = 0; i < p->nactions; i++)
+        if (p->actions[i].kind == ACT_RECREATE)
+            return true;
+    return false;
+}
+
 static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
 {
     observed_env_free(&ee->obs);
@@ -442,6 +463,10 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
     fill_desired(ee, &d);
     env_plan_free(&ee->plan);
     plan_env(&d, &ee->obs, ee->py, &ee->plan);
+    if (plan_recreates(&ee->plan) && observe_user_files(&ee->obs)) {
+        env_plan_free(&ee->plan); /* again, to say that the user's files are carried over */
+        plan_env(&d, &ee->obs, ee->py, &ee->plan);
+    }
     observed_env_free(&src);
     return NULL;
 }
@@ -674,7 +699,7 @@ static void hand_over(env_plan_t *p, env_plan_t *done)
 }
 
 err_t *engine_delete(const config_t *cfg, FILE *log, const char *path, const char *why,
-                     env_plan_t *done)
+                     bool force, env_plan_t *done)
 {
     if (done)
         memset(done, 0, sizeof(*done));
@@ -686,7 +711,8 @@ err_t *engine_delete(const config_t *cfg, FILE *log, const char *path, const cha
     env_plan_t p = {0};
     e = observe_env(path, &o);
     if (!e) {
-        plan_delete(&o, why, &p);
+        observe_user_files(&o);
+        plan_delete(&o, why, force, &p);
         e = refusal(&p);
     }
     if (!e)
@@ -701,14 +727,15 @@ err_t *engine_delete(const config_t *cfg, FILE *log, const char *path, const cha
     return NULL;
 }
 
-err_t *engine_plan_delete(const char *path)
+err_t *engine_plan_delete(const char *path, bool force)
 {
     observed_env_t o;
     err_t *e = observe_env(path, &o);
     if (e)
         return e;
+    observe_user_files(&o);
     env_plan_t p;
-    plan_delete(&o, "", &p);
+    plan_delete(&o, "", force, &p);
     e = refusal(&p);
     env_plan_free(&p);
     observed_env_free(&o);

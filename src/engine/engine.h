@@ -84,13 +84,14 @@ void engine_free(engine_t *en);
  * lock, observes and plans again (another run may have changed it meanwhile) and applies. A
  * refusal is an EXIT_USAGE error with the plan's reason; *done (may be NULL) receives the plan
  * that was applied (free with env_plan_free).
- *  - engine_delete: deletes the environment at path.
+ *  - engine_delete: deletes the environment at path; one holding the user's own files
+ *    (venv/user.h) is refused, naming them, unless force.
  *  - engine_copy: copies the environment at src to dst as `target` says (prompt, flags, name),
  *    sharing data per mode (venv/copytree.h), relocated to dst. */
 err_t *engine_delete(const config_t *cfg, FILE *log, const char *path, const char *why,
-                     env_plan_t *done);
+                     bool force, env_plan_t *done);
 /* What engine_delete would do, without the lock or any change: the refusal, or NULL. */
-err_t *engine_plan_delete(const char *path);
+err_t *engine_plan_delete(const char *path, bool force);
 err_t *engine_copy(const config_t *cfg, FILE *log, const char *src, const char *dst,
                    const mf_env_t *target, copy_mode_t mode, env_plan_t *done);
 /* `prune`: the environments under m->root that plan_is_orphan() picks (absolute paths, sorted;

@@ -13,6 +13,7 @@
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "venv/activators.h"
 #include "venv/venv.h"
@@ -269,6 +270,8 @@ static void observe_foreign_origin(observed_env_t *o)
 
 void observed_env_free(observed_env_t *o)
 {
+    strv_free(o->user_files);
+    free(o->user_files_text);
     if (!o)
         return;
     free(o->path);

@@ -59,6 +59,11 @@ typedef struct observed_env {
     dist_list_t dists;          /* installed distributions, from the directory names */
     size_t ndists;              /* dists.n */
 
+    /* The user's own files in it (venv/user.h): not read by observe_env (it costs RECORD reads);
+     * the engine fills them in when a plan would recreate or delete the environment. */
+    char **user_files;          /* relative paths, NULL when none or not looked at; owned */
+    char *user_files_text;      /* "app.py and notes/" for messages; owned */
+
     /* Any kind: staging folders an interrupted run left beside the path. */
     size_t stale_staging;
 } observed_env_t;

@@ -350,8 +350,26 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
 {
     plan_venv_inner(p, d, o, py);
     bool recreates = false;
-    for (size_t i = 0; i < p->nactions; i++)
-        recreates = recreates || p->actions[i].kind == ACT_RECREATE;
+    for (size_t i = 0; i < p->nactions; i++) {
+        action_t *a = &p->actions[i];
+        if (a->kind != ACT_RECREATE)
+            continue;
+        recreates = true;
+        buf_t r = BUF_INIT;
+        buf_adds(&r, a->reason);
+        if (o->user_files)
+            buf_printf(&r, "; your %s %s carried into the new one", o->user_files_text,
+                       o->user_files[1] ? "are" : "is");
+        if (!d->env->manages_packages && o->dists.n) {
+            buf_adds(&r, "; it will not have the packages installed by hand (");
+            for (size_t k = 0; k < o->dists.n; k++)
+                buf_printf(&r, "%s%s %s", k ? ", " : "", o->dists.items[k].name,
+                           o->dists.items[k].version);
+            buf_adds(&r, "): list them under `packages:` to keep them");
+        }
+        free(a->reason);
+        a->reason = buf_detach(&r);
+    }
     if (recreates || (p->python_need != NEED_NONE && !p->nactions))
         note_damage(p, o);
 }
@@ -517,7 +535,7 @@ static void start(env_plan_t *out, const char *path)
     out->name = xstrdup(path);
 }
 
-void plan_delete(const observed_env_t *o, const char *why, env_plan_t *out)
+void plan_delete(const observed_env_t *o, const char *why, bool force, env_plan_t *out)
 {
     start(out, o->path);
     switch (o->kind) {
@@ -525,7 +543,16 @@ void plan_delete(const observed_env_t *o, const char *why, env_plan_t *out)
         set_state(out, ST_MISSING, "%s does not exist", o->path);
         return;
     case OBS_VENV:
-        add_action(out, ACT_DELETE, o->path, NULL, "%s", why);
+        if (o->user_files && !force) {
+            set_state(out, ST_FOREIGN, "%s holds files that are not part of the environment: %s",
+                      o->path, o->user_files_text);
+            add_action(out, ACT_REFUSE, NULL, NULL, "move them away, or pass --force to delete "
+                       "them with the environment");
+            return;
+        }
+        add_action(out, ACT_DELETE, o->path, NULL, "%s%s%s", why,
+                   o->user_files ? "; with your files " : "",
+                   o->user_files ? o->user_files_text : "");
         return;
     case OBS_EMPTY_DIR:
     case OBS_FOREIGN:

@@ -109,14 +109,15 @@ void env_plan_free(env_plan_t *p);
 /* Outside a sync (`remove`, `prune`, `copy`): the same two-part answer, a state and actions.
  *
  * plan_delete: deleting what is at o->path. A virtual environment (a real directory holding
- * pyvenv.cfg) gets ACT_DELETE with `why` as its reason; anything else is foreign (ACT_REFUSE);
- * nothing there is ST_MISSING with no action.
+ * pyvenv.cfg) gets ACT_DELETE with `why` as its reason, unless it holds the user's own files
+ * (o->user_files) and force is false: then it is refused, naming them. Anything else is foreign
+ * (ACT_REFUSE); nothing there is ST_MISSING with no action.
  * plan_copy_to: copying the environment src into the new path dst: ACT_COPY, or ACT_REFUSE when
  * src is not an environment, dst is neither absent nor an empty directory, or the two overlap.
  * plan_is_orphan: whether `prune` removes the environment o found under root: venvsync wrote it
  * (its pyvenv.cfg carries venvsync's keys), it is a real directory, and the manifest does not
  * name it (named). */
-void plan_delete(const observed_env_t *o, const char *why, env_plan_t *out);
+void plan_delete(const observed_env_t *o, const char *why, bool force, env_plan_t *out);
 void plan_copy_to(const observed_env_t *src, const observed_env_t *dst, env_plan_t *out);
 bool plan_is_orphan(const observed_env_t *o, bool named);
 

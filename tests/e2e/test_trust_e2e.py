@@ -145,3 +145,118 @@ def test_deleted_interpreter_named_by_path(venvsync, tmp_project):
     env = json.loads(r.stdout)["environments"][0]
     assert env["state"] == "broken", env
     assert "does not exist" in env["reason"] and py in env["reason"], env
+
+
+def interpreter_copy(tmp_project):
+    """A second interpreter on a machine that may have only one: a copy of Debian's binary
+    (CPython finds its standard library from the compiled-in prefix), so a request for it is
+    another interpreter and changing to it recreates."""
+    d = tmp_project.path("py2")
+    os.makedirs(d)
+    exe = os.path.join(d, "python3")
+    subprocess.run(["cp", os.path.realpath(DEBIAN_PYTHON), exe], check=True)
+    assert python_version(exe) == DEBIAN_VERSION
+    return exe
+
+
+USER_FILES = {"app.py": "print('mine')\n", "notes/todo.txt": "buy milk\n", "src/pkg/__init__.py": "",
+              "bin/deploy.sh": "#!/bin/sh\necho deploy\n"}
+
+
+def put_user_files(env):
+    for rel, text in USER_FILES.items():
+        p = os.path.join(env, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+
+
+def user_files_present(env):
+    return all(os.path.exists(os.path.join(env, rel)) and open(os.path.join(env, rel)).read() == t
+               for rel, t in USER_FILES.items())
+
+
+def test_recreation_carries_the_users_files(venvsync, tmp_project):
+    """Changing `python:` recreates the environment; it used to delete app.py, notes/, src/."""
+    other = interpreter_copy(tmp_project)
+    tmp_project.write(f"""\
+        version: 1
+        python: "{DEBIAN_PYTHON}"
+        environments:
+          dev: {{path: .venv}}
+        """)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    put_user_files(env)
+    fake_dist(env, "handmade", "1.0")
+    tmp_project.write(f"""\
+        version: 1
+        python: "{other}"
+        environments:
+          dev: {{path: .venv}}
+        """)
+    r = venvsync("plan", cwd=tmp_project.root, check_rc=0)
+    assert "~ recreate" in r.stdout, r.stdout
+    assert "app.py" in r.stdout and "notes/" in r.stdout and "bin/deploy.sh" in r.stdout, r.stdout
+    assert "carried into the new one" in r.stdout
+    assert "handmade 1.0" in r.stdout, "hand-installed packages are named before they go"
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert user_files_present(env)
+    assert os.path.realpath(os.path.join(env, "bin", "python")) == os.path.realpath(other)
+    assert not os.path.exists(os.path.join(site_packages(env), "handmade-1.0.dist-info"))
+    leftovers = [n for n in os.listdir(tmp_project.root) if "venvsync" in n]
+    assert leftovers == [], leftovers
+
+
+def test_remove_refuses_while_the_users_files_are_there(venvsync, tmp_project):
+    tmp_project.write(f"""\
+        version: 1
+        python: "{DEBIAN_MINOR}"
+        environments:
+          dev: {{path: .venv}}
+        """)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    put_user_files(env)
+    r = venvsync("remove", "--yes", "dev", cwd=tmp_project.root, check_rc=2)
+    assert "app.py" in r.stderr and "notes/" in r.stderr and "--force" in r.stderr, r.stderr
+    assert user_files_present(env)
+    venvsync("remove", "--yes", "--force", "dev", cwd=tmp_project.root, check_rc=0)
+    assert not os.path.exists(env)
+
+
+def test_kill_during_recreation_never_loses_the_users_files(venvsync, tmp_project):
+    """kill -9 at random moments of a recreate: afterwards the user's files are in the
+    environment or in a kept copy beside it, and the next sync finishes the job."""
+    import random
+    import signal
+    import time
+
+    from conftest import BIN
+    other = interpreter_copy(tmp_project)
+    pythons = [DEBIAN_PYTHON, other]
+    env = tmp_project.path(".venv")
+    rng = random.Random(7)
+    cache = tmp_project.path("cache")
+    for round_ in range(12):
+        py = pythons[round_ % 2]
+        tmp_project.write(f"""\
+            version: 1
+            python: "{py}"
+            environments:
+              dev: {{path: .venv}}
+            """)
+        if round_ == 0:
+            venvsync("sync", cwd=tmp_project.root, check_rc=0)
+            put_user_files(env)
+            continue
+        e = dict(os.environ, VENVSYNC_CACHE_DIR=cache, NO_COLOR="1")
+        p = subprocess.Popen([BIN, "sync"], cwd=tmp_project.root, env=e,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, 0.03))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        venvsync("sync", cwd=tmp_project.root, env={"VENVSYNC_CACHE_DIR": cache}, check_rc=0)
+        assert user_files_present(env), f"round {round_}: {sorted(os.listdir(env))}"
+        assert os.path.realpath(os.path.join(env, "bin", "python")) == os.path.realpath(py)
+    assert [n for n in os.listdir(tmp_project.root) if ".venvsync-" in n] == []

@@ -181,13 +181,13 @@ Test(engine, delete_copy_and_orphans)
     cr_assert_not_null(e, "copy writes only new paths");
     cr_assert(strstr(e->msg, "already exists"), "%s", e->msg);
     err_free(e);
-    cr_assert_null(engine_plan_delete(cp));
-    cr_assert_null(engine_delete(&cfg, NULL, cp, "test", &done));
+    cr_assert_null(engine_plan_delete(cp, false));
+    cr_assert_null(engine_delete(&cfg, NULL, cp, "test", false, &done));
     cr_assert_eq(done.actions[0].kind, ACT_DELETE);
     env_plan_free(&done);
     cr_assert(!fs_exists(cp));
     char *file = path_join(tmp, "envs/mine/file");
-    e = engine_delete(&cfg, NULL, file, "test", NULL);
+    e = engine_delete(&cfg, NULL, file, "test", false, NULL);
     cr_assert_not_null(e);
     cr_assert(strstr(e->msg, "not a virtual environment"), "%s", e->msg);
     err_free(e);
