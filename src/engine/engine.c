@@ -302,9 +302,22 @@ static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, 
     return NULL;
 }
 
-static bool has_packages(const mf_env_t *e)
+/* Whether env (or an environment it is copied from: a copy keeps its source's packages)
+ * declares packages, and whether it manages them at all (`packages: []` manages nothing). */
+static bool has_packages(const manifest_t *m, const mf_env_t *env)
 {
-    return e->npackages || e->nrequirements;
+    for (const mf_env_t *e = env; e; e = e->copy_from ? manifest_env(m, e->copy_from) : NULL)
+        if (e->npackages || e->nrequirements)
+            return true;
+    return false;
+}
+
+static bool manages_packages(const manifest_t *m, const mf_env_t *env)
+{
+    for (const mf_env_t *e = env; e; e = e->copy_from ? manifest_env(m, e->copy_from) : NULL)
+        if (e->manages_packages)
+            return true;
+    return false;
 }
 
 /* The interpreter an existing (or copied) environment has, from the probe cache: starts Python
@@ -347,9 +360,9 @@ static err_t *compute_wants(engine_t *en, engine_env_t *ee, const interp_t *py)
     return NULL;
 }
 
-static void fill_desired(const engine_env_t *ee, desired_env_t *d)
+static void fill_desired(const engine_t *en, const engine_env_t *ee, desired_env_t *d)
 {
-    bool known = ee->env->manages_packages && (!has_packages(ee->env) || ee->wants);
+    bool known = manages_packages(en->m, ee->env) && (!has_packages(en->m, ee->env) || ee->wants);
     d->wants = ee->wview;
     d->nwants = ee->wants ? ee->wants->n : 0;
     d->packages_known = known;
@@ -400,7 +413,7 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
     err_t *e = observe_env(ee->env->path, &ee->obs);
     if (e)
         return e;
-    if (en->verify && ee->env->manages_packages)
+    if (en->verify && manages_packages(en->m, ee->env))
         verify_dists(&ee->obs);
     desired_env_t d = {.env = ee->env, .request = ee->request, .request_real = ee->request_real};
     /* copy-from matters only while the environment does not exist: then look at the source
@@ -414,21 +427,30 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
             err_free(se);
         else
             d.copy_src = &src;
+        /* the source is synced first in this run (engine_init's order): when it needs work,
+         * the copy is made from it afterwards, and the plan says so */
+        for (const engine_env_t *s = en->envs; s < ee; s++)
+            if (s->env == from && !s->error && !env_plan_is_noop(&s->plan) &&
+                s->plan.state != ST_FOREIGN) {
+                d.copy_pending = from->path;
+                d.copy_pending_python = s->plan.python;
+            }
     }
+    d.manages_packages = manages_packages(en->m, ee->env);
     /* Packages are compared only when the environment's interpreter is known without
      * discovery: its own, or the copy source's. */
     interp_free(ee->facts);
     ee->facts = NULL;
-    if (has_packages(ee->env)) {
+    if (has_packages(en->m, ee->env)) {
         e = own_facts(en, absent ? d.copy_src : &ee->obs, &ee->facts);
         if (!e)
             e = compute_wants(en, ee, ee->facts);
-    } else if (ee->env->manages_packages && ee->obs.dists.n) {
+    } else if (manages_packages(en->m, ee->env) && ee->obs.dists.n) {
         /* `packages: []`: exactly nothing; removing needs the interpreter's scheme */
         e = own_facts(en, &ee->obs, &ee->facts);
     }
     if (!e) {
-        fill_desired(ee, &d);
+        fill_desired(en, ee, &d);
         plan_env(&d, &ee->obs, NULL, &ee->plan);
     }
     if (e || !do_resolve || ee->plan.python_need == NEED_NONE) {
@@ -454,13 +476,13 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
         }
     }
     /* The environment will have py: its markers decide the packages. */
-    if (!e && has_packages(ee->env))
+    if (!e && has_packages(en->m, ee->env))
         e = compute_wants(en, ee, ee->py);
     if (e) {
         observed_env_free(&src);
         return err_ctx(e, "environment '%s'", ee->env->name);
     }
-    fill_desired(ee, &d);
+    fill_desired(en, ee, &d);
     env_plan_free(&ee->plan);
     plan_env(&d, &ee->obs, ee->py, &ee->plan);
     if (plan_recreates(&ee->plan) && observe_user_files(&ee->obs)) {
@@ -523,7 +545,7 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     if (!plan_has_packages(&ee->plan))
         return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, NULL);
     const interp_t *spy = scheme_interp(ee);
-    if (!spy || (!ee->wants && has_packages(ee->env)))
+    if (!spy || (!ee->wants && has_packages(en->m, ee->env)))
         return err_new(EXIT_APPLY, "cannot change packages: the environment's interpreter is not known");
     fetch_free(&ee->fetch);
     fetch_opts_t fo = {.cfg = en->cfg, .cache_dir = en->cache_dir, .offline = en->offline,

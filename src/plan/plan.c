@@ -311,6 +311,14 @@ static void plan_missing(env_plan_t *p, const desired_env_t *d, const interp_t *
             plan_packages(p, d, &d->copy_src->dists);
         return;
     }
+    if (d->copy_pending) {
+        free(p->python);
+        p->python = xstrdup(d->copy_pending_python);
+        add_action(p, ACT_COPY, d->copy_pending, d->env->path,
+                   "copy-from %s: a relocated copy of it once this sync has brought it up to "
+                   "date, then its own packages", d->env->copy_from);
+        return;
+    }
     size_t at = p->nactions;
     plan_create(p, d, py, false);
     if (d->env->copy_from && p->nactions > at) {
@@ -360,7 +368,7 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
         if (o->user_files)
             buf_printf(&r, "; your %s %s carried into the new one", o->user_files_text,
                        o->user_files[1] ? "are" : "is");
-        if (!d->env->manages_packages && o->dists.n) {
+        if (!d->manages_packages && o->dists.n) {
             buf_adds(&r, "; it will not have the packages installed by hand (");
             for (size_t k = 0; k < o->dists.n; k++)
                 buf_printf(&r, "%s%s %s", k ? ", " : "", o->dists.items[k].name,

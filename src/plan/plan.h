@@ -94,6 +94,12 @@ typedef struct desired_env {
     const char *request_real;     /* PYREQ_PATH: the real path of the requested executable, or
                                      NULL when it does not exist (then nothing matches it) */
     const observed_env_t *copy_src; /* copy-from: the source environment as observed, or NULL */
+    const char *copy_pending;     /* copy-from: the source's path when it cannot be copied yet
+                                     but this run syncs it first (plan shows the copy sync will
+                                     make); NULL otherwise */
+    const char *copy_pending_python; /* the interpreter label the source's plan gives it */
+    bool manages_packages;        /* the environment (or its copy-from source) declares
+                                     `packages:` or `requirements:`, even empty */
     const pkg_want_t *wants;      /* sorted by key; the packages the environment must hold */
     size_t nwants;
     bool packages_known;          /* wants is meaningful (false: packages are not compared) */

@@ -484,11 +484,11 @@ err_t *want_resolve(reqfile_t *rf, const marker_env_t *env, want_set_t **out)
     return NULL;
 }
 
-err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
-                    const reqfile_env_t *renv, want_set_t **out)
+/* Adds env's `packages:` and `requirements:` to rf; a missing requirements file is reported at
+ * its manifest position, where the user can fix it. */
+static err_t *add_env_entries(reqfile_t *rf, const manifest_t *m, const mf_env_t *env,
+                              const reqfile_env_t *renv)
 {
-    *out = NULL;
-    reqfile_t *rf = reqfile_new();
     err_t *errs = NULL;
     for (size_t i = 0; i < env->npackages; i++) {
         const mf_item_t *it = &env->packages[i];
@@ -498,7 +498,6 @@ err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t
     for (size_t i = 0; i < env->nrequirements; i++) {
         const mf_item_t *it = &env->requirements[i];
         if (!fs_exists(it->value)) {
-            /* reported at the manifest position, where the user can fix it */
             char *cwd = path_cwd();
             const char *shown = m->file;
             size_t cl = cwd ? strlen(cwd) : 0;
@@ -517,6 +516,19 @@ err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t
         }
         err_chain(&errs, reqfile_parse_file(rf, it->value, false, renv));
     }
+    return errs;
+}
+
+err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
+                    const reqfile_env_t *renv, want_set_t **out)
+{
+    *out = NULL;
+    reqfile_t *rf = reqfile_new();
+    err_t *errs = NULL;
+    /* copy-from: the source's packages too (and its source's): a copy keeps what it was copied
+     * from, also when the source changes later. The manifest has no copy-from cycles. */
+    for (const mf_env_t *e = env; e; e = e->copy_from ? manifest_env(m, e->copy_from) : NULL)
+        err_chain(&errs, add_env_entries(rf, m, e, renv));
     if (errs) {
         reqfile_free(rf);
         return errs;

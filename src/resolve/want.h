@@ -70,8 +70,9 @@ typedef struct want_set {
  * failure, when it is freed). */
 err_t *want_resolve(reqfile_t *rf, const marker_env_t *env, want_set_t **out);
 
-/* Parses env's `packages:` (positions from the manifest) and `requirements:` files, then
- * want_resolve() for the target's marker environment (python/target.h). `m` names the manifest
+/* Parses env's `packages:` (positions from the manifest) and `requirements:` files (and those of
+ * the environments it is copied from, `copy-from`: a copy keeps its source's packages, also
+ * after the source changes), then want_resolve() for the target's marker environment (python/target.h). `m` names the manifest
  * file in messages (a missing requirements file is reported at its manifest position). renv:
  * where ${VAR} values come from. Parse errors are returned without resolving. */
 err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,

@@ -260,3 +260,44 @@ def test_kill_during_recreation_never_loses_the_users_files(venvsync, tmp_projec
         assert user_files_present(env), f"round {round_}: {sorted(os.listdir(env))}"
         assert os.path.realpath(os.path.join(env, "bin", "python")) == os.path.realpath(py)
     assert [n for n in os.listdir(tmp_project.root) if ".venvsync-" in n] == []
+
+
+def installed(env):
+    sp = site_packages(env)
+    return sorted(n[: -len(".dist-info")] for n in os.listdir(sp) if n.endswith(".dist-info"))
+
+
+def test_copy_from_keeps_the_sources_packages_and_follows_it(venvsync, tmp_project):
+    """A copy-from environment used to drop its source's packages (exact: true) and not follow
+    later changes to the source; plan said "built fresh" while sync copied."""
+    import sys
+    from conftest import SRC
+    sys.path.insert(0, os.path.join(SRC, "tests", "fixtures"))
+    from wheels import make_wheel
+    wheels = tmp_project.path("wheels")
+    for name in ("alpha", "beta", "gamma"):
+        make_wheel(wheels, name, "1.0")
+
+    def manifest(dev_pkgs):
+        tmp_project.write(f"""\
+            version: 1
+            python: "{DEBIAN_MINOR}"
+            index: {{find-links: [wheels]}}
+            environments:
+              dev: {{path: .venv, packages: {dev_pkgs}}}
+              docs: {{path: .docs, copy-from: dev, packages: [beta==1.0]}}
+            """)
+    manifest('["alpha==1.0"]')
+    r = venvsync("plan", cwd=tmp_project.root, check_rc=0)
+    docs_block = r.stdout[r.stdout.index("docs ("):]
+    assert "+ copy" in docs_block and "built fresh" not in docs_block, r.stdout
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    docs = tmp_project.path(".docs")
+    assert installed(docs) == ["alpha-1.0", "beta-1.0"]
+    assert installed(tmp_project.path(".venv")) == ["alpha-1.0"]
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
+    # the source gains a package: the copy follows
+    manifest('["alpha==1.0", "gamma==1.0"]')
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert installed(docs) == ["alpha-1.0", "beta-1.0", "gamma-1.0"]
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
