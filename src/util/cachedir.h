@@ -3,7 +3,7 @@
  * removal helpers `cache clean` / `cache prune` are built from.
  *
  *   <cache>/interpreters/   one facts file per interpreter, keyed by its real path (python/probe)
- *   <cache>/wheels-v1/      unpacked wheels by sha256, each with a COMPLETE marker (wheel/cache)
+ *   <cache>/wheels-v2/      unpacked wheels by sha256, each with a COMPLETE marker (wheel/cache)
  *   <cache>/pages-v1/       index pages with their HTTP validators (index/http)
  *   <cache>/downloads-v1/   downloaded files named by their sha256 (index/http)
  *   <cache>/locks/          one lock file per environment path (util/lock); never cleaned,
@@ -18,7 +18,7 @@
 #include "util/err.h"
 
 #define CACHE_INTERPRETERS "interpreters"
-#define CACHE_WHEELS "wheels-v1"
+#define CACHE_WHEELS "wheels-v2"
 #define CACHE_PAGES "pages-v1"
 #define CACHE_DOWNLOADS "downloads-v1"
 #define CACHE_LOCKS "locks"

@@ -25,7 +25,7 @@
 #include "pkg/record.h"
 #include "wheel/zip.h"
 
-#define INDEX_MAGIC "venvsync-wheel-index 1"
+#define INDEX_MAGIC "venvsync-wheel-index 2"
 #define COMPLETE_TEXT "venvsync-wheel-entry 1\n"
 #define MAX_SMALL_FILE ((size_t)64 << 20)       /* METADATA, WHEEL, RECORD, entry points */
 
@@ -135,8 +135,9 @@ static void index_write(const wheel_unpacked_t *w, buf_t *out)
     buf_printf(out, "members\t%zu\n", w->n_members);
     for (size_t i = 0; i < w->n_members; i++) {
         const wheel_member_t *m = &w->members[i];
-        buf_printf(out, "%c%c %llu %s\t%s\n", kind_char(m->kind), m->executable ? 'x' : '-',
-                   (unsigned long long)m->size, m->hash, m->path);
+        buf_printf(out, "%c%c %llu %s %llu %lld\t%s\n", kind_char(m->kind),
+                   m->executable ? 'x' : '-', (unsigned long long)m->size, m->hash,
+                   (unsigned long long)m->ino, (long long)m->mtime_ns, m->path);
     }
 }
 
@@ -167,7 +168,7 @@ static err_t *index_parse(char *text, wheel_unpacked_t *w, const char *label)
             header_value(line, "newer-wheel-minor", &newer) ||
             header_value(line, "members", &count))
             continue;
-        /* "<kind><x> <size> <hash>\t<path>" */
+        /* "<kind><x> <size> <hash> <inode> <mtime ns>\t<path>" */
         char *tab = strchr(line, '\t');
         if (strlen(line) < 4 || line[2] != ' ' || !tab) {
             e = err_new(EXIT_APPLY, "%s: malformed line '%s'", label, line);
@@ -180,14 +181,24 @@ static err_t *index_parse(char *text, wheel_unpacked_t *w, const char *label)
         m.executable = line[1] == 'x';
         char *end = NULL;
         errno = 0;
-        unsigned long long sz = strtoull(line + 3, &end, 10);
-        if (errno || !end || *end != ' ' || !record_hash_is_sha256_b64(end + 1) ||
+        unsigned long long sz = strtoull(line + 3, &end, 10), ino = 0;
+        long long mt = 0;
+        char *hash = end && *end == ' ' ? end + 1 : NULL;
+        char *id = hash && strlen(hash) > 44 && hash[43] == ' ' ? hash + 44 : NULL;
+        if (id) {
+            hash[43] = '\0';
+            ino = strtoull(id, &end, 10);
+            mt = end && *end == ' ' ? strtoll(end + 1, &end, 10) : 0;
+        }
+        if (errno || !id || !end || *end || !record_hash_is_sha256_b64(hash) ||
             !strchr("frs", line[0]) || !strchr("x-", line[1]) || !safe_rel_path(tab + 1)) {
             e = err_new(EXIT_APPLY, "%s: malformed member line for '%s'", label, tab + 1);
             break;
         }
         m.size = sz;
-        memcpy(m.hash, end + 1, 44);
+        m.ino = ino;
+        m.mtime_ns = mt;
+        memcpy(m.hash, hash, 44);
         m.path = xstrdup(tab + 1);
         XGROW(w->members, cap, w->n_members + 1);
         w->members[w->n_members++] = m;
@@ -247,6 +258,41 @@ static bool entry_complete(const char *dir)
     return ok;
 }
 
+static err_t *trash_dir(const char *base, const char *dir);
+
+bool wheel_cache_intact(const wheel_unpacked_t *w, const char **first_changed)
+{
+    int fd = open(w->tree, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool ok = fd >= 0;
+    for (size_t i = 0; ok && i < w->n_members; i++) {
+        const wheel_member_t *m = &w->members[i];
+        struct stat st;
+        ok = fstatat(fd, m->path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+             (uint64_t)st.st_size == m->size && (uint64_t)st.st_ino == m->ino &&
+             (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec == m->mtime_ns;
+        if (!ok && first_changed)
+            *first_changed = m->path;
+    }
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* Loads the complete entry at dir for reuse. An entry whose files are not as they were unpacked
+ * (an installed file hard-linked to it was edited in place, or a crash tore it) or whose INDEX
+ * is unreadable is evicted: *out is NULL, and the caller builds it again from the archive. */
+static err_t *entry_reuse(const char *base, const char *dir, const char *sha256_hex,
+                          wheel_unpacked_t **out)
+{
+    err_t *e = entry_load(dir, sha256_hex, out);
+    if (!e && wheel_cache_intact(*out, NULL))
+        return NULL;
+    wheel_unpacked_free(*out);
+    *out = NULL;
+    err_free(e);
+    return trash_dir(base, dir);
+}
+
 err_t *wheel_cache_lookup(const char *cache_dir, const char *sha256_hex, wheel_unpacked_t **out)
 {
     *out = NULL;
@@ -254,10 +300,10 @@ err_t *wheel_cache_lookup(const char *cache_dir, const char *sha256_hex, wheel_u
         return err_new(EXIT_APPLY, "invalid sha256 '%s'", sha256_hex);
     char *base = entries_dir(cache_dir);
     char *dir = path_join(base, sha256_hex);
-    free(base);
     err_t *e = NULL;
     if (entry_complete(dir))
-        e = entry_load(dir, sha256_hex, out);
+        e = entry_reuse(base, dir, sha256_hex, out);
+    free(base);
     free(dir);
     return e;
 }
@@ -640,6 +686,13 @@ static err_t *extract_one(pool_t *p, plan_item_t *it)
     err_t *e = zip_extract_fd(p->z, it->entry, fd, &res);
     if (!e && fchmod(fd, mode) != 0)
         e = err_sys(EXIT_APPLY, errno, "%s: extracting '%s'", label, it->member->path);
+    struct stat st;
+    if (!e && fstat(fd, &st) != 0)
+        e = err_sys(EXIT_APPLY, errno, "%s: extracting '%s'", label, it->member->path);
+    if (!e) { /* its identity: linking checks it (wheel_cache_intact) */
+        it->member->ino = (uint64_t)st.st_ino;
+        it->member->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    }
     if (close(fd) != 0 && !e)
         e = err_sys(EXIT_APPLY, errno, "%s: extracting '%s'", label, it->member->path);
     if (e)
@@ -717,8 +770,6 @@ static err_t *extract_all(const zip_t *z, const char *tree, validated_t *v)
     pool_worker(&p);
     for (int i = 0; i < started; i++)
         pthread_join(th[i], NULL);
-    if (!p.err)
-        syncfs(p.tree_fd);      /* data on disk before COMPLETE says so */
     close(p.tree_fd);
     pthread_mutex_destroy(&p.mu);
     return p.err;
@@ -837,17 +888,20 @@ err_t *wheel_cache_unpack_named(const char *cache_dir, const char *wheel_path,
     char *base = entries_dir(cache_dir);
     char *final = path_join(base, sha);
     if (entry_complete(final)) {
-        e = entry_load(final, sha, out);
-        if (!e) {
+        e = entry_reuse(base, final, sha, out);
+        if (!e && *out) {
             e = check_reused(*out, filename, wheel_path);
             if (e) {
                 wheel_unpacked_free(*out);
                 *out = NULL;
             }
         }
-        free(final);
-        free(base);
-        return e;
+        if (e || *out) {
+            free(final);
+            free(base);
+            return e;
+        }
+        /* evicted: built again below */
     }
     if (sha256_hex) {
         char actual[65];

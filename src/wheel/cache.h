@@ -6,8 +6,9 @@
  *   wheels-v1/<sha256 of the .whl, hex>/
  *       tree/...        the archive's files at their archive paths (directories implied),
  *                       mode 0644, or 0755 for members the archive marks executable
- *       INDEX           one line per file: kind, exec bit, size, sha256 (RECORD form), path;
- *                       plus the wheel's name, version, dist-info directory and Root-Is-Purelib
+ *       INDEX           one line per file: kind, exec bit, size, sha256 (RECORD form), inode,
+ *                       mtime (ns), path; plus the wheel's name, version, dist-info directory
+ *                       and Root-Is-Purelib
  *       COMPLETE        written last: an entry without it is not an entry
  *   wheels-v1/.tmp-XXXXXX/   an entry being built (renamed into place when complete)
  *   wheels-v1/.trash-XXXXXX/ an entry being deleted
@@ -35,13 +36,17 @@
  *    installer does; directory members are skipped (pip creates directories lazily).
  *
  * Members are extracted by a small pool of threads (the number of CPUs, 2 to 8, fewer for
- * small wheels). Before COMPLETE is written the file system is flushed (syncfs), so a crash
- * cannot leave a COMPLETE entry with lost data.
+ * small wheels). Nothing is flushed: each file's identity (size, inode, modification time) is
+ * recorded in INDEX when it is written, and every reuse of an entry checks them
+ * (wheel_cache_intact). A crash that tore a file (after a crash a file written but not yet on
+ * disk comes back short or empty), or an edit in place of an installed file hard-linked to the
+ * entry (a `print()` added to debug), changes them: the entry is then evicted and built again
+ * from the archive, so a damaged entry is never linked into another environment. (Hard links
+ * share the file: an edit in place does show in every environment linked to the same file;
+ * `link-mode: copy` or `clone`, where the file system has reflinks, keep them apart.)
  *
- * Entries are immutable once complete. The installer may hard-link their files into
- * environments; installers replace files, never edit them in place, so an entry stays intact
- * unless someone edits an installed file in place: wheel_cache_verify() detects that, and
- * wheel_cache_evict() removes a damaged entry.
+ * Entries are immutable once complete. wheel_cache_verify() re-hashes an entry against its
+ * INDEX (for `sync --verify`), and wheel_cache_evict() removes a damaged entry.
  *
  * Ownership: a wheel_unpacked_t is owned by the caller and freed with wheel_unpacked_free(); it
  * refers to the entry by path and holds no open files. Thread-safe: no shared state.
@@ -68,6 +73,8 @@ typedef struct wheel_member {
     char hash[44];              /* sha256, RECORD form (urlsafe base64, no padding) */
     bool executable;            /* the archive marks it executable (pip's rule, S_IFREG|x) */
     wheel_member_kind_t kind;
+    uint64_t ino;               /* identity of the cache file when it was unpacked */
+    int64_t mtime_ns;
 } wheel_member_t;
 
 typedef struct wheel_unpacked {
@@ -107,6 +114,9 @@ err_t *wheel_cache_lookup(const char *cache_dir, const char *sha256_hex, wheel_u
 /* Re-hashes every file of an entry against its INDEX (sizes, sha256, exec bits). NULL when
  * intact, else an error naming the first damaged file. */
 err_t *wheel_cache_verify(const wheel_unpacked_t *w);
+/* Whether every file of the entry still has the identity recorded when it was unpacked (one
+ * stat per file; no reading). *first_changed (may be NULL) names the first that does not. */
+bool wheel_cache_intact(const wheel_unpacked_t *w, const char **first_changed);
 
 /* Removes the entry for sha256_hex (renamed aside first, then deleted). Missing is success. */
 err_t *wheel_cache_evict(const char *cache_dir, const char *sha256_hex);

@@ -301,3 +301,40 @@ def test_copy_from_keeps_the_sources_packages_and_follows_it(venvsync, tmp_proje
     venvsync("sync", cwd=tmp_project.root, check_rc=0)
     assert installed(docs) == ["alpha-1.0", "beta-1.0", "gamma-1.0"]
     venvsync("check", cwd=tmp_project.root, check_rc=0)
+
+
+def test_an_edited_installed_file_never_reaches_later_environments(venvsync, tmp_project):
+    """Installed files are hard links into the wheel cache: `echo x >> .../pkg/__init__.py`
+    used to change the cache, every environment created later, and `sync --verify` reinstalled
+    the edited file from the cache."""
+    import sys
+    from conftest import SRC
+    sys.path.insert(0, os.path.join(SRC, "tests", "fixtures"))
+    from wheels import make_wheel
+    make_wheel(tmp_project.path("wheels"), "werkzeug", "3.1.3",
+               modules={"werkzeug/__init__.py": "VERSION = '3.1.3'\n"})
+
+    def manifest(envs):
+        tmp_project.write(f'version: 1\npython: "{DEBIAN_MINOR}"\nindex: {{find-links: [wheels]}}\n'
+                          "environments:\n" +
+                          "".join(f"  {n}: {{path: {n}, packages: [werkzeug==3.1.3]}}\n"
+                                  for n in envs))
+    manifest(["a"])
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    init_a = os.path.join(site_packages(tmp_project.path("a")), "werkzeug", "__init__.py")
+    with open(init_a, "a") as f:
+        f.write("print('debugging')\n")          # an edit in place, as `echo >>` or an editor
+    manifest(["a", "b"])
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    init_b = os.path.join(site_packages(tmp_project.path("b")), "werkzeug", "__init__.py")
+    assert open(init_b).read() == "VERSION = '3.1.3'\n", "the edit reached a new environment"
+    assert os.stat(init_b).st_ino != os.stat(init_a).st_ino
+    # the edited environment: check --deep says so, sync --verify restores the wheel's file
+    r = venvsync("check", "--deep", "a", cwd=tmp_project.root, check_rc=1)
+    assert "werkzeug" in r.stdout, r.stdout
+    venvsync("sync", "--verify", "a", cwd=tmp_project.root, check_rc=0)
+    assert open(init_a).read() == "VERSION = '3.1.3'\n"
+    venvsync("check", "--deep", cwd=tmp_project.root, check_rc=0)
+    out = subprocess.run([tmp_project.path("a", "bin", "python"), "-c", "import werkzeug"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out == ""

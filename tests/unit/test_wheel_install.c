@@ -22,6 +22,7 @@
 #include "util/hash.h"
 #include "util/path.h"
 #include "util/proc.h"
+#include "util/strv.h"
 #include "util/url.h"
 #include "util/xalloc.h"
 #include "wheel/cache.h"
@@ -509,17 +510,19 @@ Test(wheel_cache, verify_detects_edits_and_evict_removes)
     wheel_unpacked_free(w);
 }
 
-Test(wheel_cache, damaged_index_is_an_error_and_stale_dirs_are_cleaned)
+Test(wheel_cache, damaged_index_is_evicted_and_stale_dirs_are_cleaned)
 {
     wheel_unpacked_t *w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
     char *idx = path_join(w->dir, "INDEX");
-    cr_assert_null(fs_write_atomic(idx, "venvsync-wheel-index 1\nfx 1 abc\t../../etc/passwd\n",
+    cr_assert_null(fs_write_atomic(idx, "venvsync-wheel-index 2\nfx 1 abc\t../../etc/passwd\n",
                                    50, 0644));
     wheel_unpacked_t *w2 = NULL;
-    err_t *e = wheel_cache_lookup(cache, w->sha256, &w2);
-    cr_assert_not_null(e);
-    cr_assert_null(w2);
-    err_free(e);
+    cr_assert_null(wheel_cache_lookup(cache, w->sha256, &w2));
+    cr_assert_null(w2, "a damaged entry is never used");
+    cr_assert_not(fs_exists(w->dir), "it is evicted, to be built again");
+    wheel_unpacked_free(w);
+    w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
+    cr_assert_not(w->reused, "built again from the archive");
     char *base = path_join(cache, WHEEL_CACHE_SUBDIR);
     char *stale = path_join(base, ".tmp-abcdef");
     cr_assert_null(fs_mkdirs(stale, 0755));
@@ -531,6 +534,48 @@ Test(wheel_cache, damaged_index_is_an_error_and_stale_dirs_are_cleaned)
     free(stale);
     free(base);
     free(idx);
+    wheel_unpacked_free(w);
+}
+
+/* An installed file hard-linked to the cache and edited in place (a print() added to debug)
+ * changes the cache file: the next use of the entry notices (its identity changed), evicts it
+ * and builds it again from the archive, so no later environment gets the edited file. */
+Test(wheel_cache, an_edited_file_is_noticed_and_the_entry_rebuilt)
+{
+    wheel_unpacked_t *w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
+    cr_assert(wheel_cache_intact(w, NULL));
+    const wheel_member_t *m = NULL;
+    for (size_t i = 0; i < w->n_members && !m; i++)
+        if (str_ends_with(w->members[i].path, strlen(w->members[i].path), ".py"))
+            m = &w->members[i];
+    cr_assert_not_null(m);
+    char *f = path_join(w->tree, m->path);
+    buf_t before = BUF_INIT;
+    cr_assert_null(fs_read(f, &before));
+    FILE *fp = fopen(f, "a");
+    cr_assert_not_null(fp);
+    fputs("print('debugging')\n", fp);
+    fclose(fp);
+    const char *changed = NULL;
+    cr_assert_not(wheel_cache_intact(w, &changed));
+    cr_assert_str_eq(changed, m->path);
+    char *rel = xstrdup(m->path);
+    wheel_unpacked_free(w);
+    w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
+    cr_assert_not(w->reused, "the edited entry was not reused");
+    free(f);
+    f = path_join(w->tree, rel);
+    buf_t after = BUF_INIT;
+    cr_assert_null(fs_read(f, &after));
+    cr_assert_str_eq(buf_cstr(&after), buf_cstr(&before), "pristine again");
+    cr_assert(wheel_cache_intact(w, NULL));
+    wheel_unpacked_t *again = must_unpack("demo_pkg-1.0-py3-none-any.whl");
+    cr_assert(again->reused, "an intact entry is reused");
+    wheel_unpacked_free(again);
+    buf_free(&before);
+    buf_free(&after);
+    free(rel);
+    free(f);
     wheel_unpacked_free(w);
 }
 
