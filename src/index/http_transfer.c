@@ -513,10 +513,10 @@ static void finish_page(http_t *h, job_t *j, long code)
         r->status = 200;
         r->source = HTTP_FROM_REVALIDATED;
         if (!no_store)
-            http_cpage_store(h, j->cache_path, j->url, j->cached->final_url, j->cached->content_type,
-                        j->etag ? j->etag : j->cached->etag,
-                        j->last_modified ? j->last_modified : j->cached->last_modified, fresh,
-                        r->body.data ? r->body.data : "", r->body.len);
+            http_cpage_store(h, j->cache_path, j->url, j->cached->final_url,
+                             j->cached->content_type, j->etag ? j->etag : j->cached->etag,
+                             j->last_modified ? j->last_modified : j->cached->last_modified,
+                             fresh, r->body.data ? r->body.data : "", r->body.len);
         j->state = JOB_DONE;
         return;
     }
@@ -528,8 +528,9 @@ static void finish_page(http_t *h, job_t *j, long code)
         r->content_type = xstrdup(ct);
         r->final_url = eff ? http_take_credentials(h, eff) : xstrdup(j->url);
         if (!no_store)
-            http_cpage_store(h, j->cache_path, j->url, r->final_url, ct, j->etag, j->last_modified,
-                        fresh, r->body.data ? r->body.data : "", r->body.len);
+            http_cpage_store(h, j->cache_path, j->url, r->final_url, ct, j->etag,
+                             j->last_modified, fresh, r->body.data ? r->body.data : "",
+                             r->body.len);
         j->state = JOB_DONE;
         return;
     }
