@@ -14,6 +14,7 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 #include "venv/relocate.h"
+#include "venv/relocate_internal.h"
 #include "pkg/record.h"
 #include "wheel/scripts.h"
 
@@ -670,4 +671,222 @@ Test(relocate, many_rewrites_all_land_with_their_record_rows)
     buf_free(&want);
     buf_free(&rec);
     free(env);
+}
+
+/* ---- the pure rewriters (relocate_internal.h), without a disk ---- */
+
+TestSuite(relocate_rewrite);
+
+static const reloc_paths_t PATHS = {"/opt/old/env", 12, "/srv/new", 8};
+
+/* The rewritten script, or NULL when reloc_rewrite_script() returns want_cls without a change. */
+static char *script(const reloc_paths_t *rp, const char *in, int want_cls)
+{
+    buf_t out = BUF_INIT;
+    int cls = reloc_rewrite_script(rp, in, strlen(in), &out);
+    cr_assert_eq(cls, want_cls, "class of %s", in);
+    if (cls != IN_OLD) {
+        cr_assert_eq(out.len, 0, "nothing appended for %s", in);
+        return NULL;
+    }
+    return buf_detach(&out);
+}
+
+static void script_is(const char *in, const char *want)
+{
+    char *got = script(&PATHS, in, IN_OLD);
+    cr_assert_str_eq(got, want);
+    free(got);
+}
+
+Test(relocate_rewrite, classify_is_by_whole_path_prefix_and_the_longer_prefix_wins)
+{
+    cr_assert_eq(reloc_classify(&PATHS, "/opt/old/env", 12), IN_OLD);
+    cr_assert_eq(reloc_classify(&PATHS, "/opt/old/env/bin/python", 23), IN_OLD);
+    cr_assert_eq(reloc_classify(&PATHS, "/opt/old/envy/bin", 17), IN_NONE);
+    cr_assert_eq(reloc_classify(&PATHS, "/opt/old", 8), IN_NONE);
+    cr_assert_eq(reloc_classify(&PATHS, "/srv/new/lib", 12), IN_NEW);
+    cr_assert_eq(reloc_classify(&PATHS, "/opt/old/env/bin", 12), IN_OLD, "only n bytes count");
+    const reloc_paths_t inner = {"/a", 2, "/a/b", 4};
+    cr_assert_eq(reloc_classify(&inner, "/a/b/c", 6), IN_NEW);
+    cr_assert_eq(reloc_classify(&inner, "/a/c", 4), IN_OLD);
+    const reloc_paths_t outer = {"/a/b", 4, "/a", 2};
+    cr_assert_eq(reloc_classify(&outer, "/a/b/c", 6), IN_OLD);
+    cr_assert_eq(reloc_classify(&outer, "/a/c", 4), IN_NEW);
+}
+
+Test(relocate_rewrite, plain_shebangs_keep_their_arguments_terminator_and_body)
+{
+    script_is("#!/opt/old/env/bin/python3\nbody\n", "#!/srv/new/bin/python3\nbody\n");
+    /* Arguments are kept as written, trailing blanks too. */
+    script_is("#! \t/opt/old/env/bin/python -E -s \t\r\nbody", "#!/srv/new/bin/python -E -s \t\r\nbody");
+    script_is("#!/opt/old/env/bin/python", "#!/srv/new/bin/python");
+    script_is("#!\"/opt/old/env/bin/py thon\" -u\nx",
+              "#!/bin/sh\n'''exec' '/srv/new/bin/py thon' -u \"$0\" \"$@\"\n' '''\nx");
+    /* The old prefix may hold spaces: it is taken whole, unquoted. */
+    const reloc_paths_t sp = {"/opt/a b", 8, "/n", 2};
+    char *got = script(&sp, "#!/opt/a b/bin/python -I\nx\n", IN_OLD);
+    cr_assert_str_eq(got, "#!/n/bin/python -I\nx\n");
+    free(got);
+}
+
+Test(relocate_rewrite, trampolines_are_read_in_every_quoting)
+{
+    script_is("#!/bin/sh\n'''exec' '/opt/old/env/bin/python' \"$0\" \"$@\"\n' '''\nbody\n",
+              "#!/srv/new/bin/python\nbody\n");
+    script_is("#!/bin/sh\n'''exec' \"/opt/old/env/bin/py\\\"th\\$on\" -E \"$0\" \"$@\"\n' '''\r\nbody",
+              "#!/srv/new/bin/py\"th$on -E\r\nbody");
+    script_is("#!/bin/sh\n'''exec' /opt/old/env/bin/py\\ thon \"$0\" \"$@\"\n' '''\n",
+              "#!/bin/sh\n'''exec' '/srv/new/bin/py thon' \"$0\" \"$@\"\n' '''\n");
+    /* A tail other than `args "$0" "$@"` is kept verbatim behind a trampoline. */
+    script_is("#!/bin/sh\n'''exec' /opt/old/env/bin/python \"$@\" # x\n' '''\n",
+              "#!/bin/sh\n'''exec' '/srv/new/bin/python' \"$@\" # x\n' '''\n");
+}
+
+Test(relocate_rewrite, scripts_that_name_no_fixed_old_interpreter_are_left_alone)
+{
+    script(&PATHS, "#!/srv/new/bin/python\n", IN_NEW);
+    script(&PATHS, "#!/bin/sh\n'''exec' '/srv/new/bin/python' \"$0\" \"$@\"\n' '''\n", IN_NEW);
+    script(&PATHS, "#!/usr/bin/env python3\n", IN_NONE);
+    script(&PATHS, "#!/opt/old/envy/bin/python\n", IN_NONE);
+    script(&PATHS, "#!\n", IN_NONE);
+    script(&PATHS, "#!\"/opt/old/env/bin/python\n", IN_NONE);   /* unterminated quote */
+    /* Words sh would expand, or cannot read, name no fixed path. */
+    script(&PATHS, "#!/bin/sh\n'''exec' \"$HOME/opt/old/env/bin/python\" \"$0\" \"$@\"\n' '''\n", IN_NONE);
+    script(&PATHS, "#!/bin/sh\n'''exec' /opt/old/env/`x` \"$0\" \"$@\"\n' '''\n", IN_NONE);
+    script(&PATHS, "#!/bin/sh\n'''exec' '/opt/old/env/bin/python \"$0\" \"$@\"\n' '''\n", IN_NONE);
+    script(&PATHS, "#!/bin/sh\n'''exec' \"/opt/old/env/bin/python\n\" \"$0\"\n' '''\n", IN_NONE);
+    /* A /bin/sh script that is not the trampoline. */
+    script(&PATHS, "#!/bin/sh\nexec /opt/old/env/bin/python \"$@\"\n", IN_NONE);
+    script(&PATHS, "#!/bin/sh\n'''exec' /opt/old/env/bin/python \"$0\" \"$@\"\n", IN_NONE);
+    script(&PATHS, "#!/bin/sh\n'''exec' /opt/old/env/bin/python \"$0\" \"$@\"\n''' '\n", IN_NONE);
+}
+
+static bool pth(const reloc_paths_t *rp, const char *in, const char *want)
+{
+    buf_t out = BUF_INIT;
+    bool changed = reloc_rewrite_pth(rp, in, strlen(in), &out);
+    cr_assert_str_eq(buf_cstr(&out), want);
+    buf_free(&out);
+    return changed;
+}
+
+Test(relocate_rewrite, pth_path_lines_move_and_others_are_kept)
+{
+    cr_assert(pth(&PATHS, "/opt/old/env/lib/x \t\r\nrel/dir\n#/opt/old/env\n/opt/old/env",
+                  "/srv/new/lib/x \t\r\nrel/dir\n#/opt/old/env\n/srv/new"));
+    cr_assert_not(pth(&PATHS, "/opt/old/envy\n/srv/new/x\n /opt/old/env\n\n",
+                      "/opt/old/envy\n/srv/new/x\n /opt/old/env\n\n"));
+    cr_assert_not(pth(&PATHS, "", ""));
+}
+
+Test(relocate_rewrite, pth_import_lines_replace_whole_path_occurrences_only)
+{
+    cr_assert(pth(&PATHS,
+                  "import a; f('/opt/old/env', \"/opt/old/env/x\", '/opt/old/envy', "
+                  "'a/opt/old/env', '/p/opt/old/env', 'x/opt/old/env.y')\n",
+                  "import a; f('/srv/new', \"/srv/new/x\", '/opt/old/envy', "
+                  "'a/opt/old/env', '/p/opt/old/env', 'x/opt/old/env.y')\n"));
+    cr_assert(pth(&PATHS, "import\ta;'/opt/old/env'", "import\ta;'/srv/new'"));
+    cr_assert_not(pth(&PATHS, "imports '/opt/old/env'\n", "imports '/opt/old/env'\n"));
+    /* When the new path extends the old one, an occurrence already naming it stays. */
+    const reloc_paths_t ext = {"/e", 2, "/e/sub", 6};
+    cr_assert(pth(&ext, "import x; p('/e/sub/a', '/e/a', '/e/subway')\n",
+                  "import x; p('/e/sub/a', '/e/sub/a', '/e/sub/subway')\n"));
+    cr_assert_not(pth(&ext, "import x; p('/e/sub')\n", "import x; p('/e/sub')\n"));
+}
+
+static bool direct_url(const char *in, const char *want, int want_cls)
+{
+    buf_t out = BUF_INIT;
+    int cls = -1;
+    bool changed = reloc_rewrite_direct_url(&PATHS, in, strlen(in), &out, &cls);
+    cr_assert_str_eq(buf_cstr(&out), want);
+    cr_assert_eq(cls, want_cls, "class for %s", in);
+    buf_free(&out);
+    return changed;
+}
+
+Test(relocate_rewrite, direct_url_only_local_json_is_edited)
+{
+    const char *yes = "{\"url\": \"FILE:///x\"}";
+    cr_assert(reloc_direct_url_is_local(yes, strlen(yes)));
+    const char *no[] = {"{\"url\": \"https://h/x.whl\"}", "{\"url\": 1}", "{\"dir_info\": {}}",
+                        "[\"url\"]", "{\"url\": \"file:///x\",}", ""};
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        cr_assert_not(reloc_direct_url_is_local(no[i], strlen(no[i])), "%s", no[i]);
+}
+
+Test(relocate_rewrite, direct_url_rewrites_url_values_and_keeps_every_other_byte)
+{
+    cr_assert(direct_url("{ \"url\" :\n \"file:///opt/old/env/a%20b.whl?x=1#sha256=ab\" , \"k\": \"url\"}",
+                         "{ \"url\" :\n \"file:///srv/new/a%20b.whl?x=1#sha256=ab\" , \"k\": \"url\"}",
+                         IN_OLD));
+    /* JSON escapes are decoded before comparing; the new value is written plainly. */
+    cr_assert(direct_url("{\"url\":\"file:\\/\\/\\/opt\\/old\\/env\\/\\u00e9.whl\"}",
+                         "{\"url\":\"file:///srv/new/%C3%A9.whl\"}", IN_OLD));
+    cr_assert_not(direct_url("{\"url\": \"file:///srv/new/x.whl\"}",
+                             "{\"url\": \"file:///srv/new/x.whl\"}", IN_NEW));
+    cr_assert_not(direct_url("{\"url\": \"file:///home/x.whl\", \"u\": \"file:///opt/old/env\"}",
+                             "{\"url\": \"file:///home/x.whl\", \"u\": \"file:///opt/old/env\"}",
+                             IN_NONE));
+    cr_assert_not(direct_url("{\"url\": \"https://h/opt/old/env/x.whl\"}",
+                             "{\"url\": \"https://h/opt/old/env/x.whl\"}", IN_NONE));
+}
+
+static const reloc_touched_t TOUCHED[] = {
+    {"bin/tool", "TOOLHASH", 7},
+    {"lib/python3.12/site-packages/pkg.pth", "PTHHASH", 3},
+};
+
+static bool record(const char *in, const char *want, size_t ntouched)
+{
+    buf_t out = BUF_INIT;
+    bool changed = reloc_rewrite_record(&PATHS, "lib/python3.12/site-packages", TOUCHED, ntouched,
+                                        in, strlen(in), &out);
+    cr_assert_str_eq(buf_cstr(&out), want);
+    buf_free(&out);
+    return changed;
+}
+
+Test(relocate_rewrite, record_may_change_filters_on_the_paths_and_touched_names)
+{
+    const char *r = "pkg/__init__.py,,\n";
+    cr_assert_not(reloc_record_may_change(&PATHS, TOUCHED, 2, r, strlen(r)));
+    cr_assert_not(reloc_record_may_change(&PATHS, NULL, 0, "/srv/new/x,,", 12));
+    cr_assert(reloc_record_may_change(&PATHS, NULL, 0, "/opt/old/env/x,,", 16));
+    cr_assert(reloc_record_may_change(&PATHS, TOUCHED, 2, "/srv/new/x,,", 12));
+    cr_assert(reloc_record_may_change(&PATHS, TOUCHED, 2, "../../../bin/x,,", 16));
+    cr_assert(reloc_record_may_change(&PATHS, TOUCHED + 1, 1, "pkg.pth,,", 9));
+    cr_assert_not(reloc_record_may_change(&PATHS, TOUCHED + 1, 1, "../../../bin/x,,", 16));
+}
+
+Test(relocate_rewrite, record_rows_move_and_touched_files_get_their_hash_and_size)
+{
+    cr_assert(record("/opt/old/env/share/x,sha256=A,1\r\n"
+                     "\"/opt/old/env/a,b\",,\n"
+                     "../../../bin/tool,sha256=OLD,9\n"
+                     "/srv/new/bin/tool,,\n"
+                     "./pkg.pth,sha256=B,3\n"
+                     "../../../../escape/bin/tool,,\n"
+                     "/opt/old/env/bad,row,x,1\n"
+                     "\n"
+                     "pkg/x.py,sha256=C,2",
+                     "/srv/new/share/x,sha256=A,1\r\n"
+                     "\"/srv/new/a,b\",,\n"
+                     "../../../bin/tool,sha256=TOOLHASH,7\n"
+                     "/srv/new/bin/tool,sha256=TOOLHASH,7\n"
+                     "./pkg.pth,sha256=PTHHASH,3\n"
+                     "../../../../escape/bin/tool,,\n"
+                     "/opt/old/env/bad,row,x,1\n"
+                     "\n"
+                     "pkg/x.py,sha256=C,2", 2));
+    /* Without touched files only the paths move. */
+    cr_assert(record("/opt/old/env/bin/tool,sha256=OLD,9\n", "/srv/new/bin/tool,sha256=OLD,9\n", 0));
+}
+
+Test(relocate_rewrite, record_rows_already_up_to_date_are_no_change)
+{
+    const char *r = "../../../bin/tool,sha256=TOOLHASH,7\npkg.pth,sha256=PTHHASH,3\n/usr/x,,\n";
+    cr_assert_not(record(r, r, 2));
 }
