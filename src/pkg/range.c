@@ -682,8 +682,10 @@ static void render_lower(buf_t *b, const vcut_t *c)
     if (!v->sentinel) {
         buf_adds(b, c->kind == CUT_BELOW ? ">=" : ">");
         add_version(b, v);
-    } else if (v->sentinel == VERSION_MAX ||
-               (v->sentinel == VERSION_LOCAL_MAX && (v->post >= 0 || v->dev >= 0))) {
+    } else if (v->sentinel == VERSION_MAX || v->sentinel == VERSION_LOCAL_MAX) {
+        /* Exact for V.MAX and for V+localMAX when V is a post or dev release; otherwise the
+         * plain-order reading (keeps V's post-releases), much easier to read than the exact
+         * ">=V.post0.dev0". */
         buf_adds(b, ">");
         add_version(b, v);
     } else if (gap_succ(v, &s)) {

@@ -113,7 +113,7 @@ void vrange_interval(const vrange_t *r, size_t i, vbound_t *lo, vbound_t *hi);
  * "<=2.0" for (-inf, 2.0+localMAX], ">2.0" for (2.0.MAX, inf). A bound PEP 440 cannot spell
  * uses the operator's plain ordering meaning (">1.0" after removing exactly 1.0, "<1.0" for
  * the complement of ">=1.0", which keeps 1.0's pre-releases; "<=1.0" for the complement of
- * ">1.0", which keeps 1.0's post-releases).
+ * ">1.0" and ">1.0" for the complement of "<=1.0", which keep 1.0's post-releases).
  */
 char *vrange_str(const vrange_t *r);
 

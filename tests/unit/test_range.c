@@ -770,7 +770,7 @@ Test(range, render_complements_and_unions)
     static const char *const cases[][2] = {
         {"<1.0", ">=1.0.dev0"},          /* exact: 1.0's pre-releases are above <1.0 */
         {">=1.0", "<1.0"},               /* plain order: keeps 1.0's pre-releases */
-        {"<=1.0", ">=1.0.post0.dev0"},   /* exact: 1.0's locals are in <=1.0 */
+        {"<=1.0", ">1.0"},               /* plain order: keeps 1.0's post-releases */
         {">1.0", "<=1.0"},               /* plain order: keeps 1.0's post-releases */
         {">1.0a1", "<1.0a2.dev0"},
         {">=1.0,<2.0", "<1.0 || >=2.0.dev0"},
@@ -809,4 +809,7 @@ Test(range, render_complements_and_unions)
     expect_spec_str(">=1.0.dev2", ">1.0.dev1");
     expect_spec_str(">=1.0.dev0", ">=1.0.dev0");
     expect_spec_str("<1.0.dev0", "<1.0");
+    /* An exact spelling is kept where it is short. */
+    expect_spec_str(">=1.0.post0.dev0", ">1.0");
+    expect_spec_str(">=1.0a1.post0.dev0", ">1.0a1");
 }
