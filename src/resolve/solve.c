@@ -217,6 +217,24 @@ static bool all_yanked(const rs_version_t *v)
     return true;
 }
 
+/* Whether allowed holds nothing but v (and its local variants): an `==v` / `===v` pin. */
+static bool exact_pin(const vrange_t *allowed, const rs_version_t *v)
+{
+    char *text = xasprintf("==%s", v->text);
+    specset_t *spec = NULL;
+    char *why = NULL;
+    bool exact = false;
+    if (specset_parse(text, &spec, &why)) {
+        vrange_t pin = vrange_from_specset(spec);
+        exact = vrange_subset(allowed, &pin);
+        vrange_free(&pin);
+    }
+    specset_free(spec);
+    free(why);
+    free(text);
+    return exact;
+}
+
 static bool usable_in(const solver_t *s, const pkg_t *p, const rs_version_t *v, bool pre_pass,
                       const vrange_t *allowed)
 {
@@ -226,12 +244,9 @@ static bool usable_in(const solver_t *s, const pkg_t *p, const rs_version_t *v, 
         return false;
     if (!pre_pass && version_is_prerelease(&v->version) && !p->pre_ok && !v->direct)
         return false;
-    if (all_yanked(v)) {
-        const version_t *only = vrange_singleton(allowed);
-        if (!(only && version_cmp(only, &v->version) == 0) &&
-            !(p->prefer && strcmp(p->prefer, v->text) == 0))
-            return false;
-    }
+    if (all_yanked(v) && !exact_pin(allowed, v) &&
+        !(p->prefer && strcmp(p->prefer, v->text) == 0))
+        return false;
     (void)s;
     return true;
 }

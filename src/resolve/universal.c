@@ -115,6 +115,9 @@ void ru_targets_free(ru_target_t *t, size_t n)
 typedef struct node {
     const rs_pick_t *pick;      /* one of the picks it stands for (name, project, version) */
     markeralg_t *marker;        /* where it is installed */
+    markeralg_t **why;          /* the markers of the requirements that bring it in: a simpler
+                                   way to write `marker` when one of them says the same */
+    size_t nwhy;
     char **deps;
     size_t ndeps, cap;
     bool yanked;
@@ -231,7 +234,21 @@ err_t *ru_resolve(const rs_source_t *src, const rs_input_t *base, const ru_targe
     err_t *e = NULL;
     markeralg_t *universe = markeralg_false();
     int minor_lo = -1;
-    for (size_t t = 0; t < ntargets && !e; t++) {
+    /* Newest Python first: each target prefers what the ones before it picked, so the newest
+     * versions go to the newest Pythons and older Pythons fall back only where they must
+     * (numpy 2.3 from 3.11, 2.0 below). */
+    size_t *order = xcalloc(ntargets + 1, sizeof(size_t));
+    for (size_t i = 0; i < ntargets; i++)
+        order[i] = i;
+    for (size_t i = 1; i < ntargets; i++)
+        for (size_t k = i; k > 0 && strverscmp(targets[order[k]].python,
+                                               targets[order[k - 1]].python) > 0; k--) {
+            size_t tmp = order[k];
+            order[k] = order[k - 1];
+            order[k - 1] = tmp;
+        }
+    for (size_t oi = 0; oi < ntargets && !e; oi++) {
+        size_t t = order[oi];
         rs_input_t in = *base;
         in.region = &targets[t].region;
         in.tags = targets[t].tags;
@@ -305,6 +322,31 @@ err_t *ru_resolve(const rs_source_t *src, const rs_input_t *base, const ru_targe
             }
             free(reach);
         }
+        /* the requirement markers that bring each node in, to write its marker as people do */
+        for (size_t t = 0; t < ntargets; t++) {
+            if (!res[t].solved)
+                continue;
+            for (size_t i = 0; i <= res[t].n; i++) {
+                const rs_edge_t *ed = i < res[t].n ? res[t].picks[i].deps : res[t].root_deps;
+                size_t ne = i < res[t].n ? res[t].picks[i].ndeps : res[t].nroot_deps;
+                for (size_t k = 0; k < ne; k++) {
+                    const rs_pick_t *q = rs_result_find(&res[t], ed[k].key);
+                    if (!q)
+                        continue;
+                    node_t *x = node_for(&nodes, &nn, &ncap2, q);
+                    markeralg_t *m = edge_marker(&ed[k]);
+                    bool dup = false;
+                    for (size_t w = 0; w < x->nwhy && !dup; w++)
+                        dup = markeralg_equal(x->why[w], m);
+                    if (dup) {
+                        markeralg_free(m);
+                        continue;
+                    }
+                    x->why = xrealloc(x->why, (x->nwhy + 1) * sizeof(markeralg_t *));
+                    x->why[x->nwhy++] = m;
+                }
+            }
+        }
         out->pkgs = xcalloc(nn + 1, sizeof(ru_package_t));
         for (size_t i = 0; i < nn; i++) {
             node_t *x = &nodes[i];
@@ -315,9 +357,25 @@ err_t *ru_resolve(const rs_source_t *src, const rs_input_t *base, const ru_targe
             p->version = x->pick->version;
             p->yanked = x->yanked;
             markeralg_t *m = markeralg_within(x->marker, universe);
+            /* a requirement's own marker, when it says the same within the covered targets */
+            markeralg_t *mu = markeralg_and(m, universe);
+            for (size_t w = 0; w < x->nwhy; w++) {
+                markeralg_t *cu = markeralg_and(x->why[w], universe);
+                bool same = markeralg_equal(cu, mu);
+                markeralg_free(cu);
+                if (same && !markeralg_is_true(m)) {
+                    markeralg_free(m);
+                    m = markeralg_copy(x->why[w]);
+                    break;
+                }
+            }
+            markeralg_free(mu);
             p->marker = markeralg_is_true(m) ? NULL : markeralg_str(m, NULL);
             markeralg_free(m);
             markeralg_free(x->marker);
+            for (size_t w = 0; w < x->nwhy; w++)
+                markeralg_free(x->why[w]);
+            free(x->why);
             if (x->ndeps)
                 qsort(x->deps, x->ndeps, sizeof(char *), str_cmp);
             p->deps = x->deps;
@@ -332,6 +390,7 @@ err_t *ru_resolve(const rs_source_t *src, const rs_input_t *base, const ru_targe
     for (size_t t = 0; t < ntargets; t++)
         rs_result_free(&res[t]);
     free(res);
+    free(order);
     strv_free(pkeys);
     free(pvers);
     if (e)

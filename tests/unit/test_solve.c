@@ -1,11 +1,14 @@
 /* Unit tests for resolve/solve and resolve/universal: the packaging rules over PubGrub, on
  * synthetic projects held in memory (no index, no files). */
 #include <criterion/criterion.h>
+
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers" /* rows omit `yanked` */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pkg/name.h"
+#include "util/buf.h"
 #include "resolve/solve.h"
 #include "resolve/universal.h"
 #include "util/strv.h"
