@@ -13,6 +13,9 @@
 #include "toolchain/managed.h"
 #include "python/probe.h"
 #include "util/path.h"
+#include "wheel/meta.h"
+#include "pkg/installed.h"
+#include "pkg/depcheck.h"
 #include "wheel/verify.h"
 #include "util/xalloc.h"
 #include "venv/user.h"
@@ -406,6 +409,51 @@ static bool plan_recreates(const env_plan_t *p)
     return false;
 }
 
+/* What `pip check` would say about the environment's installed distributions, for its own
+ * interpreter's markers. Starts no Python (facts come from the probe cache). */
+static void check_dependencies(engine_t *en, engine_env_t *ee)
+{
+    strv_free(ee->dep_problems);
+    ee->dep_problems = NULL;
+    if (ee->obs.kind != OBS_VENV || !ee->obs.site_packages)
+        return;
+    interp_t *py = NULL;
+    err_t *e = own_facts(en, &ee->obs, &py);
+    err_free(e);
+    if (!py)
+        return; /* broken: its state says so already */
+    dist_list_t dl = {0};
+    err_free(installed_list(ee->obs.site_packages, &dl));
+    depcheck_dist_t *d = xcalloc(dl.n + 1, sizeof(*d));
+    core_metadata_t *meta = xcalloc(dl.n + 1, sizeof(*meta));
+    buf_t text = BUF_INIT;
+    for (size_t i = 0; i < dl.n; i++) {
+        d[i] = (depcheck_dist_t){dl.items[i].name, dl.items[i].version, NULL};
+        char *mp = path_joinv(ee->obs.site_packages, dl.items[i].info_dir,
+                              str_ends_with(dl.items[i].info_dir, strlen(dl.items[i].info_dir),
+                                            ".dist-info") ? "METADATA" : "PKG-INFO",
+                              (char *)NULL);
+        buf_reset(&text);
+        if (fs_try_read(mp, &text)) {
+            err_t *pe = meta_parse_metadata(buf_cstr(&text), text.len, mp, &meta[i]);
+            if (!pe)
+                d[i].requires = meta[i].requires_dist;
+            err_free(pe);
+        }
+        free(mp);
+    }
+    buf_free(&text);
+    marker_env_t menv;
+    target_marker_env(py, &menv);
+    ee->dep_problems = depcheck(d, dl.n, &menv);
+    for (size_t i = 0; i < dl.n; i++)
+        core_metadata_free(&meta[i]);
+    free(meta);
+    free(d);
+    dist_list_free(&dl);
+    interp_free(py);
+}
+
 static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
 {
     observed_env_free(&ee->obs);
@@ -415,6 +463,8 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
         return e;
     if (en->verify && manages_packages(en->m, ee->env))
         verify_dists(&ee->obs);
+    if (en->check_deps)
+        check_dependencies(en, ee);
     desired_env_t d = {.env = ee->env, .request = ee->request, .request_real = ee->request_real};
     /* copy-from matters only while the environment does not exist: then look at the source
      * as it is now (it was synced first, see engine_init's ordering) */
@@ -657,6 +707,7 @@ void engine_report(const engine_t *en, report_t *out)
         r->drift = env_plan_is_drift(p);
         r->result = ee->result;
         r->packages = ee->obs.kind == OBS_VENV ? (long)ee->obs.ndists : -1;
+        r->dep_problems = strv_dup(ee->dep_problems);
         for (const err_t *e = ee->error; e; e = e->next) {
             strv_push(&r->errors, NULL, NULL, xstrdup(e->msg));
             strv_push(&r->hints, NULL, NULL, xstrdup(e->hint ? e->hint : ""));
@@ -686,6 +737,7 @@ void engine_free(engine_t *en)
         err_free(en->envs[i].error);
         free(en->envs[i].request_real);
         interp_free(en->envs[i].facts);
+        strv_free(en->envs[i].dep_problems);
         free(en->envs[i].wview);
         want_set_free(en->envs[i].wants);
         fetch_free(&en->envs[i].fetch);

@@ -36,6 +36,7 @@ typedef struct engine_env {
     fetch_t fetch;             /* wheels verified for the plan's package actions (engine_apply) */
     env_result_t result;       /* after engine_apply */
     err_t *error;              /* why planning or applying this environment failed */
+    char **dep_problems;       /* check_deps: what `pip check` would say, NULL when fine */
 } engine_env_t;
 
 typedef struct engine {
@@ -52,6 +53,7 @@ typedef struct engine {
     FILE *log;                 /* -v notes and lock waits; NULL for silence */
     bool compile;              /* byte-compile installed packages in every environment (--compile) */
     bool verify;               /* check installed files against RECORD (--verify, --deep) */
+    bool check_deps;           /* check installed distributions' Requires-Dist (check) */
     bool offline;              /* --offline: only caches and local files */
     http_progress_fn progress; /* live download progress (a terminal without -q/--no-progress) */
     void *progress_ctx;

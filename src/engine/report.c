@@ -24,6 +24,7 @@ void report_free(report_t *r)
         python_free(&e->python);
         strv_free(e->errors);
         strv_free(e->hints);
+        strv_free(e->dep_problems);
         for (size_t k = 0; k < e->nactions; k++) {
             free(e->actions[k].package);
             free(e->actions[k].from);

@@ -42,6 +42,8 @@ typedef struct report_env {
     report_action_t *actions;
     size_t nactions;
     long packages;                 /* installed distributions seen; -1 when not looked at */
+    char **dep_problems;           /* unmet Requires-Dist of what is installed (pip check's
+                                      words), NULL-terminated; NULL when none or not checked */
 } report_env_t;
 
 typedef struct report {

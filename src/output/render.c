@@ -60,6 +60,8 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
         const report_env_t *e = &r->envs[i];
         if (e->result == RESULT_FAILED || (e->errors && o->mode != RENDER_SYNC))
             failed++;
+        else if (e->dep_problems && o->mode == RENDER_CHECK)
+            pending++;
         else if (e->noop || e->result == RESULT_UNCHANGED)
             ok++;
         else if (e->result == RESULT_CHANGED)
@@ -80,6 +82,8 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
             buf_printf(out, "  %s%s%s\n", s.dim, e->reason, s.reset);
         for (size_t k = 0; k < e->nactions; k++)
             action_text(&s, &e->actions[k], out);
+        for (size_t k = 0; e->dep_problems && e->dep_problems[k]; k++)
+            buf_printf(out, "  %s! %s%s\n", s.red, e->dep_problems[k], s.reset);
         for (size_t k = 0; e->errors && e->errors[k]; k++)
             buf_printf(out, "  %s! error: %s%s\n", s.red, e->errors[k], s.reset);
     }
@@ -147,6 +151,13 @@ void render_json(const report_t *r, const render_opts_t *o, buf_t *out)
         if (o->mode == RENDER_SYNC)
             json_kstr(&j, "result", report_result_name(e->result));
         json_kstr(&j, "error", e->errors ? e->errors[0] : NULL);
+        if (e->dep_problems) {
+            json_key(&j, "dependency_problems");
+            json_arr(&j);
+            for (size_t k = 0; e->dep_problems[k]; k++)
+                json_str(&j, e->dep_problems[k]);
+            json_end(&j);
+        }
         json_key(&j, "actions");
         json_arr(&j);
         for (size_t k = 0; k < e->nactions; k++) {
