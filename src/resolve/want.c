@@ -519,8 +519,8 @@ static err_t *add_env_entries(reqfile_t *rf, const manifest_t *m, const mf_env_t
     return errs;
 }
 
-err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
-                    const reqfile_env_t *renv, want_set_t **out)
+err_t *want_read(const manifest_t *m, const mf_env_t *env, const reqfile_env_t *renv,
+                 reqfile_t **out)
 {
     *out = NULL;
     reqfile_t *rf = reqfile_new();
@@ -533,5 +533,15 @@ err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t
         reqfile_free(rf);
         return errs;
     }
-    return want_resolve(rf, target, out);
+    *out = rf;
+    return NULL;
+}
+
+err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
+                    const reqfile_env_t *renv, want_set_t **out)
+{
+    *out = NULL;
+    reqfile_t *rf = NULL;
+    err_t *e = want_read(m, env, renv, &rf);
+    return e ? e : want_resolve(rf, target, out);
 }

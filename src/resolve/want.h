@@ -77,6 +77,10 @@ err_t *want_resolve(reqfile_t *rf, const marker_env_t *env, want_set_t **out);
  * where ${VAR} values come from. Parse errors are returned without resolving. */
 err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
                     const reqfile_env_t *renv, want_set_t **out);
+/* The parsing half of want_for_env: every entry of env (and its copy-from sources), unresolved,
+ * for the resolver. The caller owns *out (reqfile_free). */
+err_t *want_read(const manifest_t *m, const mf_env_t *env, const reqfile_env_t *renv,
+                 reqfile_t **out);
 
 /* The package with normalized name key, or NULL (binary search). */
 const want_pkg_t *want_find(const want_set_t *w, const char *key);
