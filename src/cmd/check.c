@@ -17,11 +17,13 @@ static err_t *run_check(const cmd_ctx_t *ctx, int *status)
         return e;
     en.verify = deep;
     en.check_deps = true;
+    en.no_resolve = true; /* a stale or missing lock is drift; no network */
     engine_plan(&en, false);
     cmd_render_engine(ctx, &en, RENDER_CHECK);
     bool drift = false;
     for (size_t i = 0; i < en.n; i++)
-        drift = drift || env_plan_is_drift(&en.envs[i].plan) || en.envs[i].dep_problems;
+        drift = drift || env_plan_is_drift(&en.envs[i].plan) || en.envs[i].dep_problems ||
+                en.envs[i].lock_state == LOCK_STALE || en.envs[i].lock_state == LOCK_MISSING;
     e = engine_plan_errors(&en, false);
     engine_free(&en);
     manifest_free(m);
