@@ -411,7 +411,9 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
                     direct = in->reqs[k].req->url;
             }
         if (!origin) {
-            strv_push(&origins, &no, &ocap, xasprintf("%s:%d", in->name, p->pkg->line));
+            strv_push(&origins, &no, &ocap,
+                      p->pkg->line > 0 ? xasprintf("%s:%d", in->name, p->pkg->line)
+                                       : xasprintf("a dependency in %s", in->name));
             origin = origins[no - 1];
         }
         items[i] = (want_locked_t){p->pkg->name, p->pkg->version, p->location, p->is_local,
