@@ -47,6 +47,7 @@ static err_t *adopt(const cmd_ctx_t *ctx, const char *file, bool *adopted)
     err_t *e = cmd_open_engine(&c, names, 1, &m, &en);
     if (e)
         return e;
+    en.no_resolve = true; /* adoption never resolves: the first sync writes the lock */
     engine_plan(&en, true);
     const env_plan_t *p = &en.envs[0].plan;
     bool bookkeeping = !en.envs[0].error && p->nactions > 0;

@@ -66,6 +66,7 @@ void config_read(config_t *c, const env_lookup_t *env)
 
     c->offline = truthy(get(c, "VENVSYNC_OFFLINE"));
     c->index_url = dup_var(c, "VENVSYNC_INDEX_URL");
+    c->default_index_url = dup_var(c, "VENVSYNC_DEFAULT_INDEX_URL");
     c->index_username = dup_var(c, "VENVSYNC_INDEX_USERNAME");
     c->index_password = dup_var(c, "VENVSYNC_INDEX_PASSWORD");
     c->ca_bundle = dup_var(c, "VENVSYNC_CA_BUNDLE");
@@ -93,7 +94,7 @@ void config_free(config_t *c)
 {
     char **strs[] = {&c->home, &c->cache_dir, &c->python_dir, &c->config_dir, &c->workon_home,
                      &c->uv_python_dir, &c->path, &c->pyenv_root, &c->pyenv_version, &c->index_url,
-                     &c->index_username, &c->index_password, &c->ca_bundle, &c->netrc, &c->concurrency,
+                     &c->default_index_url, &c->index_username, &c->index_password, &c->ca_bundle, &c->netrc, &c->concurrency,
                      &c->http_timeout, &c->connect_timeout, &c->http_retries,
                      &c->python_downloads, &c->python_mirror, &c->python_release, &c->shell,
                      &c->zdotdir};

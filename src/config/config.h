@@ -40,6 +40,8 @@ typedef struct config {
     /* Indexes and downloads. */
     bool offline;              /* VENVSYNC_OFFLINE (1/true/yes/on) */
     char *index_url;           /* VENVSYNC_INDEX_URL */
+    char *default_index_url;   /* VENVSYNC_DEFAULT_INDEX_URL: the index used when nothing names
+                                  one (instead of PyPI) */
     char *index_username;      /* VENVSYNC_INDEX_USERNAME */
     char *index_password;      /* VENVSYNC_INDEX_PASSWORD */
     char *ca_bundle;           /* VENVSYNC_CA_BUNDLE, else SSL_CERT_FILE */

@@ -778,8 +778,14 @@ void engine_report(const engine_t *en, report_t *out)
         r->lock_name = r->lock_state ? xstrdup(ee->lock_name) : NULL;
         r->lock_changes = strv_dup(ee->lock_changes);
         r->lock_warnings = strv_dup(ee->lock_warnings);
-        if (ee->lock_state == LOCK_STALE || ee->lock_state == LOCK_MISSING)
-            r->drift = true;
+        for (size_t k = 0; ee->lock_warnings && ee->lock_warnings[k]; k++)
+            strv_push(&out->notes, NULL, NULL,
+                      xasprintf("%s: %s", ee->env->name, ee->lock_warnings[k]));
+        if (ee->lock_state == LOCK_STALE || ee->lock_state == LOCK_MISSING ||
+            ee->lock_state == LOCK_WOULD_RELOCK) {
+            r->drift = true; /* the lock file is part of what sync makes */
+            r->noop = false;
+        }
         for (const err_t *e = ee->error; e; e = e->next) {
             strv_push(&r->errors, NULL, NULL, xstrdup(e->msg));
             strv_push(&r->hints, NULL, NULL, xstrdup(e->hint ? e->hint : ""));

@@ -15,7 +15,7 @@ struct download_session {
     http_t *h;
     remote_t *r;
     char *cache_dir;
-    char *env_index_url, *env_user, *env_pass;
+    char *env_index_url, *env_user, *env_pass, *default_index_url;
     bool offline;
 };
 
@@ -34,6 +34,7 @@ err_t *download_session_new(const download_opts_t *o, download_session_t **out)
     download_session_t *s = xcalloc(1, sizeof(*s));
     s->cache_dir = xstrdup(o->cache_dir);
     s->env_index_url = xstrdup(o->cfg->index_url);
+    s->default_index_url = xstrdup(o->cfg->default_index_url);
     s->env_user = xstrdup(o->cfg->index_username);
     s->env_pass = xstrdup(o->cfg->index_password);
     s->offline = cfg.offline;
@@ -55,6 +56,7 @@ void download_session_free(download_session_t *s)
     http_free(s->h);
     free(s->cache_dir);
     free(s->env_index_url);
+    free(s->default_index_url);
     free(s->env_user);
     if (s->env_pass) {
         memset(s->env_pass, 0, strlen(s->env_pass));
@@ -82,7 +84,7 @@ err_t *download_sources(const download_session_t *s, const char *mf_index_url,
                         char *const *mf_extra_urls, const rf_options_t *opts, const fl_set_t *fl,
                         remote_sources_t *out)
 {
-    return remote_sources_build(s->env_index_url, mf_index_url, mf_extra_urls, opts,
+    return remote_sources_build(s->env_index_url, s->default_index_url, mf_index_url, mf_extra_urls, opts,
                                 fl ? fl->remote : NULL, out);
 }
 

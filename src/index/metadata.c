@@ -66,6 +66,7 @@ void metadata_req_clear(metadata_req_t *r)
     r->err = NULL;
     r->source = METADATA_NONE;
     r->requests = 0;
+    r->invalid = false;
 }
 
 metadata_t *metadata_new(http_t *h, const metadata_opts_t *o)
@@ -154,6 +155,13 @@ static void fail(item_t *it, err_t *e)
     it->step = STEP_DONE;
 }
 
+/* A failure of the file itself (no usable METADATA in it), not of getting it. */
+static void fail_invalid(item_t *it, err_t *e)
+{
+    fail(it, e);
+    it->r->invalid = true;
+}
+
 static void add_note(item_t *it, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_note(item_t *it, const char *fmt, ...)
 {
@@ -229,7 +237,7 @@ static void answer(metadata_t *m, item_t *it, const char *text, size_t len,
     metadata_req_t *r = it->r;
     err_t *e = check_metadata(it, text, len, &r->parsed);
     if (e) {
-        fail(it, e);
+        fail_invalid(it, e);
         return;
     }
     buf_reset(&r->metadata);
@@ -366,7 +374,7 @@ static void answer_from_file(metadata_t *m, item_t *it, const char *path,
     buf_t b = BUF_INIT;
     err_t *e = read_whole(it, path, NULL, 0, &b);
     if (e)
-        fail(it, e);
+        fail_invalid(it, e);
     else
         answer(m, it, b.data ? b.data : "", b.len, source);
     buf_free(&b);
@@ -702,7 +710,7 @@ static void begin(metadata_t *m, item_t *it, metadata_req_t *r)
                             : err_new(EXIT_USAGE, "%s: no file name", r->url);
     if (e) {
         free(derived);
-        fail(it, err_code(e, EXIT_APPLY));
+        fail_invalid(it, err_code(e, EXIT_APPLY));
         return;
     }
     /* it->filename must outlive the call: keep the derived copy in the parsed name */

@@ -116,6 +116,9 @@ typedef struct metadata_req {
                                    * it (METADATA_DOWNLOADS, METADATA_DOWNLOAD), else NULL */
     char *note;                   /* why a faster way was given up (ranges), or NULL */
     err_t *err;                   /* set when source is METADATA_NONE */
+    bool invalid;                 /* with err: the file itself has no usable METADATA (a bad
+                                   * file name, archive or METADATA), as opposed to a failure
+                                   * to get it (network, hash mismatch, offline) */
 } metadata_req_t;
 
 /* Fills the inputs of a zeroed r from an index page's file (pointers into f: f must outlive

@@ -43,7 +43,8 @@ static err_t *add_index(remote_sources_t *s, const char *u, const char *what)
     return NULL;
 }
 
-err_t *remote_sources_build(const char *env_index_url, const char *mf_index_url,
+err_t *remote_sources_build(const char *env_index_url, const char *default_index,
+                            const char *mf_index_url,
                             char *const *mf_extra_urls, const rf_options_t *opts,
                             char *const *fl_remote, remote_sources_t *out)
 {
@@ -56,10 +57,12 @@ err_t *remote_sources_build(const char *env_index_url, const char *mf_index_url,
         const char *idx = env_index_url && *env_index_url ? env_index_url
                           : opts && opts->index_url   ? opts->index_url
                           : mf_index_url              ? mf_index_url
+                          : default_index && *default_index ? default_index
                                                       : REMOTE_DEFAULT_INDEX;
         const char *what = env_index_url && *env_index_url ? "VENVSYNC_INDEX_URL"
                            : opts && opts->index_url        ? "--index-url"
-                                                            : "index.url";
+                           : mf_index_url                   ? "index.url"
+                                                            : "VENVSYNC_DEFAULT_INDEX_URL";
         err_chain(&errs, add_index(out, idx, what));
         for (char *const *p = mf_extra_urls; p && *p; p++)
             err_chain(&errs, add_index(out, *p, "index.extra-urls"));

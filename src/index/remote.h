@@ -5,7 +5,8 @@
  *
  * Sources (remote_sources_build):
  *  - the index: VENVSYNC_INDEX_URL (passed in by the caller) wins, else the last -i/--index-url
- *    of the requirements files, else the manifest's index.url, else REMOTE_DEFAULT_INDEX;
+ *    of the requirements files, else the manifest's index.url, else VENVSYNC_DEFAULT_INDEX_URL
+ *    (passed in), else REMOTE_DEFAULT_INDEX;
  *  - extra indexes: the manifest's index.extra-urls, then the requirements files'
  *    --extra-index-url, without duplicates (nor the index itself);
  *  - --no-index in a requirements file drops every index (find-links only);
@@ -52,10 +53,12 @@ typedef struct remote_sources {
 } remote_sources_t;
 
 /* Builds the sources as described above. env_index_url: VENVSYNC_INDEX_URL or NULL;
+ * default_index: VENVSYNC_DEFAULT_INDEX_URL or NULL (then REMOTE_DEFAULT_INDEX);
  * mf_index_url / mf_extra_urls: the manifest's (NULL / NULL-terminated, may be NULL); opts:
  * the requirements files' options (may be NULL); fl_remote: findlinks' remote list (may be
  * NULL). */
-err_t *remote_sources_build(const char *env_index_url, const char *mf_index_url,
+err_t *remote_sources_build(const char *env_index_url, const char *default_index,
+                            const char *mf_index_url,
                             char *const *mf_extra_urls, const rf_options_t *opts,
                             char *const *fl_remote, remote_sources_t *out);
 void remote_sources_clear(remote_sources_t *s);

@@ -268,6 +268,35 @@ static void add_file(pylock_file_t *pf, const lock_file_t *f, const char *lock_d
         pylock_add_hash(pf, "sha256", f->sha256);
 }
 
+/* PEP 751 wants a hash for every file: the remote files no index or URL fragment gave one for
+ * (direct `name @ https://...` references, indexes that publish no hashes) are downloaded into
+ * the download cache, all at once, and hashed; the install then finds them there. */
+static err_t *hash_remote_files(lock_ctx_t *c, lock_file_t **files, size_t n)
+{
+    if (!n)
+        return NULL;
+    if (!*c->session)
+        return err_new(EXIT_USAGE, "%s has no hash and there is no network to fetch it from",
+                       files[0]->url);
+    http_download_t *d = xcalloc(n, sizeof *d);
+    for (size_t i = 0; i < n; i++)
+        d[i] = (http_download_t){.url = files[i]->url, .filename = files[i]->filename,
+                                 .size = files[i]->size};
+    err_t *errs = http_download_all(download_session_http(*c->session), d, n);
+    for (size_t i = 0; i < n; i++) {
+        if (d[i].err) {
+            err_chain(&errs, err_ctx(d[i].err, "hashing %s for the lock", files[i]->filename));
+            d[i].err = NULL;
+        } else {
+            memcpy(files[i]->sha256, d[i].sha256_out, 65);
+            files[i]->size = (int64_t)d[i].size_out;
+        }
+        http_download_clear(&d[i]);
+    }
+    free(d);
+    return errs;
+}
+
 err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in,
                     const pylock_t *old, const interp_t *here, pylock_t **out, char ***warnings)
 {
@@ -331,6 +360,22 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
             if (!strv_has(l->requested, in->reqs[i].req->key))
                 strv_push(&l->requested, NULL, NULL, xstrdup(in->reqs[i].req->key));
         char *lock_dir = path_dirname(in->path);
+        lock_file_t **unhashed = xcalloc(1, sizeof(lock_file_t *));
+        size_t nu = 0, ucap = 1;
+        for (size_t i = 0; i < res.n && !e; i++) {
+            lock_file_t *files = NULL;
+            size_t nf = 0;
+            e = lock_source_files(ls, res.pkgs[i].version, &files, &nf);
+            for (size_t k = 0; k < nf && !e; k++)
+                if (files[k].url && !files[k].sha256[0]) {
+                    if (nu == ucap)
+                        unhashed = xrealloc(unhashed, (ucap *= 2) * sizeof(lock_file_t *));
+                    unhashed[nu++] = &files[k];
+                }
+        }
+        if (!e)
+            e = hash_remote_files(c, unhashed, nu);
+        free(unhashed);
         for (size_t i = 0; i < res.n && !e; i++) {
             const ru_package_t *p = &res.pkgs[i];
             pylock_package_t *pp = pylock_add_package(l, p->key, p->version->text);
@@ -343,8 +388,6 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
             for (size_t k = 0; k < nf && !e; k++) {
                 if (!pp->index && files[k].index)
                     pp->index = xstrdup(files[k].index);
-                if (!files[k].sha256[0])
-                    continue; /* a file without a known hash cannot be verified: left out */
                 pylock_file_t *pf = files[k].wheel ? pylock_add_wheel(pp) : pylock_set_sdist(pp);
                 add_file(pf, &files[k], lock_dir);
             }

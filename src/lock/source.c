@@ -56,6 +56,7 @@ static void file_free(lock_file_t *f)
     free(f->path);
     free(f->index);
     free(f->requires_python);
+    free(f->yanked_reason);
     wheelname_free(f->wheel);
 }
 
@@ -134,7 +135,8 @@ static void finish_project(lproject_t *p)
         lv->rfiles = xcalloc(lv->nfiles + 1, sizeof(rs_file_t));
         for (size_t k = 0; k < lv->nfiles; k++)
             lv->rfiles[k] = (rs_file_t){lv->files[k].filename, lv->files[k].wheel,
-                                        lv->files[k].yanked, lv->files[k].requires_python};
+                                        lv->files[k].yanked, lv->files[k].yanked_reason,
+                                        lv->files[k].requires_python};
         p->versions[i].files = lv->rfiles;
         p->versions[i].nfiles = lv->nfiles;
         p->versions[i].data = lv;
@@ -244,6 +246,7 @@ static void add_remote(lock_source_t *s, lproject_t *p, const remote_project_t *
         f.core_metadata = c->core_metadata;
         memcpy(f.metadata_sha256, c->metadata_sha256, 65);
         f.yanked = c->yanked;
+        f.yanked_reason = xstrdup(c->yanked_reason);
         f.requires_python = xstrdup(c->requires_python);
         if (c->wheel) {
             err_t *e = wheelname_parse(c->filename, &f.wheel);
@@ -340,6 +343,15 @@ static err_t *fetch_meta(lock_source_t *s, lproject_t **ps, const rs_version_t *
         lvs[k++] = lv;
     }
     err_t *e = k ? metadata_fetch(s->o.meta, reqs, k) : NULL;
+    for (size_t i = 0; i < k; i++) {
+        /* a file without usable METADATA makes its version unavailable; failing to get it
+         * (network, hash mismatch) stops the resolution: skipping to another version then
+         * would let a broken or hostile server choose what gets installed */
+        if (!e && reqs[i].err && !reqs[i].invalid) {
+            e = reqs[i].err;
+            reqs[i].err = NULL;
+        }
+    }
     for (size_t i = 0; i < k; i++) {
         if (!e)
             meta_take(NULL, lvs[i], &reqs[i]);

@@ -43,6 +43,7 @@ typedef struct lock_file {
     bool core_metadata;
     char metadata_sha256[65];
     bool yanked;
+    char *yanked_reason;        /* NULL when not yanked or no reason given */
     char *requires_python;
     wheelname_t *wheel;         /* NULL for a source distribution */
 } lock_file_t;

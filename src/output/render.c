@@ -56,8 +56,6 @@ static void lock_text(const term_style_t *s, const report_env_t *e, render_mode_
     buf_printf(out, "  %s~ %s %s%s%s\n", s->yellow, what, e->lock_name, why, s->reset);
     for (size_t k = 0; e->lock_changes && e->lock_changes[k]; k++)
         buf_printf(out, "    %s\n", e->lock_changes[k]);
-    for (size_t k = 0; e->lock_warnings && e->lock_warnings[k]; k++)
-        buf_printf(out, "    %swarning: %s%s\n", s->dim, e->lock_warnings[k], s->reset);
 }
 
 static void action_text(const term_style_t *s, const report_action_t *a, buf_t *out)
@@ -84,7 +82,7 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
         const report_env_t *e = &r->envs[i];
         if (e->result == RESULT_FAILED || (e->errors && o->mode != RENDER_SYNC))
             failed++;
-        else if (e->dep_problems && o->mode == RENDER_CHECK)
+        else if ((e->dep_problems || e->drift) && o->mode == RENDER_CHECK)
             pending++;
         else if (e->noop || e->result == RESULT_UNCHANGED)
             ok++;
@@ -102,8 +100,6 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
                            e->name, s.reset);
             for (size_t k = 0; e->lock_changes && e->lock_changes[k]; k++)
                 buf_printf(out, "  %s\n", e->lock_changes[k]);
-            for (size_t k = 0; e->lock_warnings && e->lock_warnings[k]; k++)
-                buf_printf(out, "  %swarning: %s%s\n", s.dim, e->lock_warnings[k], s.reset);
             for (size_t k = 0; e->errors && e->errors[k]; k++)
                 buf_printf(out, "  %s! error: %s%s\n", s.red, e->errors[k], s.reset);
             continue;
@@ -205,6 +201,11 @@ void render_json(const report_t *r, const render_opts_t *o, buf_t *out)
             json_arr(&j);
             for (size_t k = 0; e->lock_changes && e->lock_changes[k]; k++)
                 json_str(&j, e->lock_changes[k]);
+            json_end(&j);
+            json_key(&j, "warnings");
+            json_arr(&j);
+            for (size_t k = 0; e->lock_warnings && e->lock_warnings[k]; k++)
+                json_str(&j, e->lock_warnings[k]);
             json_end(&j);
             json_end(&j);
         }

@@ -819,6 +819,8 @@ static err_t *step(pubgrub_result_t *s, int p, pubgrub_deps_t *deps)
         if (!v) {
             int id = inc_new(s, INC_NO_VERSIONS);
             inc_add_term(s, id, p, term_make(true, vrange_copy(allowed)));
+            if (s->prov.describe_none)
+                s->inc[id].reason = s->prov.describe_none(s->prov.ctx, p, allowed);
             inc_index(s, id);
             heap_push(s, p);
             return NULL;

@@ -62,6 +62,10 @@ typedef struct pubgrub_provider {
      * range first required: the provider may start fetching its metadata. */
     void (*pending)(void *ctx, int pkg, const vrange_t *allowed);
 
+    /* Optional. Why no version of pkg in `allowed` can be chosen (malloc'd, or NULL), shown
+     * after "no versions of foo match R" in explanations: e.g. the versions there are. */
+    char *(*describe_none)(void *ctx, int pkg, const vrange_t *allowed);
+
     /* Optional phrases for the root's dependencies in explanations, e.g. "you asked for" and
      * "you need"; by default "<root name> depends on" and "<root name> requires". */
     const char *root_depends_on;

@@ -162,6 +162,8 @@ static void inc_text(const writer_t *w, buf_t *b, int id)
             buf_printf(b, "no versions of %s match %s", name(w, inc->terms[0].pkg), r);
             free(r);
         }
+        if (inc->reason && *inc->reason)
+            buf_printf(b, " (%s)", inc->reason);
         return;
     case INC_UNAVAILABLE:
         terse_term(w, b, &inc->terms[0], true);
@@ -324,6 +326,8 @@ static bool requires_forbidden(const writer_t *w, buf_t *b, int x, int y, int lx
     add_why(b, prior);
     if (latter->kind == INC_NO_VERSIONS) {
         buf_adds(b, " which doesn't match any versions");
+        if (latter->reason && *latter->reason)
+            buf_printf(b, " (%s)", latter->reason);
     } else if (latter->kind == INC_UNAVAILABLE) {
         buf_adds(b, " which is unavailable");
         if (latter->reason && *latter->reason)

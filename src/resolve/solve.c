@@ -27,6 +27,7 @@ typedef struct pkg {
     vrange_t constraint;
     int prio;
     const char *prefer;         /* preferred version text, or NULL */
+    bool yanked_by_pin;         /* a yanked version was chosen for an exact pin */
     bool warned_extra;
 } pkg_t;
 
@@ -251,11 +252,10 @@ static bool usable_in(const solver_t *s, const pkg_t *p, const rs_version_t *v, 
     return true;
 }
 
-static err_t *choose_version(void *ctx, int id, const vrange_t *allowed, const version_t **out)
+/* The version to try for base within allowed: the preferred one, else the newest usable
+ * (pre-releases only when nothing else is). */
+static err_t *choose(solver_t *s, pkg_t *base, const vrange_t *allowed, const version_t **out)
 {
-    solver_t *s = ctx;
-    *out = NULL;
-    pkg_t *base = &s->pkgs[s->pkgs[id].base];
     err_t *e = load(s, base);
     if (e || !base->project)
         return e;
@@ -274,6 +274,50 @@ static err_t *choose_version(void *ctx, int id, const vrange_t *allowed, const v
                 return NULL;
             }
     return NULL;
+}
+
+static err_t *choose_version(void *ctx, int id, const vrange_t *allowed, const version_t **out)
+{
+    solver_t *s = ctx;
+    *out = NULL;
+    pkg_t *base = &s->pkgs[s->pkgs[id].base];
+    err_t *e = choose(s, base, allowed, out);
+    if (*out && all_yanked(cand_of(*out)))
+        base->yanked_by_pin = exact_pin(allowed, cand_of(*out));
+    return e;
+}
+
+/* What the sources have, for "no versions of foo match R (...)". */
+static char *describe_none(void *ctx, int id, const vrange_t *allowed)
+{
+    solver_t *s = ctx;
+    const pkg_t *base = &s->pkgs[s->pkgs[id].base];
+    const rs_project_t *pr = base->project;
+    if (!pr || !pr->n)
+        return xstrdup("no package source has it");
+    size_t in_range = 0, yanked = 0, constrained = 0;
+    for (size_t i = 0; i < pr->n; i++) {
+        const rs_version_t *v = &pr->versions[i];
+        if (!vrange_contains(allowed, &v->version))
+            continue;
+        in_range++;
+        if (base->has_constraint && !vrange_contains(&base->constraint, &v->version))
+            constrained++;
+        else if (all_yanked(v))
+            yanked++;
+    }
+    if (in_range && constrained == in_range)
+        return xstrdup("the constraints exclude every version there is");
+    if (in_range && yanked)
+        return xasprintf("%zu yanked version%s left out", yanked, yanked == 1 ? " is" : "s are");
+    buf_t b = BUF_INIT;
+    buf_adds(&b, "the sources have ");
+    size_t shown = pr->n < 5 ? pr->n : 5;
+    for (size_t i = 0; i < shown; i++)
+        buf_printf(&b, "%s%s", i ? ", " : "", pr->versions[i].text);
+    if (pr->n > shown)
+        buf_printf(&b, " and %zu older", pr->n - shown);
+    return buf_detach(&b);
 }
 
 /* Why v cannot be installed in the region, or NULL. */
@@ -546,9 +590,14 @@ static void collect(solver_t *s, const pubgrub_result_t *res, rs_result_t *out)
                                                       xstrdup(xe->e[q].extra)};
                 }
         }
-        if (k->yanked)
-            warn(s, xasprintf("%s %s is yanked%s", k->name, cv->text,
-                              p->prefer ? " (kept: the lock has it)" : " (pinned exactly)"));
+        if (k->yanked) {
+            const char *reason = NULL;
+            for (size_t f = 0; f < cv->nfiles && !reason; f++)
+                reason = cv->files[f].yanked_reason;
+            warn(s, xasprintf("%s %s is yanked%s%s%s; it is used because %s", k->name, cv->text,
+                              reason ? " (" : "", reason ? reason : "", reason ? ")" : "",
+                              p->yanked_by_pin ? "it is pinned exactly" : "the lock has it"));
+        }
     }
     qsort(out->picks, out->n, sizeof(rs_pick_t), pick_cmp);
     size_t cap = 0;
@@ -569,7 +618,7 @@ err_t *rs_solve(const rs_source_t *src, const rs_input_t *in, rs_result_t *out)
     pubgrub_provider_t pv = {
         .ctx = &s, .choose_version = choose_version, .get_dependencies = get_dependencies,
         .package_name = package_name, .priority = priority, .pending = pending,
-        .root_depends_on = "you asked for", .root_requires = "you need"};
+        .describe_none = describe_none, .root_depends_on = "you asked for", .root_requires = "you need"};
     pubgrub_result_t *res = NULL;
     err_t *e = pubgrub_solve(&pv, root, &s.root_version, &res);
     if (!e) {

@@ -49,6 +49,7 @@ typedef struct rs_file {
     const char *filename;
     const wheelname_t *wheel;       /* parsed wheel name; NULL for a source distribution */
     bool yanked;
+    const char *yanked_reason;      /* PEP 592's reason, or NULL */
     const char *requires_python;    /* the index's data-requires-python, or NULL */
 } rs_file_t;
 

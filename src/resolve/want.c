@@ -526,11 +526,16 @@ err_t *want_from_lock(reqfile_t *rf, const marker_env_t *env, const want_locked_
             err_free(me);
             if (!applies)
                 continue;
-            if (lock_hash && !strv_has(e->hashes, lock_hash)) {
+            /* any pin that matches allows the file (as pip): pins all in the lock's algorithm
+             * are compared now, others when the file is read */
+            bool comparable = true;
+            for (size_t h = 0; h < e->nhashes; h++)
+                comparable &= strncmp(e->hashes[h], "sha256:", 7) == 0;
+            if (lock_hash && comparable && !strv_has(e->hashes, lock_hash)) {
                 char *o = reqfile_origin(e);
-                err_chain(&errs, err_new(EXIT_USAGE, "%s: none of the hashes of %s allows the "
-                                         "locked file %s (%s)", o, p->name, it->location,
-                                         lock_hash));
+                err_chain(&errs, err_new(EXIT_APPLY, "%s: hash mismatch: %s is pinned to %s, but "
+                                         "the locked file %s has %s", o, p->name,
+                                         e->hashes[0], it->location, lock_hash));
                 free(o);
             }
             for (size_t h = 0; h < e->nhashes; h++)

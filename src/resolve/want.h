@@ -95,8 +95,9 @@ typedef struct want_locked {
 } want_locked_t;
 
 /* The desired set of a lock's selection: each item pinned to its version and file. Hashes: the
- * requirements' --hash values for that package when they give any (each entry that gives some
- * must allow the locked file's sha256: else an EXIT_USAGE error naming the entry), else the
+ * requirements' --hash values for that package when they give any (each entry whose pins are
+ * all sha256 must allow the locked file's sha256: else an EXIT_APPLY "hash mismatch" naming the
+ * entry; pins in other algorithms are checked against the file when it is read), else the
  * lock's sha256, so every file is verified. Takes ownership of rf (also on failure). */
 err_t *want_from_lock(reqfile_t *rf, const marker_env_t *env, const want_locked_t *items,
                       size_t n, want_set_t **out);

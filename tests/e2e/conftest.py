@@ -12,6 +12,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 DEBIAN_PYTHON = "/usr/bin/python3"
 
+# Tests never reach the internet: where no index is configured, venvsync's default (PyPI) is
+# replaced by a loopback port nothing listens on, so a test that would silently depend on PyPI
+# fails with "connection refused" instead.
+os.environ.setdefault("VENVSYNC_DEFAULT_INDEX_URL", "http://127.0.0.1:9/simple")
+
 
 def _binary():
     b = os.environ.get("VENVSYNC_BIN")

@@ -3,11 +3,15 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
 
-from conftest import BIN, DEBIAN_PYTHON, env_python, have, interpreters, python_version
+from conftest import BIN, DEBIAN_PYTHON, SRC, env_python, have, interpreters, python_version
+
+sys.path.insert(0, os.path.join(SRC, "tests", "fixtures"))
+from wheels import make_wheel  # noqa: E402
 
 DEBIAN_VERSION = python_version(DEBIAN_PYTHON)
 DEBIAN_MINOR = ".".join(DEBIAN_VERSION.split(".")[:2])
@@ -364,6 +368,20 @@ def test_init_adopts_an_existing_environment(venvsync, tmp_project):
     # exactly what is there, pip included (the first sync must not remove it)
     assert sorted(doc["environments"]["dev"]["packages"]) == ["Requests==2.31.0", "pip==23.0"]
     assert str(doc["python"]) == DEBIAN_MINOR
+    # adoption reaches no index; the environment is as the manifest says, only the lock is missing
+    r = venvsync("check", "--offline", cwd=tmp_project.root, check_rc=1)
+    assert "dev (.venv): ok" in r.stdout and "not locked yet: pylock.dev.toml" in r.stdout, r.stdout
+    assert "install" not in r.stdout and "remove" not in r.stdout, r.stdout
+    # with a source for the pinned versions the first sync writes the lock and changes nothing
+    wheels = tmp_project.path("wheels")
+    make_wheel(wheels, "Requests", "2.31.0")
+    make_wheel(wheels, "pip", "23.0")
+    with open(tmp_project.path("venv.yaml"), "a") as f:
+        f.write("index:\n  find-links: [wheels/]\n")
+    before = {k: v for k, v in tmp_project.snapshot().items() if k.startswith(".venv")}
+    r = venvsync(cwd=tmp_project.root, check_rc=0)
+    assert "0 changed, 1 already in sync" in r.stdout, r.stdout
+    assert {k: v for k, v in tmp_project.snapshot().items() if k.startswith(".venv")} == before
     venvsync("check", cwd=tmp_project.root, check_rc=0)
 
 

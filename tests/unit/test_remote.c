@@ -83,7 +83,7 @@ static void open_ctx(ctx_t *c, const char *const *indexes, const char *const *li
     o.index_url = idx[0];
     o.extra_index_urls = extra;
     o.no_index = !indexes || !indexes[0];
-    cr_assert_null(remote_sources_build(NULL, NULL, NULL, &o, fl, &c->src));
+    cr_assert_null(remote_sources_build(NULL, NULL, NULL, NULL, &o, fl, &c->src));
     for (size_t i = 0; i < 8; i++) {
         free(idx[i]);
         free(extra[i]);
@@ -401,7 +401,7 @@ Test(remote, offline_takes_the_first_cached_index)
     c.r = remote_new(c.h);
     char *ia = xasprintf("%s/a/simple", S.base), *ib = xasprintf("%s/b/simple", S.base);
     char *extra[] = {ib, NULL};
-    cr_assert_null(remote_sources_build(NULL, ia, extra, NULL, NULL, &c.src));
+    cr_assert_null(remote_sources_build(NULL, NULL, ia, extra, NULL, NULL, &c.src));
     c.py = py311();
     c.tags = target_tagset(&c.py);
     want_pkg_t w3 = pin("bar", "1.0");
@@ -434,12 +434,21 @@ Test(remote, sources_precedence)
     memset(&o, 0, sizeof o);
     o.extra_index_urls = rx;
     /* nothing configured: PyPI */
-    cr_assert_null(remote_sources_build(NULL, NULL, NULL, NULL, NULL, &s));
+    cr_assert_null(remote_sources_build(NULL, NULL, NULL, NULL, NULL, NULL, &s));
     cr_assert_eq(s.nindexes, 1);
     cr_assert_str_eq(s.indexes[0], REMOTE_DEFAULT_INDEX);
     remote_sources_clear(&s);
+    /* VENVSYNC_DEFAULT_INDEX_URL replaces PyPI, and only PyPI */
+    cr_assert_null(remote_sources_build(NULL, "http://127.0.0.1:9/simple", NULL, NULL, NULL, NULL,
+                                        &s));
+    cr_assert_str_eq(s.indexes[0], "http://127.0.0.1:9/simple");
+    remote_sources_clear(&s);
+    cr_assert_null(remote_sources_build(NULL, "http://127.0.0.1:9/simple",
+                                        "https://mf.example/simple", NULL, NULL, NULL, &s));
+    cr_assert_str_eq(s.indexes[0], "https://mf.example/simple");
+    remote_sources_clear(&s);
     /* manifest index, extras from both, de-duplicated; find-links http only, once */
-    cr_assert_null(remote_sources_build(NULL, "https://mf.example/simple/", mx, &o, fl, &s));
+    cr_assert_null(remote_sources_build(NULL, NULL, "https://mf.example/simple/", mx, &o, fl, &s));
     cr_assert_eq(s.nindexes, 3);
     cr_assert_str_eq(s.indexes[0], "https://mf.example/simple");
     cr_assert_str_eq(s.indexes[1], "https://extra.example/simple");
@@ -452,26 +461,26 @@ Test(remote, sources_precedence)
     remote_sources_clear(&s);
     /* requirements -i beats the manifest; the environment beats both */
     o.index_url = "https://u:pw@req.example/simple";
-    cr_assert_null(remote_sources_build(NULL, "https://mf.example/simple", NULL, &o, NULL, &s));
+    cr_assert_null(remote_sources_build(NULL, NULL, "https://mf.example/simple", NULL, &o, NULL, &s));
     cr_assert_str_eq(s.indexes[0], "https://u:pw@req.example/simple");
     d = remote_sources_describe(&s);
     cr_assert_null(strstr(d, "pw@"), "%s", d);
     free(d);
     remote_sources_clear(&s);
-    cr_assert_null(remote_sources_build("https://env.example/simple", "https://mf.example/simple",
+    cr_assert_null(remote_sources_build("https://env.example/simple", NULL, "https://mf.example/simple",
                                         NULL, &o, NULL, &s));
     cr_assert_str_eq(s.indexes[0], "https://env.example/simple");
     remote_sources_clear(&s);
     /* --no-index: find-links only */
     o.no_index = true;
-    cr_assert_null(remote_sources_build(NULL, NULL, mx, &o, fl, &s));
+    cr_assert_null(remote_sources_build(NULL, NULL, NULL, mx, &o, fl, &s));
     cr_assert_eq(s.nindexes, 0);
     cr_assert(remote_sources_any(&s));
     remote_sources_clear(&s);
     /* file: indexes are refused */
     o.no_index = false;
     o.index_url = "file:///srv/simple";
-    err_t *e = remote_sources_build(NULL, NULL, NULL, &o, NULL, &s);
+    err_t *e = remote_sources_build(NULL, NULL, NULL, NULL, &o, NULL, &s);
     cr_assert_not_null(e);
     cr_assert(strstr(e->msg, "--index-url file:///srv/simple: only http(s) index URLs"), "%s", e->msg);
     cr_assert_eq(e->exit_code, EXIT_USAGE);

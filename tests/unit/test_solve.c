@@ -110,14 +110,16 @@ static fake_t *fake_new(const row_t *rows)
         v->wheels = xcalloc(ntags + 1, sizeof(wheelname_t *));
         if (!ntags) {
             char *fn = xasprintf("%s-%s.tar.gz", r->name, r->version);
-            v->files[0] = (rs_file_t){fn, NULL, r->yanked, r->requires_python};
+            v->files[0] = (rs_file_t){.filename = fn, .yanked = r->yanked,
+                                      .requires_python = r->requires_python};
             v->v.nfiles = 1;
         }
         for (size_t i = 0; i < ntags; i++) {
             char *fn = xasprintf("%s-%s-%s.whl", r->name, r->version, tags[i]);
             err_t *e = wheelname_parse(fn, &v->wheels[i]);
             cr_assert_null(e, "%s: %s", fn, e ? e->msg : "");
-            v->files[i] = (rs_file_t){fn, v->wheels[i], r->yanked, r->requires_python};
+            v->files[i] = (rs_file_t){.filename = fn, .wheel = v->wheels[i], .yanked = r->yanked,
+                                      .requires_python = r->requires_python};
             v->nwheels++;
         }
         if (ntags)
@@ -418,7 +420,33 @@ Test(solve, yanked_only_for_an_exact_pin)
     solve_linux311(&r);
     check_picks(&r, "a==2.0");
     cr_assert(r.res.picks[0].yanked);
-    cr_assert(strstr(r.res.warnings[0], "yanked"), "%s", r.res.warnings[0]);
+    cr_assert(strstr(r.res.warnings[0], "a 2.0 is yanked; it is used because it is pinned exactly"),
+              "%s", r.res.warnings[0]);
+    run_free(&r);
+}
+
+Test(solve, no_versions_say_what_the_sources_have)
+{
+    row_t rows[] = {{"a", "3.0", "", NULL, NULL, ANY}, {"a", "2.0", "", NULL, NULL, ANY},
+                    {"b", "1.0", "", NULL, NULL, ANY, true}, {NULL}};
+    const char *cases[][2] = {
+        {"a>=9", "a >=9 (x:1) which doesn't match any versions (the sources have 3.0, 2.0)"},
+        {"nothere", "nothere (x:1) which doesn't match any versions (no package source has it)"},
+        {"b>=1", "(1 yanked version is left out)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        run_t r = {.f = fake_new(rows)};
+        add_root(&r, cases[i][0], "x:1");
+        cr_assert_not(solve_linux311(&r));
+        cr_assert(strstr(r.res.explanation, cases[i][1]), "%s", r.res.explanation);
+        run_free(&r);
+    }
+    run_t r = {.f = fake_new(rows)};
+    add_root(&r, "a", "x:1");
+    add_constraint(&r, "a<2");
+    cr_assert_not(solve_linux311(&r));
+    cr_assert(strstr(r.res.explanation, "the constraints exclude every version there is"), "%s",
+              r.res.explanation);
     run_free(&r);
 }
 
