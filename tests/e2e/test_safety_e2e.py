@@ -227,7 +227,12 @@ def strace_supports_injection():
 
 @pytest.mark.skipif(not strace_supports_injection(),
                     reason="needs strace with syscall fault injection (apt-get install strace)")
-@pytest.mark.xfail(strict=True, reason=(
+class DoesNotConverge(AssertionError):
+    """The known failure test_kill_during_in_place_package_changes_converges expects; any other
+    failure of that test is a real one."""
+
+
+@pytest.mark.xfail(strict=True, raises=DoesNotConverge, reason=(
     "venvsync bug: a kill -9 during an in-place install, after the new .dist-info directory is "
     "made and before its RECORD is written, leaves a distribution with no METADATA or no RECORD "
     "that sync and check take as installed (from the directory's name) and pip or "
@@ -252,28 +257,34 @@ def test_kill_during_in_place_package_changes_converges(venvsync, tmp_project, c
         shutil.copytree(pristine, d, symlinks=True)
         kill_manifest(tmp_project, py, "p", new, n_envs=1)
 
+    # LeakSanitizer cannot run under ptrace (a sanitizer build would fail every traced run)
+    traced_env = dict(env, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0")
     problems = []
     for syscall in ("unlink", "link"):
         # strace counts calls per thread: the Nth call of whichever thread gets there first;
         # up to the N no thread reaches, where the run completes
-        for when in range(1, 1000):
+        for when in range(1, 200):
             reset()
             k = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", f"trace={syscall}",
                                 "-e", f"inject={syscall}:signal=KILL:when={when}", BIN, "sync"],
-                               cwd=tmp_project.root, env=env, capture_output=True)
+                               cwd=tmp_project.root, env=traced_env, capture_output=True, text=True)
             if k.returncode == 0:
                 assert when > 10, f"only {when - 1} {syscall} calls: the change does too little"
                 break
+            assert k.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), \
+                (syscall, when, k.returncode, k.stderr[-2000:])
             env_state(d)  # still a working environment
             for target in (new, old):
                 kill_manifest(tmp_project, py, "p", target, n_envs=1)
                 r = venvsync("sync", cwd=tmp_project.root)
-                c = venvsync("check", cwd=tmp_project.root)
                 now = env_state(d)
-                if r.returncode or c.returncode or versions(now) != pins(target) or \
+                if r.returncode or versions(now) != pins(target) or \
                         not all(v[1] and not v[2] for v in now["dists"].values()) or now["orphans"]:
                     problems.append(f"killed at {syscall} #{when}, then sync to {target}: exit "
-                                    f"{r.returncode}, check {c.returncode}, {now['dists']}, "
-                                    f"orphans {now['orphans']}\n{r.stdout[-600:]}")
+                                    f"{r.returncode}, {now['dists']}, orphans {now['orphans']}\n"
+                                    f"{r.stdout[-600:]}")
                     break
-    assert problems == [], f"{len(problems)} crash points do not converge:\n" + "\n".join(problems[:5])
+        else:
+            pytest.fail(f"{syscall}: still killed at call #{when}")
+    if problems:
+        raise DoesNotConverge(f"{len(problems)} crash points do not converge:\n" + "\n".join(problems[:5]))
