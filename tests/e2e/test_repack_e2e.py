@@ -35,8 +35,7 @@ BACKENDS = {  # project: (Debian package, module to import)
 # what the backends import at build time (Debian's packages of them)
 BACKEND_DEPS = ["packaging", "pathspec", "pluggy", "tomli", "docutils", "requests", "tomli_w",
                 "urllib3", "idna", "certifi", "charset-normalizer", "chardet"]
-PYENV_PY = os.environ.get("VENVSYNC_TEST_CORPUS_PYTHON") or os.path.expanduser(
-    "~/.pyenv/versions/3.11.7/bin/python3.11")
+PYENV_PY = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3.11")
 UNDER_TEST_COMMAND = os.environ.get("VENVSYNC_TEST_SETUP") == "1"
 
 
