@@ -7,7 +7,7 @@
 Builds (once; reused with --keep) an environment of several hundred MB: venvsync writes it for the
 interpreter that owns --site-packages, then pip, bootstrapped from Debian's pip wheel, installs
 offline every distribution of that site-packages, repacked into wheels by
-shared/tools/repack-wheels. Then times, warm cache, a fresh destination each run:
+tests/fixtures/repack.py (without pyenv's 3.11.7, the default is Debian's dist-packages). Then times, warm cache, a fresh destination each run:
   - cp -a SRC DST                        (a full copy, not relocated)
   - cp -al SRC DST                       (hard links only, not relocated: the floor)
   - virtualenv-clone SRC DST             (Debian's python3-virtualenv-clone, when installed)
@@ -28,7 +28,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-REPACK = os.path.join(os.path.dirname(ROOT), "shared", "tools", "repack-wheels")
+sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+import repack  # noqa: E402
+PYENV_SITE = os.path.expanduser("~/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
+DEFAULT_SITE = PYENV_SITE if os.path.isdir(PYENV_SITE) else "/usr/lib/python3/dist-packages"
 PIP_WHEELS = "/usr/share/python-wheels"
 
 
@@ -99,7 +102,7 @@ def build_env(work, vs, site, env_vars):
     wheels = os.path.join(work, "wheels")
     os.makedirs(wheels)
     print(f"repacking {site} into wheels ...", flush=True)
-    sh(sys.executable, REPACK, site, wheels)
+    repack.build([site], wheels)
     whls = sorted(glob.glob(os.path.join(wheels, "*.whl")))
     pip_whl = sorted(glob.glob(os.path.join(PIP_WHEELS, "pip-*.whl")))
     if not pip_whl:
@@ -122,7 +125,7 @@ def build_env(work, vs, site, env_vars):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--venvsync", default=os.path.join(ROOT, "build", "venvsync"))
-    ap.add_argument("--site-packages", default="/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
+    ap.add_argument("--site-packages", default=DEFAULT_SITE)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--reloc-runs", type=int, default=21)
     ap.add_argument("--dir", default="/tmp", help="parent of the work directory")

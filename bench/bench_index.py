@@ -6,7 +6,8 @@
                          [--site-packages /root/.pyenv/versions/3.11.7/lib/python3.11/site-packages]
 
 Builds (once; reused with --keep) a corpus of wheels: every distribution of --site-packages,
-repacked by shared/tools/repack-wheels. tests/fixtures/index_server.py serves them as a PEP 691
+repacked by tests/fixtures/repack.py (without pyenv's 3.11.7, the defaults are Debian's python3
+and /usr/lib/python3/dist-packages). tests/fixtures/index_server.py serves them as a PEP 691
 index on 127.0.0.1 (ETag + Last-Modified, no max-age: clients revalidate). Every package is
 pinned in a requirements file. Then, a fresh target environment each run:
 
@@ -40,9 +41,12 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-REPACK = os.path.join(os.path.dirname(ROOT), "shared", "tools", "repack-wheels")
-if not os.path.exists(REPACK):
-    REPACK = "/work/shared/tools/repack-wheels"
+sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
+import repack  # noqa: E402
+PYENV = os.path.expanduser("~/.pyenv/versions/3.11.7")
+DEFAULT_PYTHON, DEFAULT_SITE = ((os.path.join(PYENV, "bin", "python3.11"),
+                                 os.path.join(PYENV, "lib", "python3.11", "site-packages"))
+                                if os.path.isdir(PYENV) else ("/usr/bin/python3", "/usr/lib/python3/dist-packages"))
 SERVER = os.path.join(ROOT, "tests", "fixtures", "index_server.py")
 
 
@@ -69,7 +73,7 @@ def build_corpus(site, out, keep):
         return
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    sh(sys.executable, REPACK, site, out)
+    repack.build([site], out)
 
 
 def pins(wheels_dir):
@@ -125,8 +129,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--dir", default=tempfile.gettempdir())
     ap.add_argument("--keep", action="store_true", help="reuse the corpus of an earlier run")
-    ap.add_argument("--python", default="/root/.pyenv/versions/3.11.7/bin/python3.11")
-    ap.add_argument("--site-packages", default="/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages")
+    ap.add_argument("--python", default=DEFAULT_PYTHON)
+    ap.add_argument("--site-packages", default=DEFAULT_SITE)
     a = ap.parse_args()
     vs = os.path.abspath(a.venvsync)
     work = os.path.join(a.dir, "venvsync-bench-index")

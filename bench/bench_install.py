@@ -3,8 +3,9 @@
 
     bench/bench_install.py [--venvsync build/venvsync] [--python PY] [--corpus DIR] [--runs 5]
 
-The corpus is the wheels ../shared/tools/repack-wheels rebuilds from PY's installed packages
-(built once into --corpus when that folder is empty). Times, into a fresh environment each run:
+The corpus is the wheels tests/fixtures/repack.py rebuilds from PY's installed packages (every
+site directory PY reads; pyenv's 3.11.7 by default, else Debian's python3 and its dist-packages),
+built once into --corpus when that folder is empty. Times, into a fresh environment each run:
   - venvsync sync, cold: an empty wheel cache (the interpreter-facts cache is kept, as on any
     machine after its first run)
   - venvsync sync, warm: the unpacked wheels are in the cache
@@ -23,7 +24,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPACK = os.path.join(HERE, "..", "..", "shared", "tools", "repack-wheels")
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
+import repack  # noqa: E402
 
 
 def run(argv, env=None, cwd=None):
@@ -58,10 +60,9 @@ def main():
     vs = os.path.abspath(a.venvsync)
     py = a.python if os.path.exists(a.python) else "/usr/bin/python3"
     if not os.path.isdir(a.corpus) or not os.listdir(a.corpus):
-        site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        print(f"building the corpus from {site} ...", flush=True)
-        subprocess.run([sys.executable, REPACK, site, a.corpus], check=True, stdout=subprocess.DEVNULL)
+        sites = repack.interpreter_sites(py)
+        print(f"building the corpus from {' '.join(sites)} ...", flush=True)
+        repack.build(sites, a.corpus)
     wheels = sorted(os.path.join(a.corpus, w) for w in os.listdir(a.corpus) if w.endswith(".whl"))
     size = sum(os.path.getsize(w) for w in wheels)
     print(f"corpus: {len(wheels)} wheels, {size/1e6:.1f} MB; interpreter {py}")

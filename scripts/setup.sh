@@ -8,6 +8,8 @@ packages=(
   libyaml-dev libcurl4-openssl-dev zlib1g-dev libssl-dev
   libcriterion-dev
   python3 python3-venv python3-pytest python3-jsonschema python3-yaml python3-virtualenv
+  python3-pip
+  python3-hatchling flit python3-poetry-core
   bash zsh fish tcsh strace git openssl ca-certificates nghttp2-server
 )
 

@@ -6,21 +6,28 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 scripts/setup.sh
+# The end-to-end tests fail (instead of skipping) when something setup installs is missing.
+export VENVSYNC_TEST_SETUP=1
 
 # nushell is not packaged by Debian; the npm registry carries its official release binaries
-# (package `nushell`). Optional: without npm or the registry the nushell activator tests skip.
+# (package `nushell`). Optional: without npm or the registry the nushell activator tests skip,
+# with the reason in VENVSYNC_TEST_NUSHELL_SKIP.
+nushell_unavailable() {
+  echo "setup: $1; the nushell tests will skip"
+  export VENVSYNC_TEST_NUSHELL_SKIP="$1 (scripts/test.sh)"
+}
 install_nushell() {
   command -v nu >/dev/null && return 0
-  command -v npm >/dev/null || { echo "setup: no npm; the nushell tests will skip"; return 0; }
+  command -v npm >/dev/null || { nushell_unavailable "no npm to install nushell with"; return 0; }
   local dir="$root/build-tools/nushell" nu
   nu=$(find "$dir/node_modules/@nushell" -path '*/bin/nu' -type f 2>/dev/null | head -n1 || true)
   if [ -z "$nu" ]; then
     echo "setup: installing nushell 0.115.1 from the npm registry"
     npm install --silent --no-audit --no-fund --prefix "$dir" nushell@0.115.1 >/dev/null 2>&1 ||
-      { echo "setup: npm could not install nushell; the nushell tests will skip"; return 0; }
+      { nushell_unavailable "npm could not install nushell@0.115.1"; return 0; }
     nu=$(find "$dir/node_modules/@nushell" -path '*/bin/nu' -type f 2>/dev/null | head -n1 || true)
   fi
-  [ -n "$nu" ] && "$nu" --version >/dev/null 2>&1 || { echo "setup: nushell does not run here; its tests will skip"; return 0; }
+  [ -n "$nu" ] && "$nu" --version >/dev/null 2>&1 || { nushell_unavailable "nushell does not run here"; return 0; }
   mkdir -p "$dir/bin" && ln -sf "$nu" "$dir/bin/nu"
   export PATH="$dir/bin:$PATH"
 }

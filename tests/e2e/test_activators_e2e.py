@@ -1,6 +1,11 @@
-"""The activation scripts in real shells: bash, zsh, sh, fish and tcsh (PowerShell and nushell
-when installed), for an ordinary environment and for one whose path and prompt are full of
-characters that shells like to interpret (space, quotes, '$', backtick, '!')."""
+"""The activation scripts in real shells: bash, zsh, sh, fish, tcsh and nushell (PowerShell when
+installed), for an ordinary environment and for one whose path and prompt are full of characters
+that shells like to interpret (space, quotes, '$', backtick, '!').
+
+A missing shell is a failure that names the package to install: scripts/setup.sh installs the
+Debian ones and scripts/test.sh installs nushell from npm (it exports VENVSYNC_TEST_SETUP=1, and
+VENVSYNC_TEST_NUSHELL_SKIP=<why> when npm or the registry could not provide nushell: then the
+nushell tests skip with that reason). PowerShell is not installable here: its tests skip."""
 import json
 import os
 import shutil
@@ -8,11 +13,46 @@ import subprocess
 
 import pytest
 
-from conftest import DEBIAN_PYTHON, have
+from conftest import DEBIAN_PYTHON, SRC, have
 
 HOSTILE_DIR = "we ird'$x\"b`c`!d"
 HOSTILE_PROMPT = "p 'q' $HOME `x` !y"
 SENTINEL_HOME = "/nonexistent/python-home"
+
+# The Debian package of each shell (scripts/setup.sh installs them all).
+SHELL_PACKAGES = {"bash": "bash", "zsh": "zsh", "sh": "dash", "fish": "fish", "tcsh": "tcsh"}
+UNDER_TEST_COMMAND = os.environ.get("VENVSYNC_TEST_SETUP") == "1"
+NU_VERSION = "0.115.1"  # what scripts/test.sh installs
+NU_LOCAL = os.path.join(SRC, "build-tools", "nushell", "bin", "nu")  # where it puts it
+
+
+def need(shell):
+    """shell's command, or a failure saying which package provides it."""
+    if have(shell):
+        return shell
+    pkg = SHELL_PACKAGES[shell]
+    if UNDER_TEST_COMMAND:
+        pytest.fail(f"{shell} is missing although scripts/setup.sh installs it: Debian package {pkg!r}")
+    pytest.fail(f"{shell} is not installed: `apt-get install {pkg}` (scripts/setup.sh installs every "
+                "shell these tests use)", pytrace=False)
+
+
+def need_nu():
+    """nushell's command; a skip only when npm could not provide it, else a failure saying how."""
+    if have("nu"):
+        return "nu"
+    if os.access(NU_LOCAL, os.X_OK):
+        return NU_LOCAL
+    why = os.environ.get("VENVSYNC_TEST_NUSHELL_SKIP")
+    if why:
+        pytest.skip(f"nushell: {why}")
+    install = f"`npm install --prefix build-tools/nushell nushell@{NU_VERSION}` (scripts/test.sh does this)"
+    if UNDER_TEST_COMMAND:
+        pytest.fail(f"nu is missing although scripts/test.sh installed nushell (npm package nushell@{NU_VERSION})")
+    if not have("npm"):
+        pytest.skip("nushell is not installed and there is no npm to install it with "
+                    f"(apt-get install npm, then {install})")
+    pytest.fail(f"nushell is not installed: {install}", pytrace=False)
 
 
 @pytest.fixture(scope="module")
@@ -117,8 +157,7 @@ case "$(command -V deactivate 2>&1)" in *function*) echo after_func=function;; *
 @pytest.mark.parametrize("disabled", [False, True], ids=["prompt", "noprompt"])
 def test_posix_shells(envs, tmp_path, shell, which, disabled):
     argv, script = SHELLS_POSIX[shell]
-    if not have(argv[0]):
-        pytest.skip(f"{argv[0]} is not installed")
+    need(argv[0])
     env_dir, prompt = envs[which]
     extra = {"ENV_DIR": env_dir}
     if disabled:
@@ -128,6 +167,7 @@ def test_posix_shells(envs, tmp_path, shell, which, disabled):
 
 
 def test_bash_refuses_to_run_unsourced(envs):
+    need("bash")
     env_dir, _ = envs["plain"]
     p = subprocess.run(["bash", os.path.join(env_dir, "bin", "activate")], capture_output=True,
                        text=True)
@@ -136,6 +176,7 @@ def test_bash_refuses_to_run_unsourced(envs):
 
 
 def test_bash_switching_environments_restores_the_original_state(envs, tmp_path):
+    need("bash")
     plain, _ = envs["plain"]
     hostile, _ = envs["hostile"]
     script = r"""
@@ -162,6 +203,7 @@ echo "after_ph=${PYTHONHOME-<unset>}"
 
 
 def test_bash_without_ps1_leaves_it_unset(envs, tmp_path):
+    need("bash")
     env_dir, _ = envs["plain"]
     script = r"""
 unset PS1
@@ -200,10 +242,10 @@ if functions -q deactivate; or functions -q _old_fish_prompt; echo after_func=fu
 """
 
 
-@pytest.mark.skipif(not have("fish"), reason="fish is not installed")
 @pytest.mark.parametrize("which", ["plain", "hostile"])
 @pytest.mark.parametrize("disabled", [False, True], ids=["prompt", "noprompt"])
 def test_fish(envs, tmp_path, which, disabled):
+    need("fish")
     env_dir, prompt = envs[which]
     extra = {"ENV_DIR": env_dir, "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     if disabled:
@@ -258,10 +300,10 @@ endif
 """
 
 
-@pytest.mark.skipif(not have("tcsh"), reason="tcsh is not installed")
 @pytest.mark.parametrize("which", ["plain", "hostile"])
 @pytest.mark.parametrize("disabled", [False, True], ids=["prompt", "noprompt"])
 def test_tcsh(envs, tmp_path, which, disabled):
+    need("tcsh")
     env_dir, prompt = envs[which]
     extra = {"ENV_DIR": env_dir}
     if disabled:
@@ -270,9 +312,9 @@ def test_tcsh(envs, tmp_path, which, disabled):
     check(out, env_dir, prompt, "prompt", "orig> ", disabled)
 
 
-@pytest.mark.skipif(not have("tcsh"), reason="tcsh is not installed")
 def test_tcsh_interactive_history_does_not_eat_the_bang(envs, tmp_path):
     """An interactive tcsh applies history substitution to sourced lines: '!' must survive."""
+    need("tcsh")
     env_dir, prompt = envs["hostile"]
     env = dict(os.environ, ENV_DIR=env_dir)
     env.pop("VIRTUAL_ENV", None)
@@ -305,7 +347,6 @@ print $"after_func=(if (scope aliases | where name == deactivate | is-empty) {{ 
 """
 
 
-@pytest.mark.skipif(not have("nu"), reason="nushell is not installed")
 @pytest.mark.parametrize("which", ["plain", "hostile"])
 @pytest.mark.parametrize("disabled", [False, True], ids=["prompt", "noprompt"])
 def test_nushell(envs, tmp_path, which, disabled):
@@ -314,7 +355,7 @@ def test_nushell(envs, tmp_path, which, disabled):
     script = NU_SCRIPT.format(home=SENTINEL_HOME,
                               activate=json.dumps(os.path.join(env_dir, "bin", "activate.nu")))
     extra = {"VIRTUAL_ENV_DISABLE_PROMPT": "1"} if disabled else {}
-    out, _ = run_shell(["nu", "--no-config-file"], "t.nu", script, tmp_path, extra)
+    out, _ = run_shell([need_nu(), "--no-config-file"], "t.nu", script, tmp_path, extra)
     # nushell cannot remove a variable inside an overlay and get it back on `overlay hide`, so
     # PYTHONHOME is emptied there (Python ignores an empty PYTHONHOME); check() sees "<unset>".
     check(out, env_dir, prompt, "prompt", "orig> ", disabled)

@@ -1,5 +1,5 @@
-"""A real corpus: the wheels ../shared/tools/repack-wheels rebuilds from an interpreter's
-installed packages, installed by venvsync and by pip into two fresh environments of the same
+"""A real corpus: the wheels tests/fixtures/repack.py rebuilds from an interpreter's
+installed packages (pyenv's 3.11.7 when present, else Debian's python3 and its dist-packages), installed by venvsync and by pip into two fresh environments of the same
 interpreter, then compared file by file and checked with pip, importlib.metadata, imports and
 console scripts."""
 import hashlib
@@ -12,7 +12,8 @@ import pytest
 
 from conftest import SRC
 
-REPACK = os.path.join(os.path.dirname(SRC), "shared", "tools", "repack-wheels")
+sys.path.insert(0, os.path.join(SRC, "tests", "fixtures"))
+import repack  # noqa: E402
 CANDIDATES = ([os.environ["VENVSYNC_TEST_CORPUS_PYTHON"]] if os.environ.get("VENVSYNC_TEST_CORPUS_PYTHON") else
               [os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3.11"), "/usr/bin/python3"])
 SKIP_PARTS = ("__pycache__",)
@@ -29,8 +30,8 @@ def pick_python():
 
 
 PY = pick_python()
-pytestmark = pytest.mark.skipif(not PY or not os.path.exists(REPACK),
-                                reason="needs repack-wheels and an interpreter with ensurepip")
+pytestmark = pytest.mark.skipif(not PY, reason="needs an interpreter with ensurepip (Debian: python3-venv), "
+                                                 f"none of {CANDIDATES} has one")
 
 
 def purelib(py):
@@ -41,14 +42,10 @@ def purelib(py):
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("corpus"))
-    sites = [purelib(PY)]
-    if PY.startswith("/usr/bin/"):
-        sites.append("/usr/lib/python3/dist-packages")  # Debian installs its python3-* here
-    for s in sites:
-        subprocess.run([sys.executable, REPACK, s, out], check=True, capture_output=True)
-    wheels = sorted(w for w in os.listdir(out) if w.endswith(".whl"))
-    if len(wheels) < 5:
-        pytest.skip(f"only {len(wheels)} wheels could be rebuilt")
+    sites = repack.interpreter_sites(PY)  # Debian's python3: its python3-* in /usr/lib/python3/dist-packages
+    result = repack.build(sites, out)
+    wheels = sorted(os.path.basename(w) for w in result.wheels)
+    assert len(wheels) >= 5, f"only {len(wheels)} wheels rebuilt from {sites}: {result.skipped}"
     return out, wheels
 
 
@@ -124,11 +121,11 @@ def test_trees_match_pip_file_for_file(two_envs):
 
 def test_pip_list_check_show_and_metadata(two_envs):
     vs, pipenv, pins = two_envs
-    listed = {x["name"].lower().replace("_", "-"): x["version"]
+    listed = {repack.canonical(x["name"]): x["version"]
               for x in json.loads(pip_in(pipenv, vs, "list", "--format=json").stdout)}
     for p in pins:
         n, v = p.split("==")
-        assert listed.get(n.lower().replace("_", "-")) == v, p
+        assert listed.get(repack.canonical(n)) == v, p
     chk_vs = pip_in(pipenv, vs, "check")
     chk_pip = pip_in(pipenv, pipenv, "check")
     assert chk_vs.returncode == chk_pip.returncode, chk_vs.stdout + chk_pip.stdout

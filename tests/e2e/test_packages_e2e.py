@@ -87,9 +87,26 @@ def test_install_upgrade_downgrade_remove(venvsync, tmp_project, wheels):
 def test_exact_false_keeps_other_packages(venvsync, tmp_project, wheels):
     manifest(tmp_project, ["hello==1.0", "extra==0.1"])
     venvsync(cwd=tmp_project.root, check_rc=0)
-    manifest(tmp_project, ["hello==1.0"], extra_env="    exact: false\n")
+    env = tmp_project.path(".venv")
+    extra_files = sorted(os.path.relpath(p, env) for p in glob.glob(os.path.join(site(env), "extra*", "*")))
+    assert extra_files
+    # exact: false and hello upgraded: a sync that does work, and must leave extra alone
+    manifest(tmp_project, ["hello==2.0"], extra_env="    exact: false\n")
+    r = venvsync("plan", cwd=tmp_project.root, check_rc=0)
+    assert "upgrade hello 1.0 -> 2.0" in r.stdout and "extra" not in r.stdout, r.stdout
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert "upgrade hello 1.0 -> 2.0" in r.stdout and "extra" not in r.stdout, r.stdout
+    assert dists(env) == [("extra", "0.1"), ("hello", "2.0")]
+    assert sorted(os.path.relpath(p, env) for p in glob.glob(os.path.join(site(env), "extra*", "*"))) == extra_files
+    assert subprocess.run([os.path.join(env, "bin", "python"), "-c", "import extra"]).returncode == 0
+    # an unlisted package is no drift: check passes and a second sync changes nothing
     venvsync("check", cwd=tmp_project.root, check_rc=0)
-    assert dists(tmp_project.path(".venv")) == [("extra", "0.1"), ("hello", "1.0")]
+    assert "0 changed" in venvsync("sync", cwd=tmp_project.root, check_rc=0).stdout
+    # the same manifest without `exact: false` removes it: the setting is what kept it
+    manifest(tmp_project, ["hello==2.0"])
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert "remove extra 0.1" in r.stdout, r.stdout
+    assert dists(env) == [("hello", "2.0")]
 
 
 def test_missing_wheel_fails_and_changes_nothing(venvsync, tmp_project, wheels):

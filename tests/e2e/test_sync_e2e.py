@@ -173,9 +173,13 @@ environments:
 
 def test_wrong_python_is_recreated_by_swapping(venvsync, tmp_project):
     others = [p for p in interpreters() if python_version(p)[:4] != DEBIAN_VERSION[:4]]
-    if not others:
-        pytest.skip("needs a second Python minor version")
-    other = others[-1]
+    if others:
+        other = others[-1]
+    else:  # one Python: a private copy of Debian's is another interpreter to venvsync
+        fake = tmp_project.path("fakepy", "bin")
+        os.makedirs(fake)
+        other = os.path.join(fake, "python" + DEBIAN_MINOR)
+        shutil.copy2(os.path.realpath(DEBIAN_PYTHON), other)
     manifest(tmp_project, f"""\
 python: "{DEBIAN_PYTHON}"
 environments:
@@ -193,20 +197,42 @@ environments:
     assert "wrong-python" in r.stdout
     venvsync(cwd=tmp_project.root, check_rc=0)
     assert env_python(dev, "import platform; print(platform.python_version())").strip() == python_version(other)
+    assert cfg(dev)["venvsync-python"] == other
     assert os.stat(dev).st_ino != ino, "a new tree was swapped in"
     assert not [n for n in os.listdir(tmp_project.root) if "venvsync-stage" in n]
     venvsync("check", cwd=tmp_project.root, check_rc=0)
 
 
-def test_version_request_picks_a_matching_interpreter(venvsync, tmp_project):
-    manifest(tmp_project, f"""\
-python: "{DEBIAN_MINOR}"
-environments:
-  dev: {{path: .venv}}
-""")
-    venvsync(cwd=tmp_project.root, check_rc=0)
-    got = env_python(tmp_project.path(".venv"), "import sys; print('%d.%d' % sys.version_info[:2])")
-    assert got.strip() == DEBIAN_MINOR
+def interpreter_of(venvsync, project, python_line):
+    """(venvsync-python, X.Y) of an environment synced with `python_line` (None: no request)."""
+    dev = project.path(".venv")
+    shutil.rmtree(dev, ignore_errors=True)
+    manifest(project, (f'python: "{python_line}"\n' if python_line else "") +
+             "environments:\n  dev: {path: .venv}\n")
+    venvsync(cwd=project.root, check_rc=0)
+    minor = env_python(dev, "import sys; print('%d.%d' % sys.version_info[:2])").strip()
+    return cfg(dev)["venvsync-python"], minor
+
+
+def test_request_picks_a_matching_interpreter_not_the_default(venvsync, tmp_project):
+    default, default_minor = interpreter_of(venvsync, tmp_project, None)
+    # a version request for another minor than the default's, when this machine has one
+    minors = {".".join(python_version(p).split(".")[:2]) for p in interpreters()}
+    others = sorted((m for m in minors - {default_minor} if tuple(map(int, m.split("."))) >= (3, 7)),
+                    key=lambda m: (m != DEBIAN_MINOR, m))
+    if others:
+        exe, got = interpreter_of(venvsync, tmp_project, others[0])
+        assert got == others[0] != default_minor and exe != default
+    # the absolute-path form, with one interpreter too: a private copy of Debian's python is
+    # used, not the interpreter an environment gets without a request
+    fake = tmp_project.path("fakepy", "bin")
+    os.makedirs(fake)
+    exe = os.path.join(fake, "python" + DEBIAN_MINOR)
+    shutil.copy2(os.path.realpath(DEBIAN_PYTHON), exe)
+    assert default != exe
+    got, minor = interpreter_of(venvsync, tmp_project, exe)
+    assert got == exe and minor == DEBIAN_MINOR
+    assert cfg(tmp_project.path(".venv"))["home"] == fake
 
 
 def test_unsatisfiable_request_lists_what_was_found(venvsync, tmp_project):

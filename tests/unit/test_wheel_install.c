@@ -2,8 +2,9 @@
  * tests/fixtures/make_wheels.py. The installer is compared byte for byte with what pip
  * (Debian's /usr/bin/python3 -m pip) installs from the same wheels at the same path.
  *
- * Suite wheel_driver is a driver for tests/e2e/test_wheel_vs_pip_e2e.py: it does nothing
- * unless VENVSYNC_WHEEL_DRIVER names a command file (see driver_run below). */
+ * Suite wheel_driver checks the command-file driver tests/e2e/test_wheel_vs_pip_e2e.py runs
+ * (install / uninstall lines, one result line each) on a fixture wheel, then, when
+ * VENVSYNC_WHEEL_DRIVER names a command file, runs that file too (see driver_run below). */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -1281,11 +1282,17 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-Test(wheel_driver, run)
+/*
+ * Runs a driver command file: one tab-separated command per line, one result line per command in
+ * CMDFILE.out:
+ *   install CACHE WHEEL ROOT PURELIB PYTHON PYVER REQUESTED(1|0) DIRECT_URL|- [INSTALLER]
+ *     -> "ok N_FILES UNPACK_S INSTALL_S UNPACKED_BYTES REUSED(1|0)"
+ *   uninstall ROOT SITE DIST_INFO
+ *     -> "ok N_REMOVED N_SKIPPED"
+ * and "error MESSAGE" for a command that failed (or a line that is not a command).
+ */
+static void driver_run(const char *cmdfile)
 {
-    const char *cmdfile = getenv("VENVSYNC_WHEEL_DRIVER");
-    if (!cmdfile)
-        return;     /* not cr_skip_test(): with ASan, a skip leaks in Criterion's runner */
     char *text = slurp(cmdfile);
     char *outpath = xasprintf("%s.out", cmdfile);
     FILE *out = fopen(outpath, "w");
@@ -1345,4 +1352,123 @@ Test(wheel_driver, run)
     fclose(out);
     free(outpath);
     free(text);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Writes cmd to tmp/driver.cmd, runs the driver on it and splits its output into want lines
+ * (asserting there are exactly that many); returns the buffer the lines point into. */
+static char *run_driver(const char *cmd, char **lines, size_t want)
+{
+    char *cmdfile = path_join(tmp, "driver.cmd");
+    write_text(cmdfile, cmd);
+    driver_run(cmdfile);
+    char *outpath = xasprintf("%s.out", cmdfile);
+    char *out = slurp(outpath);
+    size_t n = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        cr_assert_lt(n, want, "more result lines than commands: %s", l);
+        lines[n++] = l;
+    }
+    cr_assert_eq(n, want, "one result line per command: %zu for %zu", n, want);
+    free(outpath);
+    free(cmdfile);
+    return out;
+}
+
+/* The driver on a fixture wheel: an install (files on disk, counts, INSTALLER / REQUESTED /
+ * direct_url.json from the columns), a second install that reuses the cache entry, a missing
+ * wheel (an error line), an uninstall that puts the environment back as it was, and a line that
+ * is not a command. Then the caller's command file,
+ * when VENVSYNC_WHEEL_DRIVER names one. */
+Test(wheel_driver, run, .init = setup, .fini = teardown)
+{
+    char *root = path_join(tmp, "env");
+    env_t env = make_env(root);
+    char *before = snapshot(root, false);
+    char *wheel = whl("demo_pkg-1.0-py3-none-any.whl");
+    char *root2 = path_join(tmp, "env2");
+    env_t env2 = make_env(root2);
+    char *cmd = xasprintf(
+        "install\t%s\t%s\t%s\t%s\t%s\t%s\t1\tfile://%s\tpip\n"
+        "install\t%s\t%s\t%s\t%s\t%s\t%s\t0\t-\n"
+        "install\t%s\t%s/missing.whl\t%s\t%s\t%s\t%s\t1\t-\n",
+        cache, wheel, root, env.purelib_rel, env.python, pyver(), wheel,
+        cache, wheel, root2, env2.purelib_rel, env2.python, pyver(),
+        cache, wheels, root, env.purelib_rel, env.python, pyver());
+    char *lines[8] = {0};
+    char *out = run_driver(cmd, lines, 3);
+
+    /* install: ok N_FILES UNPACK_S INSTALL_S BYTES REUSED; N_FILES is what RECORD lists */
+    size_t files = 0, bytes = 0;
+    double t_unpack = -1, t_install = -1;
+    int reused = -1;
+    cr_assert_eq(sscanf(lines[0], "ok %zu %lf %lf %zu %d", &files, &t_unpack, &t_install, &bytes,
+                        &reused), 5, "%s", lines[0]);
+    char *record = path_join(env.site, "demo_pkg-1.0.dist-info/RECORD");
+    char *rec = slurp(record);
+    size_t rows = 0;
+    for (const char *c = rec; *c; c++)
+        rows += *c == '\n';
+    cr_assert_eq(files, rows, "files installed (%zu) = RECORD rows (%zu)", files, rows);
+    cr_assert(t_unpack >= 0 && t_install >= 0 && bytes > 0 && reused == 0, "%s", lines[0]);
+    char *installer = path_join(env.site, "demo_pkg-1.0.dist-info/INSTALLER");
+    char *inst = slurp(installer);
+    cr_assert_str_eq(inst, "pip\n", "the INSTALLER column is used");
+    char *durl = path_join(env.site, "demo_pkg-1.0.dist-info/direct_url.json");
+    cr_assert_eq(access(durl, F_OK), 0, "a direct URL writes direct_url.json");
+    char *req = path_join(env.site, "demo_pkg-1.0.dist-info/REQUESTED");
+    cr_assert_eq(access(req, F_OK), 0, "REQUESTED 1 writes REQUESTED");
+
+    /* the second install: the cache entry is reused; REQUESTED 0 and no direct URL */
+    cr_assert_eq(sscanf(lines[1], "ok %zu %lf %lf %zu %d", &files, &t_unpack, &t_install, &bytes,
+                        &reused), 5, "%s", lines[1]);
+    cr_assert_eq(reused, 1, "%s", lines[1]);
+    char *req2 = path_join(env2.site, "demo_pkg-1.0.dist-info/REQUESTED");
+    char *durl2 = path_join(env2.site, "demo_pkg-1.0.dist-info/direct_url.json");
+    cr_assert_neq(access(req2, F_OK), 0);
+    cr_assert_neq(access(durl2, F_OK), 0);
+
+    cr_assert(strncmp(lines[2], "error ", 6) == 0, "a missing wheel: %s", lines[2]);
+
+    /* uninstall: ok N_REMOVED N_SKIPPED, and the environment is as it was */
+    char *cmd2 = xasprintf("uninstall\t%s\t%s\tdemo_pkg-1.0.dist-info\nfrobnicate\tx\n", root, env.site);
+    char *out2 = run_driver(cmd2, lines, 2);
+    size_t removed = 0, skipped = 99;
+    cr_assert_eq(sscanf(lines[0], "ok %zu %zu", &removed, &skipped), 2, "%s", lines[0]);
+    cr_assert(removed > 0 && skipped == 0, "%s", lines[0]);
+    char *after = snapshot(root, false);
+    cr_assert_str_eq(after, before, "uninstall leaves the environment as it was");
+    cr_assert_str_eq(lines[1], "error bad driver line");
+
+    const char *extra = getenv("VENVSYNC_WHEEL_DRIVER");
+    if (extra)
+        driver_run(extra);
+
+    free(after);
+    free(out2);
+    free(cmd2);
+    free(req);
+    free(req2);
+    free(durl2);
+    free(durl);
+    free(inst);
+    free(installer);
+    free(rec);
+    free(record);
+    free(out);
+    free(cmd);
+    env_free(&env2);
+    free(root2);
+    free(wheel);
+    free(before);
+    env_free(&env);
+    free(root);
 }
