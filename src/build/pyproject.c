@@ -435,7 +435,7 @@ static err_t *read_project(ctx_t *c, const toml_value_t *proj)
         bool ok = specset_parse(s, &ss, &why);
         specset_free(ss);
         if (!ok) {
-            e = toml_err(c->doc, rp, "project.requires-python '%s': %s", s, why);
+            e = toml_err(c->doc, rp, "project.requires-python: %s", why);
             free(why);
             return e;
         }
