@@ -305,7 +305,9 @@ Test(build, inline_backend_hooks_and_process)
     free(proc);
 
     /* No build_editable: an error that says so. */
+    free(wheel);
     e = build_wheel(s, &o, BUILD_KIND_EDITABLE, out, &wheel);
+    cr_assert_null(wheel);
     cr_assert_not_null(e);
     char *msg = xasprintf("building inline-pkg (%s): its build backend (inline_backend_impl:"
                           "Backend) cannot make editable installs: it has no build_editable hook "
