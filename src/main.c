@@ -15,7 +15,7 @@
 #include "util/xalloc.h"
 
 const cmd_t *const cmd_table[] = {
-    &cmd_sync, &cmd_plan, &cmd_check, &cmd_list, &cmd_run, &cmd_shell, &cmd_activate,
+    &cmd_sync, &cmd_plan, &cmd_check, &cmd_lock, &cmd_list, &cmd_run, &cmd_shell, &cmd_activate,
     &cmd_copy, &cmd_remove, &cmd_prune, &cmd_init, &cmd_hook, &cmd_ci_key, &cmd_cache, &cmd_python, NULL,
 };
 

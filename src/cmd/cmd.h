@@ -49,7 +49,8 @@ typedef struct cmd {
 
 /* Every command's table entry, defined in its own file under src/cmd/. */
 extern const cmd_t cmd_sync, cmd_plan, cmd_check, cmd_list, cmd_run, cmd_shell, cmd_activate,
-    cmd_init, cmd_python, cmd_remove, cmd_prune, cmd_hook, cmd_ci_key, cmd_copy, cmd_cache;
+    cmd_init, cmd_python, cmd_remove, cmd_prune, cmd_hook, cmd_ci_key, cmd_copy, cmd_cache,
+    cmd_lock;
 
 /* The table, NULL-terminated, and lookup by name. */
 extern const cmd_t *const cmd_table[];

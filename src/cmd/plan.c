@@ -12,6 +12,7 @@ static err_t *run_plan(const cmd_ctx_t *ctx, int *status)
     err_t *e = cmd_engine_from_args(ctx, NULL, &m, &en);
     if (e)
         return e;
+    en.dry = true; /* a relock is shown, not written */
     engine_plan(&en, true);
     cmd_render_engine(ctx, &en, RENDER_PLAN);
     e = engine_plan_errors(&en, true);

@@ -8,9 +8,10 @@
 
 static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 {
-    bool oneline = false, compile = false, verify = false;
+    bool oneline = false, compile = false, verify = false, locked = false, frozen = false;
     cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {"--compile", &compile, NULL},
-                          {"--verify", &verify, NULL}, {NULL, NULL, NULL}};
+                          {"--verify", &verify, NULL}, {"--locked", &locked, NULL},
+                          {"--frozen", &frozen, NULL}, {NULL, NULL, NULL}};
     manifest_t *m;
     engine_t en;
     err_t *e = cmd_engine_from_args(ctx, flags, &m, &en);
@@ -18,9 +19,10 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
         return e;
     en.compile = compile;
     en.verify = verify;
+    en.locked = locked;
+    en.frozen = frozen;
     engine_plan(&en, true);
     e = engine_apply(&en);
-
     cmd_render_engine(ctx, &en, oneline ? RENDER_ONELINE : RENDER_SYNC);
     engine_free(&en);
     manifest_free(m);
@@ -30,7 +32,7 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_sync = {
     .name = "sync",
-    .usage = "sync [--oneline] [--compile] [--verify] [ENV...]",
+    .usage = "sync [--oneline] [--compile] [--verify] [--locked|--frozen] [ENV...]",
     .summary = "make the environments match venv.yaml (the default command)",
     .help = "Observes each environment named (all when none is), plans the difference and applies it:\n"
             "creates missing environments, fixes drifted ones in place, recreates those with the wrong\n"
@@ -39,6 +41,8 @@ const cmd_t cmd_sync = {
             "Python and makes no network request.\n"
             "  --oneline   print one line naming what changed, nothing when nothing did (git hooks)\n"
             "  --compile   byte-compile the packages it installs (as `compile: true` does)\n"
+            "  --locked    fail (exit 2) when a lock is out of date instead of relocking (CI)\n"
+            "  --frozen    install each lock as it is, even when out of date; never resolve\n"
             "  --verify    check installed files against their RECORD and reinstall what differs\n",
     .run = run_sync,
 };

@@ -13,6 +13,9 @@
 #include "toolchain/managed.h"
 #include "python/probe.h"
 #include "util/path.h"
+#include "wheel/meta.h"
+#include "pkg/installed.h"
+#include "pkg/depcheck.h"
 #include "wheel/verify.h"
 #include "util/xalloc.h"
 #include "venv/user.h"
@@ -47,6 +50,8 @@ err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
     en->m = m;
     en->cfg = cfg;
     en->cache_dir = cfg->cache_dir;
+    en->lockc = (lock_ctx_t){.cfg = cfg, .m = m, .cache_dir = cfg->cache_dir,
+                             .session = &en->dl, .fl = &en->fl};
     en->log = log;
     en->verbosity = verbosity;
     err_t *errs = NULL;
@@ -334,7 +339,66 @@ static err_t *own_facts(engine_t *en, const observed_env_t *o, interp_t **out)
     return probe_interp(exe, en->cache_dir, out, NULL);
 }
 
-/* (Re)computes the wanted packages for interpreter py (NULL: leave them unknown). */
+/* The lock of ee for interpreter py: read, checked, resolved anew when stale (written by sync,
+ * kept in memory by plan, an error with --locked, used as it is with --frozen; check never
+ * resolves). in stays the caller's. */
+static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_inputs_t *in)
+{
+    en->lockc.offline = en->offline;
+    en->lockc.progress = en->progress;
+    en->lockc.progress_ctx = en->progress_ctx;
+    err_t *e = lock_inputs_read(&en->lockc, ee->env, ee->request, in);
+    if (e)
+        return e;
+    if (!ee->lock_name)
+        ee->lock_name = xstrdup(in->name);
+    if (ee->lock && (ee->lock_state == LOCK_RELOCKED || ee->lock_state == LOCK_WOULD_RELOCK))
+        return NULL; /* resolved earlier in this run (plan, then apply under the lock) */
+    pylock_free(ee->lock);
+    ee->lock = NULL;
+    e = lock_load(in, &ee->lock);
+    if (e)
+        return e;
+    if (lock_is_fresh(ee->lock, in)) {
+        ee->lock_state = LOCK_FRESH;
+        return NULL;
+    }
+    if (en->frozen) {
+        if (!ee->lock)
+            return err_hint(err_new(EXIT_USAGE, "%s does not exist (sync --frozen installs a "
+                                    "lock as it is)", in->name), "run `venvsync lock`");
+        ee->lock_state = LOCK_FROZEN;
+        return NULL;
+    }
+    if (en->no_resolve) {
+        ee->lock_state = ee->lock ? LOCK_STALE : LOCK_MISSING;
+        return NULL;
+    }
+    if (en->locked)
+        return err_hint(err_new(EXIT_USAGE, ee->lock ? "%s is out of date: the requirements "
+                                "changed since it was made (sync --locked)"
+                                : "%s does not exist (sync --locked)", in->name),
+                        "run `venvsync lock` and commit the lock file");
+    pylock_t *nl = NULL;
+    strv_free(ee->lock_warnings);
+    ee->lock_warnings = NULL;
+    e = lock_resolve(&en->lockc, ee->env->name, in, ee->lock, py, &nl, &ee->lock_warnings);
+    if (e)
+        return e;
+    strv_free(ee->lock_changes);
+    ee->lock_changes = lock_diff(ee->lock, nl);
+    pylock_free(ee->lock);
+    ee->lock = nl;
+    if (en->dry) {
+        ee->lock_state = LOCK_WOULD_RELOCK;
+        return NULL;
+    }
+    ee->lock_state = LOCK_RELOCKED;
+    return lock_save(in, nl);
+}
+
+/* (Re)computes the wanted packages for interpreter py (NULL: leave them unknown): what the
+ * environment's lock selects for it. */
 static err_t *compute_wants(engine_t *en, engine_env_t *ee, const interp_t *py)
 {
     free(ee->wview);
@@ -343,11 +407,12 @@ static err_t *compute_wants(engine_t *en, engine_env_t *ee, const interp_t *py)
     ee->wants = NULL;
     if (!py)
         return NULL;
-    reqfile_env_t renv = {.vars = en->cfg->env};
-    marker_env_t menv;
-    target_marker_env(py, &menv);
-    err_t *e = want_for_env(en->m, ee->env, &menv, &renv, &ee->wants);
-    if (e)
+    lock_inputs_t in;
+    err_t *e = env_lock(en, ee, py, &in);
+    if (!e && ee->lock)
+        e = lock_wants(ee->lock, &in, py, &ee->wants);
+    lock_inputs_free(&in);
+    if (e || !ee->wants)
         return e;
     /* the planner's view, borrowing from the want set */
     pkg_want_t *v = xcalloc(ee->wants->n + 1, sizeof(*v));
@@ -406,6 +471,51 @@ static bool plan_recreates(const env_plan_t *p)
     return false;
 }
 
+/* What `pip check` would say about the environment's installed distributions, for its own
+ * interpreter's markers. Starts no Python (facts come from the probe cache). */
+static void check_dependencies(engine_t *en, engine_env_t *ee)
+{
+    strv_free(ee->dep_problems);
+    ee->dep_problems = NULL;
+    if (ee->obs.kind != OBS_VENV || !ee->obs.site_packages)
+        return;
+    interp_t *py = NULL;
+    err_t *e = own_facts(en, &ee->obs, &py);
+    err_free(e);
+    if (!py)
+        return; /* broken: its state says so already */
+    dist_list_t dl = {0};
+    err_free(installed_list(ee->obs.site_packages, &dl));
+    depcheck_dist_t *d = xcalloc(dl.n + 1, sizeof(*d));
+    core_metadata_t *meta = xcalloc(dl.n + 1, sizeof(*meta));
+    buf_t text = BUF_INIT;
+    for (size_t i = 0; i < dl.n; i++) {
+        d[i] = (depcheck_dist_t){dl.items[i].name, dl.items[i].version, NULL};
+        char *mp = path_joinv(ee->obs.site_packages, dl.items[i].info_dir,
+                              str_ends_with(dl.items[i].info_dir, strlen(dl.items[i].info_dir),
+                                            ".dist-info") ? "METADATA" : "PKG-INFO",
+                              (char *)NULL);
+        buf_reset(&text);
+        if (fs_try_read(mp, &text)) {
+            err_t *pe = meta_parse_metadata(buf_cstr(&text), text.len, mp, &meta[i]);
+            if (!pe)
+                d[i].requires = meta[i].requires_dist;
+            err_free(pe);
+        }
+        free(mp);
+    }
+    buf_free(&text);
+    marker_env_t menv;
+    target_marker_env(py, &menv);
+    ee->dep_problems = depcheck(d, dl.n, &menv);
+    for (size_t i = 0; i < dl.n; i++)
+        core_metadata_free(&meta[i]);
+    free(meta);
+    free(d);
+    dist_list_free(&dl);
+    interp_free(py);
+}
+
 static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
 {
     observed_env_free(&ee->obs);
@@ -415,6 +525,8 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
         return e;
     if (en->verify && manages_packages(en->m, ee->env))
         verify_dists(&ee->obs);
+    if (en->check_deps)
+        check_dependencies(en, ee);
     desired_env_t d = {.env = ee->env, .request = ee->request, .request_real = ee->request_real};
     /* copy-from matters only while the environment does not exist: then look at the source
      * as it is now (it was synced first, see engine_init's ordering) */
@@ -657,6 +769,17 @@ void engine_report(const engine_t *en, report_t *out)
         r->drift = env_plan_is_drift(p);
         r->result = ee->result;
         r->packages = ee->obs.kind == OBS_VENV ? (long)ee->obs.ndists : -1;
+        r->dep_problems = strv_dup(ee->dep_problems);
+        static const char *const lock_states[] = {
+            [LOCK_NONE] = NULL, [LOCK_FRESH] = "fresh", [LOCK_RELOCKED] = "relocked",
+            [LOCK_WOULD_RELOCK] = "would-relock", [LOCK_STALE] = "stale",
+            [LOCK_MISSING] = "missing", [LOCK_FROZEN] = "frozen"};
+        r->lock_state = lock_states[ee->lock_state];
+        r->lock_name = r->lock_state ? xstrdup(ee->lock_name) : NULL;
+        r->lock_changes = strv_dup(ee->lock_changes);
+        r->lock_warnings = strv_dup(ee->lock_warnings);
+        if (ee->lock_state == LOCK_STALE || ee->lock_state == LOCK_MISSING)
+            r->drift = true;
         for (const err_t *e = ee->error; e; e = e->next) {
             strv_push(&r->errors, NULL, NULL, xstrdup(e->msg));
             strv_push(&r->hints, NULL, NULL, xstrdup(e->hint ? e->hint : ""));
@@ -686,17 +809,75 @@ void engine_free(engine_t *en)
         err_free(en->envs[i].error);
         free(en->envs[i].request_real);
         interp_free(en->envs[i].facts);
+        strv_free(en->envs[i].dep_problems);
+        pylock_free(en->envs[i].lock);
+        free(en->envs[i].lock_name);
+        strv_free(en->envs[i].lock_changes);
+        strv_free(en->envs[i].lock_warnings);
         free(en->envs[i].wview);
         want_set_free(en->envs[i].wants);
         fetch_free(&en->envs[i].fetch);
     }
     free(en->envs);
+    lock_ctx_free(&en->lockc);
     pyreq_free(en->version_file_req);
     if (en->discovered)
         interp_list_free(&en->interps);
     findlinks_free(en->fl);
     download_session_free(en->dl);
     memset(en, 0, sizeof(*en));
+}
+
+err_t *engine_lock(engine_t *en)
+{
+    en->lockc.offline = en->offline;
+    en->lockc.progress = en->progress;
+    en->lockc.progress_ctx = en->progress_ctx;
+    err_t *all = NULL;
+    for (size_t i = 0; i < en->n; i++) {
+        engine_env_t *ee = &en->envs[i];
+        if (!has_packages(en->m, ee->env))
+            continue;
+        /* this machine's target must be solvable: the environment's interpreter if it has one,
+         * else the one its request picks */
+        interp_t *here = NULL;
+        observed_env_t o;
+        err_t *e = observe_env(ee->env->path, &o);
+        if (!e)
+            e = own_facts(en, &o, &here);
+        observed_env_free(&o);
+        if (!e && !here)
+            e = engine_request_interp(en, ee, &here);
+        lock_inputs_t in;
+        memset(&in, 0, sizeof in);
+        if (!e)
+            e = lock_inputs_read(&en->lockc, ee->env, ee->request, &in);
+        pylock_t *old = NULL, *nl = NULL;
+        if (!e)
+            err_free(lock_load(&in, &old)); /* a lock that does not read is made anew */
+        if (!e)
+            e = lock_resolve(&en->lockc, ee->env->name, &in, old, here, &nl,
+                             &ee->lock_warnings);
+        if (!e)
+            e = lock_save(&in, nl);
+        if (!e) {
+            ee->lock_name = xstrdup(in.name);
+            ee->lock_changes = lock_diff(old, nl);
+            ee->lock_state = LOCK_RELOCKED;
+            ee->lock = nl;
+            nl = NULL;
+            ee->result = RESULT_CHANGED;
+        } else {
+            ee->result = RESULT_FAILED;
+            ee->error = err_ctx(e, "environment '%s'", ee->env->name);
+            err_chain(&all, err_copy(ee->error));
+        }
+        pylock_free(old);
+        pylock_free(nl);
+        lock_inputs_free(&in);
+        interp_free(here);
+    }
+    return all;
 }
 
 /* ---- outside a sync ------------------------------------------------------------------------ */

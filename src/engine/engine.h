@@ -12,12 +12,23 @@
 #include <stdio.h>
 #include "engine/report.h"
 #include "fetch/fetch.h"
+#include "lock/lock.h"
 #include "manifest/manifest.h"
 #include "plan/observe.h"
 #include "plan/plan.h"
 #include "python/discover.h"
 #include "util/err.h"
 #include "venv/copytree.h"
+
+typedef enum {
+    LOCK_NONE,                 /* no packages declared: no lock */
+    LOCK_FRESH,                /* the lock on disk was made from these inputs */
+    LOCK_RELOCKED,             /* resolved anew in this run and written */
+    LOCK_WOULD_RELOCK,         /* plan: resolved anew, not written */
+    LOCK_STALE,                /* check: the inputs changed since the lock was made */
+    LOCK_MISSING,              /* check: there is no lock yet */
+    LOCK_FROZEN,               /* sync --frozen: used as it is although stale */
+} lock_state_t;
 
 typedef struct engine_env {
     const mf_env_t *env;
@@ -36,6 +47,13 @@ typedef struct engine_env {
     fetch_t fetch;             /* wheels verified for the plan's package actions (engine_apply) */
     env_result_t result;       /* after engine_apply */
     err_t *error;              /* why planning or applying this environment failed */
+    char **dep_problems;       /* check_deps: what `pip check` would say, NULL when fine */
+    /* The lock (lock/lock.h), for an environment that declares packages. */
+    pylock_t *lock;            /* the lock in force (read, or resolved in this run); owned */
+    char *lock_name;           /* "pylock.dev.toml" */
+    lock_state_t lock_state;
+    char **lock_changes;       /* what a relock changed ("+ idna 3.10"), NULL when nothing */
+    char **lock_warnings;      /* the resolver's notes */
 } engine_env_t;
 
 typedef struct engine {
@@ -52,6 +70,12 @@ typedef struct engine {
     FILE *log;                 /* -v notes and lock waits; NULL for silence */
     bool compile;              /* byte-compile installed packages in every environment (--compile) */
     bool verify;               /* check installed files against RECORD (--verify, --deep) */
+    bool check_deps;           /* check installed distributions' Requires-Dist (check) */
+    bool no_resolve;           /* check: never resolve; a stale or missing lock is drift */
+    bool dry;                  /* plan: a relock is shown, not written */
+    bool locked;               /* sync --locked: a stale or missing lock is an error */
+    bool frozen;               /* sync --frozen: the lock as it is, never resolve */
+    lock_ctx_t lockc;          /* what locking shares across environments */
     bool offline;              /* --offline: only caches and local files */
     http_progress_fn progress; /* live download progress (a terminal without -q/--no-progress) */
     void *progress_ctx;
@@ -79,6 +103,10 @@ void engine_report(const engine_t *en, report_t *out);
  * fail (for `plan`). */
 err_t *engine_plan_errors(const engine_t *en, bool refusals);
 void engine_free(engine_t *en);
+
+/* `venvsync lock`: resolves every selected environment that declares packages anew (with
+ * en->lockc's upgrade settings) and writes its lock; states and changes go to the report. */
+err_t *engine_lock(engine_t *en);
 
 /* Outside a sync. Each observes, plans (plan_delete / plan_copy_to, pure), takes the target's
  * lock, observes and plans again (another run may have changed it meanwhile) and applies. A

@@ -24,6 +24,10 @@ void report_free(report_t *r)
         python_free(&e->python);
         strv_free(e->errors);
         strv_free(e->hints);
+        strv_free(e->dep_problems);
+        free(e->lock_name);
+        strv_free(e->lock_changes);
+        strv_free(e->lock_warnings);
         for (size_t k = 0; k < e->nactions; k++) {
             free(e->actions[k].package);
             free(e->actions[k].from);

@@ -42,6 +42,13 @@ typedef struct report_env {
     report_action_t *actions;
     size_t nactions;
     long packages;                 /* installed distributions seen; -1 when not looked at */
+    char **dep_problems;           /* unmet Requires-Dist of what is installed (pip check's
+                                      words), NULL-terminated; NULL when none or not checked */
+    char *lock_name;               /* its lock file ("pylock.dev.toml"), NULL without one */
+    const char *lock_state;        /* "fresh", "relocked", "would-relock", "stale", "missing",
+                                      "frozen"; NULL without a lock */
+    char **lock_changes;           /* what the relock changed, "+ idna 3.10" ...; NULL if none */
+    char **lock_warnings;          /* the resolver's notes; NULL when none */
 } report_env_t;
 
 typedef struct report {

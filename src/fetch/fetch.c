@@ -17,26 +17,6 @@
 #include "util/xalloc.h"
 #include "wheel/install.h"
 
-/* Every local source: the manifest's find-links, then the requirements files'. */
-static err_t *scan_sources(const manifest_t *m, const want_set_t *ws, fl_set_t **fl)
-{
-    if (*fl)
-        return NULL;
-    size_t n = 0, cap = 0;
-    const char **src = NULL;
-    for (char **p = m->find_links; *p; p++) {
-        XGROW(src, cap, n + 1);
-        src[n++] = *p;
-    }
-    for (char **p = ws->rf->opts.find_links; p && *p; p++) {
-        XGROW(src, cap, n + 1);
-        src[n++] = *p;
-    }
-    err_t *e = findlinks_scan(src, n, fl);
-    free(src);
-    return e;
-}
-
 /* The algorithm of a pin "algo:hex" (reqfile.h stores them so), or -1. */
 static int pin_algo(const char *pin)
 {
@@ -169,7 +149,7 @@ static err_t *fetch_local(const manifest_t *m, const want_set_t *ws, const want_
         path = w->path_or_url;
         out->url = xstrdup(w->url);
     } else {
-        e = scan_sources(m, ws, fl);
+        e = (*fl ? NULL : findlinks_scan_both(m->find_links, ws->rf->opts.find_links, fl));
         if (e)
             return e;
         const fl_cand_t *c = NULL;
@@ -183,22 +163,6 @@ static err_t *fetch_local(const manifest_t *m, const want_set_t *ws, const want_
     out->wheel_path = xstrdup(path);
     e = wheel_sha256(cache_dir, path, out->sha256);
     return e ? e : finish_one(ws, w, cache_dir, path, NULL, out);
-}
-
-/* Whether pins no local source has may be looked up on an index: one is configured (manifest,
- * requirements files, VENVSYNC_INDEX_URL, remote find-links), or, with no local folder either,
- * the default index. --no-index in a requirements file turns it off. */
-static bool remote_allowed(const manifest_t *m, const want_set_t *ws, const fl_set_t *fl,
-                           const char *env_index_url)
-{
-    const rf_options_t *o = &ws->rf->opts;
-    if (o->no_index)
-        return fl && fl->remote && fl->remote[0];
-    bool explicit_index = m->index_url || (m->extra_urls && m->extra_urls[0]) || o->index_url ||
-                          (o->extra_index_urls && o->extra_index_urls[0]) || env_index_url ||
-                          (fl && fl->remote && fl->remote[0]);
-    bool local_folders = (m->find_links && m->find_links[0]) || (o->find_links && o->find_links[0]);
-    return explicit_index || !local_folders;
 }
 
 /* Downloads (or finds in the download cache) the pins of `items`, then finishes each. */
@@ -228,7 +192,7 @@ static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const inte
         fetched_pkg_t *f = items[i];
         memcpy(f->sha256, dl[i].sha256, sizeof f->sha256);
         f->wheel_path = xstrdup(dl[i].path);
-        if (f->want->path_or_url) /* PEP 610: direct_url.json never holds credentials */
+        if (f->want->url) /* PEP 610: direct_url.json never holds credentials */
             f->url = url_strip_credentials(f->want->url, NULL, NULL);
         err_chain(&e, finish_one(ws, f->want, cache_dir, dl[i].path, dl[i].filename, f));
     }
@@ -286,7 +250,8 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
     if (nremote && !errs) {
         /* A direct URL (`name @ https://.../x.whl`) names its file: it is fetched whatever the
          * index settings are. Other pins need an index (remote_allowed). */
-        bool allowed = remote_allowed(m, ws, *fl, o->cfg->index_url);
+        bool allowed = download_index_allowed(m->index_url, m->extra_urls, m->find_links,
+                                              &ws->rf->opts, *fl, o->cfg->index_url);
         size_t nfetch = 0;
         for (size_t i = 0; i < nremote; i++)
             if (allowed || (remote[i]->want->path_or_url && !remote[i]->want->is_local))

@@ -240,3 +240,29 @@ err_t *download_wheels(download_session_t *s, const remote_sources_t *src, downl
     free(pin_item);
     return errs;
 }
+
+bool download_index_allowed(const char *mf_index_url, char *const *mf_extra_urls,
+                            char *const *mf_find_links, const rf_options_t *opts,
+                            const fl_set_t *fl, const char *env_index_url)
+{
+    bool remote_links = fl && fl->remote && fl->remote[0];
+    if (opts && opts->no_index)
+        return remote_links;
+    bool explicit_index = mf_index_url || (mf_extra_urls && mf_extra_urls[0]) ||
+                          (opts && opts->index_url) ||
+                          (opts && opts->extra_index_urls && opts->extra_index_urls[0]) ||
+                          env_index_url || remote_links;
+    bool local_folders = (mf_find_links && mf_find_links[0]) ||
+                         (opts && opts->find_links && opts->find_links[0]);
+    return explicit_index || !local_folders;
+}
+
+http_t *download_session_http(download_session_t *s)
+{
+    return s->h;
+}
+
+remote_t *download_session_remote(download_session_t *s)
+{
+    return s->r;
+}

@@ -72,6 +72,17 @@ err_t *download_sources(const download_session_t *s, const char *mf_index_url,
                         char *const *mf_extra_urls, const rf_options_t *opts, const fl_set_t *fl,
                         remote_sources_t *out);
 
+/* Whether pins no local source has may be looked up on an index: one is configured (the
+ * manifest's index / extra-urls, the requirements files' -i / --extra-index-url,
+ * VENVSYNC_INDEX_URL, remote find-links), or, with no local find-links folder either, the default
+ * index. --no-index in a requirements file turns the indexes off (remote find-links stay). */
+bool download_index_allowed(const char *mf_index_url, char *const *mf_extra_urls,
+                            char *const *mf_find_links, const rf_options_t *opts,
+                            const fl_set_t *fl, const char *env_index_url);
+/* The session's index client and page reader (for the resolver's metadata and lookups). */
+http_t *download_session_http(download_session_t *s);
+remote_t *download_session_remote(download_session_t *s);
+
 typedef struct download_item {
     const want_pkg_t *want;       /* in: an index pin or a direct remote wheel */
     /* out (see above) */

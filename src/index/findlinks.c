@@ -252,3 +252,17 @@ char *findlinks_describe(const fl_set_t *s)
         buf_adds(&b, "(no find-links sources)");
     return buf_detach(&b);
 }
+
+err_t *findlinks_scan_both(char *const *a, char *const *b, fl_set_t **out)
+{
+    size_t n = 0, cap = 0;
+    const char **src = NULL;
+    for (int pass = 0; pass < 2; pass++)
+        for (char *const *p = pass ? b : a; p && *p; p++) {
+            XGROW(src, cap, n + 1);
+            src[n++] = *p;
+        }
+    err_t *e = findlinks_scan(src, n, out);
+    free(src);
+    return e;
+}

@@ -52,6 +52,9 @@ typedef struct fl_set {
 
 /* Scans sources[0..n). On error *out is NULL. */
 err_t *findlinks_scan(const char *const *sources, size_t n, fl_set_t **out);
+/* findlinks_scan over a then b (NULL-terminated lists, either may be NULL): the manifest's
+ * find-links, then the requirements files'. */
+err_t *findlinks_scan_both(char *const *a, char *const *b, fl_set_t **out);
 void findlinks_free(fl_set_t *s);
 
 /* The candidates whose normalized name is key: *first points at the first of the returned

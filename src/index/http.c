@@ -290,3 +290,82 @@ void http_download_clear(http_download_t *d)
     d->path = NULL;
     d->err = NULL;
 }
+
+bool http_download_lookup(http_t *h, http_download_t *d)
+{
+    char *url = http_take_credentials(h, d->url);
+    d->err = NULL;
+    d->from_cache = false;
+    bool hit = http_download_cached(h, d, url);
+    free(url);
+    return hit;
+}
+
+err_t *http_fetch_all(http_t *h, http_fetch_t *f, size_t n)
+{
+    run_t run = {.h = h, .started = http_now_ms()};
+    job_t *jobs = xcalloc(n ? n : 1, sizeof(job_t));
+    buf_t missing = BUF_INIT;
+    size_t nmissing = 0;
+    for (size_t i = 0; i < n; i++) {
+        http_fetch_t *r = &f[i];
+        job_t *j = &jobs[i];
+        j->run = &run;
+        j->fetch = r;
+        j->fd = -1;
+        r->status = 0;
+        r->err = NULL;
+        r->full_stored = r->bad_response = false;
+        r->range_first = r->range_last = r->range_total = 0;
+        buf_reset(&r->body);
+        j->url = http_take_credentials(h, r->url);
+        j->shown = url_redact(j->url);
+        const char *what = r->filename ? r->filename : j->shown;
+        if (r->full) {
+            http_download_t *d = r->full;
+            d->err = NULL;
+            d->from_cache = false;
+            if (d->sha256 && *d->sha256 && !http_valid_hex64(d->sha256)) {
+                r->err = err_new(EXIT_APPLY, "%s: malformed expected sha256 '%.80s'", j->shown,
+                                 d->sha256);
+                j->state = JOB_DONE;
+                continue;
+            }
+            if (http_download_cached(h, d, j->url)) {
+                r->status = 200;
+                r->full_stored = true;
+                j->state = JOB_DONE;
+                continue;
+            }
+        }
+        if (h->cfg.offline) {
+            r->err = err_new(EXIT_APPLY, "offline: %s is not in the cache (%s)", what, j->shown);
+            buf_printf(&missing, "\n  %s (%s)", what, j->shown);
+            nmissing++;
+            j->state = JOB_DONE;
+            continue;
+        }
+        j->state = JOB_PENDING;
+        run.prog.pages_total++;
+    }
+    http_run_jobs(h, &run, jobs, n);
+    for (size_t i = 0; i < n; i++)
+        http_job_free(&jobs[i]);
+    free(jobs);
+    err_t *e = NULL;
+    if (nmissing)
+        e = err_hint(err_new(EXIT_APPLY, "offline: %zu file%s not in the cache:%s", nmissing,
+                             nmissing == 1 ? " is" : "s are", buf_cstr(&missing)),
+                     "run once without --offline (or VENVSYNC_OFFLINE) to fill the cache");
+    buf_free(&missing);
+    return e;
+}
+
+void http_fetch_clear(http_fetch_t *f)
+{
+    buf_free(&f->body);
+    err_free(f->err);
+    f->err = NULL;
+    f->status = 0;
+    f->full_stored = f->bad_response = false;
+}

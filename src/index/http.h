@@ -2,13 +2,13 @@
  * http: every network transfer venvsync makes, through one libcurl multi handle: index pages
  * into memory (with an HTTP cache on disk) and wheel files into a verified download cache.
  *
- * Transfers. A batch (http_get_pages / http_download_all) runs up to `concurrency` transfers
- * at once (default 8). The multi handle lives as long as the http_t, so connections (and TLS
- * sessions) are reused across batches; HTTP/2 is negotiated by ALPN when the server offers it
- * and streams to one host are multiplexed. Redirects are followed (http/https only, at most
- * 10). Proxies come from the usual environment variables (http_proxy, https_proxy, no_proxy;
- * libcurl reads them). TLS peers are verified against the system CAs, or against
- * cfg.ca_bundle (VENVSYNC_CA_BUNDLE, else SSL_CERT_FILE).
+ * Transfers. A batch (http_get_pages / http_download_all / http_fetch_all) runs up to
+ * `concurrency` transfers at once (default 8). The multi handle lives as long as the http_t, so
+ * connections (and TLS sessions) are reused across batches; HTTP/2 is negotiated by ALPN when
+ * the server offers it and streams to one host are multiplexed. Redirects are followed
+ * (http/https only, at most 10). Proxies come from the usual environment variables (http_proxy,
+ * https_proxy, no_proxy; libcurl reads them). TLS peers are verified against the system CAs, or
+ * against cfg.ca_bundle (VENVSYNC_CA_BUNDLE, else SSL_CERT_FILE).
  *
  * Failures and retries. Connection failures (refused, reset, DNS, TLS handshake I/O), timeouts,
  * truncated bodies, HTTP 408, 429 and 5xx are retried up to `retries` times (default 3) with
@@ -173,6 +173,64 @@ typedef struct http_download {
  * offline mode where it lists every file missing from the cache (their err is set too). */
 err_t *http_download_all(http_t *h, http_download_t *d, size_t n);
 void http_download_clear(http_download_t *d);
+
+/* Whether the download cache holds d (by d->sha256, else by the URL record of d->url): then its
+ * outputs (path, sha256_out, size_out, from_cache) are filled and true is returned. No request
+ * is made; offline mode makes no difference. */
+bool http_download_lookup(http_t *h, http_download_t *d);
+
+/*
+ * Small fetches into memory: HTTP range requests and PEP 658 metadata files (index/metadata.h).
+ *
+ * A ranged fetch sends `Range: bytes=first-last`, or `bytes=-suffix` (the last `suffix` bytes)
+ * when suffix > 0, and asks for no content coding (a range of a compressed representation is
+ * useless); an unranged one without `full` accepts every coding libcurl decodes (max_bytes
+ * bounds the decoded body), one with `full` none, as downloads. Answers:
+ *   206  (ranged only) the body in memory; Content-Range must be "bytes A-B/T" (T may be "*")
+ *        with A <= B, B < T and a body of exactly B-A+1 bytes: range_first/last/total are set
+ *        (total 0 for "*"). Whether it is the range asked for is the caller's to check.
+ *   200  with `full` set: the server ignored Range, or the fetch was unranged; the body is
+ *        stored as the verified download `full` (exactly as http_download_all stores it: a
+ *        temporary file, Content-Length, full->size and full->sha256 checked, renamed into the
+ *        download cache), full_stored is set and full's outputs filled; the body is not kept
+ *        in memory. Without `full`: the body in memory.
+ *   404, 410, and for ranged fetches 416 and 501: status set, no error (the caller decides).
+ * Everything else fails as a download does (408, 429, 5xx retried; hints for 401/403). A body
+ * longer than max_bytes, a 206 to an unranged fetch, or a 206 whose Content-Range is missing,
+ * malformed or disagrees with the body set bad_response along with err: the server broke the
+ * protocol, which callers may treat differently from a network failure.
+ *
+ * With `full` set, the download cache is looked up first (as http_download_lookup, with the
+ * fetch's url): a hit answers 200 with full_stored and full->from_cache, without a request.
+ * Offline, that is the only answer; every other fetch fails and is listed in the one error the
+ * call returns. full->url is not used (the fetch's url is); its other inputs are, and
+ * full->filename is required. Errors are in the fetch's err, never in full->err.
+ *
+ * Fetches run concurrently like the other batches and count as pages in the progress record
+ * (a 200 stored as a download counts as a file too).
+ */
+typedef struct http_fetch {
+    /* in */
+    const char *url;              /* may carry credentials */
+    const char *filename;         /* for messages (may be NULL) */
+    bool ranged;
+    uint64_t first, last;         /* the range (inclusive), when ranged and suffix == 0 */
+    uint64_t suffix;              /* > 0: the last `suffix` bytes, when ranged */
+    size_t max_bytes;             /* the most body bytes kept in memory */
+    http_download_t *full;        /* may be NULL (see above) */
+    /* out */
+    int status;                   /* 200, 206, 404, 410, 416, 501, or 0 when err is set */
+    buf_t body;
+    uint64_t range_first, range_last, range_total;
+    bool full_stored;
+    bool bad_response;
+    err_t *err;
+} http_fetch_t;
+
+/* Runs every fetch. Per-fetch problems go to f[i].err; the return value is NULL, except offline
+ * where it lists every fetch that could not be answered from the download cache. */
+err_t *http_fetch_all(http_t *h, http_fetch_t *f, size_t n);
+void http_fetch_clear(http_fetch_t *f);
 
 /* What went over the wire so far (every batch of this client). A request is one HTTP exchange
  * that got a response (a retried transfer counts each attempt that got one); `connections` is

@@ -114,13 +114,15 @@ typedef struct run {
     int64_t started, last_progress;
 } run_t;
 
-/* One request of a batch. The batch call fills run, page or dl, fd (-1), url, shown, and for a
- * page cache_path and cached; then either answers it (state JOB_DONE) or leaves it to the loop
- * (JOB_PENDING). The rest is the loop's. */
+/* One request of a batch. The batch call fills run, page, dl or fetch, fd (-1), url, shown, and
+ * for a page cache_path and cached; then either answers it (state JOB_DONE) or leaves it to the
+ * loop (JOB_PENDING). The rest is the loop's. A fetch whose answer is stored as a download sets
+ * dl to its `full` when the body starts (and clears it before another attempt). */
 typedef struct job {
     run_t *run;
-    http_page_req_t *page;        /* exactly one of page / dl */
+    http_page_req_t *page;        /* exactly one of page / dl / fetch */
     http_download_t *dl;
+    http_fetch_t *fetch;
     char *url;                    /* without credentials */
     char *shown;                  /* redacted, for messages */
     job_state_t state;
@@ -134,7 +136,7 @@ typedef struct job {
     int64_t last_data;            /* monotonic ms of the last byte received (or the start) */
     bool stalled;                 /* aborted: nothing received for low_speed_time_s */
     /* the last response's headers */
-    char *etag, *last_modified, *cache_control, *age, *retry_after, *reason;
+    char *etag, *last_modified, *cache_control, *age, *retry_after, *reason, *content_range;
     /* pages */
     char *cache_path;
     cpage_t *cached;
@@ -148,6 +150,7 @@ typedef struct job {
     bool over_size;
     bool total_counted;
     int write_errno;              /* writing the temporary file failed (ENOSPC, EIO ...) */
+    err_t *pending_err;           /* why a fetch's download could not start */
 } job_t;
 
 /* Runs every job in state JOB_PENDING to completion (JOB_DONE, its request's outputs set),

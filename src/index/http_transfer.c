@@ -46,7 +46,9 @@ static void clear_response(job_t *j)
     free(j->age);
     free(j->retry_after);
     free(j->reason);
+    free(j->content_range);
     j->etag = j->last_modified = j->cache_control = j->age = j->retry_after = j->reason = NULL;
+    j->content_range = NULL;
 }
 
 static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
@@ -91,6 +93,8 @@ static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
         slot = &j->age;
     else if (kl == 11 && strncasecmp(p, "retry-after", 11) == 0)
         slot = &j->retry_after;
+    else if (kl == 13 && strncasecmp(p, "content-range", 13) == 0)
+        slot = &j->content_range;
     if (slot) {
         if (*slot && slot == &j->cache_control) {
             char *joined = xasprintf("%s, %.*s", *slot, (int)vl, v);
@@ -126,13 +130,33 @@ static bool write_all(int fd, const char *p, size_t n)
     return true;
 }
 
+static bool fetch_start_download(job_t *j);
+
 static size_t on_write(char *p, size_t sz, size_t nm, void *ud)
 {
     job_t *j = ud;
     size_t n = sz * nm;
     j->last_data = http_now_ms();
-    if (response_code(j) != 200)
+    long code = response_code(j);
+    if (j->fetch) {
+        http_fetch_t *f = j->fetch;
+        if (code == 200 && f->full) {
+            if (!j->dl && !fetch_start_download(j))
+                return 0;
+            /* on below, as a download */
+        } else if (code == 200 || code == 206) {
+            if (n > f->max_bytes - f->body.len) {
+                j->too_big = true;
+                return 0;
+            }
+            buf_add(&f->body, p, n);
+            return n;
+        } else {
+            return n;
+        }
+    } else if (code != 200) {
         return n; /* the body of an error or redirect response: not ours */
+    }
     if (j->page) {
         if (j->page->body.len + n > PAGE_MAX_BYTES) {
             j->too_big = true;
@@ -258,7 +282,14 @@ static void job_fail(job_t *j, err_t *e)
             x->hint = m;
         }
     }
-    if (j->page) {
+    if (j->fetch) {
+        j->fetch->err = e;
+        j->fetch->status = 0;
+        j->fetch->full_stored = false;
+        buf_free(&j->fetch->body);
+        if (j->dl)
+            download_discard(j);
+    } else if (j->page) {
         j->page->err = e;
         j->page->status = 0;
         buf_free(&j->page->body);
@@ -269,9 +300,45 @@ static void job_fail(job_t *j, err_t *e)
     j->state = JOB_DONE;
 }
 
+/* A fetch's 200 answer goes to its `full` download: prepares the temporary file. */
+static bool fetch_start_download(job_t *j)
+{
+    run_t *r = j->run;
+    j->dl = j->fetch->full;
+    j->got = 0;
+    j->total_counted = false;
+    err_t *e = download_prepare(r->h, j);
+    if (e) {
+        err_free(j->pending_err);
+        j->pending_err = err_ctx(e, "downloading %s", j->dl->filename ? j->dl->filename
+                                                                      : j->shown);
+        download_discard(j);
+        j->dl = NULL;
+        return false;
+    }
+    r->prog.files_total++;
+    if (j->dl->size >= 0) {
+        r->prog.bytes_total += (uint64_t)j->dl->size;
+        j->total_counted = true;
+    }
+    return true;
+}
+
 static void start_job(http_t *h, job_t *j)
 {
-    if (j->dl) {
+    if (j->fetch) {
+        buf_reset(&j->fetch->body);
+        j->too_big = false;
+        if (j->dl) {   /* an earlier attempt's download: the next answer decides again */
+            j->run->prog.bytes_done -= j->got;
+            j->run->prog.files_total--;
+            download_discard(j);
+            j->got = 0;
+            j->dl = NULL;
+        }
+        err_free(j->pending_err);
+        j->pending_err = NULL;
+    } else if (j->dl) {
         err_t *e = download_prepare(h, j);
         if (e) {
             job_fail(j, err_ctx(e, "downloading %s", j->dl->filename));
@@ -327,6 +394,17 @@ static void start_job(http_t *h, job_t *j)
     }
     curl_slist_free_all(j->headers);
     j->headers = NULL;
+    if (j->fetch && j->fetch->ranged) {
+        char range[64];
+        if (j->fetch->suffix)
+            snprintf(range, sizeof range, "-%llu", (unsigned long long)j->fetch->suffix);
+        else
+            snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)j->fetch->first,
+                     (unsigned long long)j->fetch->last);
+        curl_easy_setopt(c, CURLOPT_RANGE, range);
+    } else if (j->fetch && !j->fetch->full) {
+        curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    }
     if (j->page) {
         curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
         if (j->page->accept) {
@@ -606,11 +684,111 @@ static void finish_download(http_t *h, job_t *j, long code)
     j->state = JOB_DONE;
 }
 
+/* "bytes A-B/T" (T may be "*": total 0): strictly digits, A <= B, B < T. */
+static bool parse_content_range(const char *v, uint64_t *a, uint64_t *b, uint64_t *t)
+{
+    if (!v || strncasecmp(v, "bytes ", 6) != 0)
+        return false;
+    const char *p = v + 6;
+    uint64_t *outs[3] = {a, b, t};
+    const char seps[3] = {'-', '/', '\0'};
+    for (int k = 0; k < 3; k++) {
+        if (k == 2 && *p == '*' && p[1] == '\0') {
+            *t = 0;
+            return *a <= *b;
+        }
+        if (*p < '0' || *p > '9')
+            return false;
+        uint64_t x = 0;
+        for (; *p >= '0' && *p <= '9'; p++) {
+            if (x > (UINT64_MAX - 9) / 10)
+                return false;
+            x = x * 10 + (uint64_t)(*p - '0');
+        }
+        if (*p != seps[k])
+            return false;
+        if (k < 2)
+            p++;
+        *outs[k] = x;
+    }
+    return *a <= *b && *b < *t;
+}
+
+static void fetch_bad(job_t *j, err_t *e)
+{
+    j->fetch->bad_response = true;
+    job_fail(j, e);
+}
+
+static void finish_fetch(http_t *h, job_t *j, long code)
+{
+    http_fetch_t *f = j->fetch;
+    if (code == 200 && f->full) {
+        if (!j->dl && !fetch_start_download(j)) {   /* an empty body: nothing was written */
+            err_t *e = j->pending_err;
+            j->pending_err = NULL;
+            job_fail(j, e);
+            return;
+        }
+        finish_download(h, j, code);
+        if (!f->err) {
+            f->status = 200;
+            f->full_stored = true;
+        }
+        return;
+    }
+    if (code == 200) {
+        f->status = 200;
+        j->state = JOB_DONE;
+        return;
+    }
+    if (code == 206) {
+        uint64_t a = 0, b = 0, t = 0;
+        if (!f->ranged)
+            fetch_bad(j, err_new(EXIT_APPLY, "%s: HTTP 206 (a partial answer) to a request for "
+                                             "the whole file", j->shown));
+        else if (!parse_content_range(j->content_range, &a, &b, &t))
+            fetch_bad(j, err_new(EXIT_APPLY, "%s: HTTP 206 with %s Content-Range%s%s%s",
+                                 j->shown, j->content_range ? "a malformed" : "no",
+                                 j->content_range ? " '" : "",
+                                 j->content_range ? j->content_range : "",
+                                 j->content_range ? "'" : ""));
+        else if (b - a + 1 != f->body.len)
+            fetch_bad(j, err_new(EXIT_APPLY, "%s: Content-Range '%s' announces %llu bytes, the "
+                                             "body has %zu", j->shown, j->content_range,
+                                 (unsigned long long)(b - a + 1), f->body.len));
+        else {
+            f->status = 206;
+            f->range_first = a;
+            f->range_last = b;
+            f->range_total = t;
+            j->state = JOB_DONE;
+        }
+        return;
+    }
+    if (code == 404 || code == 410 || (f->ranged && (code == 416 || code == 501))) {
+        buf_free(&f->body);
+        f->status = (int)code;
+        j->state = JOB_DONE;
+        return;
+    }
+    if (retriable_status(code) && schedule_retry(h, j))
+        return;
+    job_fail(j, status_error(h, j, code));
+}
+
 static void finish_job(http_t *h, job_t *j, CURLcode rc)
 {
     long code = response_code(j);
     if (rc != CURLE_OK) {
-        if (j->page && j->too_big)
+        if (j->fetch && j->pending_err) {
+            err_t *e = j->pending_err;
+            j->pending_err = NULL;
+            job_fail(j, e);
+        } else if (j->fetch && j->too_big)
+            fetch_bad(j, err_new(EXIT_APPLY, "%s: the server sends more than the %zu bytes asked "
+                                             "for", j->shown, j->fetch->max_bytes));
+        else if (j->page && j->too_big)
             job_fail(j, err_new(EXIT_APPLY, "%s: the page is larger than %llu MiB", j->shown,
                                 PAGE_MAX_BYTES >> 20));
         else if (j->dl && j->write_errno)
@@ -628,12 +806,14 @@ static void finish_job(http_t *h, job_t *j, CURLcode rc)
             ;
         else
             job_fail(j, transport_error(j, rc));
+    } else if (j->fetch) {
+        finish_fetch(h, j, code);
     } else if (j->page) {
         finish_page(h, j, code);
     } else {
         finish_download(h, j, code);
     }
-    if (j->page && j->state == JOB_DONE)
+    if ((j->page || j->fetch) && j->state == JOB_DONE)
         j->run->prog.pages_done++;
 }
 
@@ -736,6 +916,7 @@ void http_job_free(job_t *j)
     free(j->shown);
     free(j->cache_path);
     http_cpage_free(j->cached);
+    err_free(j->pending_err);
     if (j->dl)
         download_discard(j);
 }

@@ -297,6 +297,8 @@ static void cand_from_file(remote_cand_t *c, const simple_file_t *f, bool fl, si
     c->yanked = f->yanked;
     c->yanked_reason = xstrdup(f->yanked_reason);
     c->requires_python = xstrdup(f->requires_python);
+    c->core_metadata = f->core_metadata;
+    memcpy(c->metadata_sha256, f->metadata_sha256, sizeof c->metadata_sha256);
     c->from_find_links = fl;
     c->source = source;
     if (c->filename && strlen(c->filename) > 4 &&

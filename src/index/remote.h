@@ -75,6 +75,8 @@ typedef struct remote_cand {
     bool yanked;
     char *yanked_reason;      /* may be NULL */
     char *requires_python;    /* may be NULL */
+    bool core_metadata;       /* PEP 658/714: <url>.metadata is served */
+    char metadata_sha256[65]; /* its sha256 when the page gave one, else "" */
     bool from_find_links;
     size_t source;            /* index into the sources: indexes[] or, for find-links,
                                * find_links[] */

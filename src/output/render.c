@@ -36,6 +36,30 @@ static const char *state_text(const report_env_t *e)
     return e->planned ? env_state_name(e->state) : "error";
 }
 
+/* The environment's lock when something about it is worth saying. */
+static void lock_text(const term_style_t *s, const report_env_t *e, render_mode_t mode,
+                      buf_t *out)
+{
+    if (!e->lock_state || strcmp(e->lock_state, "fresh") == 0)
+        return;
+    const char *what = strcmp(e->lock_state, "relocked") == 0
+                           ? (mode == RENDER_SYNC ? "relocked" : "locked")
+                       : strcmp(e->lock_state, "would-relock") == 0 ? "relock"
+                       : strcmp(e->lock_state, "stale") == 0 ? "out of date:"
+                       : strcmp(e->lock_state, "missing") == 0 ? "not locked yet:"
+                                                               : "installed as it is (--frozen):";
+    const char *why = strcmp(e->lock_state, "would-relock") == 0
+                          ? ": the requirements changed since it was made"
+                      : strcmp(e->lock_state, "stale") == 0 ? " sync relocks it"
+                      : strcmp(e->lock_state, "missing") == 0 ? " sync writes it"
+                                                               : "";
+    buf_printf(out, "  %s~ %s %s%s%s\n", s->yellow, what, e->lock_name, why, s->reset);
+    for (size_t k = 0; e->lock_changes && e->lock_changes[k]; k++)
+        buf_printf(out, "    %s\n", e->lock_changes[k]);
+    for (size_t k = 0; e->lock_warnings && e->lock_warnings[k]; k++)
+        buf_printf(out, "    %swarning: %s%s\n", s->dim, e->lock_warnings[k], s->reset);
+}
+
 static void action_text(const term_style_t *s, const report_action_t *a, buf_t *out)
 {
     char sig = action_sigil(a->kind);
@@ -60,6 +84,8 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
         const report_env_t *e = &r->envs[i];
         if (e->result == RESULT_FAILED || (e->errors && o->mode != RENDER_SYNC))
             failed++;
+        else if (e->dep_problems && o->mode == RENDER_CHECK)
+            pending++;
         else if (e->noop || e->result == RESULT_UNCHANGED)
             ok++;
         else if (e->result == RESULT_CHANGED)
@@ -68,6 +94,20 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
             pending++;
         if (o->verbosity < 0)
             continue;
+        if (o->mode == RENDER_LOCK) {
+            if (e->lock_state)
+                buf_printf(out, "%s%s%s: wrote %s\n", s.bold, e->name, s.reset, e->lock_name);
+            else if (!e->errors)
+                buf_printf(out, "%s%s%s: declares no packages, so it has no lock\n", s.bold,
+                           e->name, s.reset);
+            for (size_t k = 0; e->lock_changes && e->lock_changes[k]; k++)
+                buf_printf(out, "  %s\n", e->lock_changes[k]);
+            for (size_t k = 0; e->lock_warnings && e->lock_warnings[k]; k++)
+                buf_printf(out, "  %swarning: %s%s\n", s.dim, e->lock_warnings[k], s.reset);
+            for (size_t k = 0; e->errors && e->errors[k]; k++)
+                buf_printf(out, "  %s! error: %s%s\n", s.red, e->errors[k], s.reset);
+            continue;
+        }
         char *shown = render_path(e->path, o->cwd);
         buf_printf(out, "%s%s%s %s(%s)%s: %s%s%s", s.bold, e->name, s.reset, s.dim, shown,
                    s.reset, e->planned ? state_color(&s, e->state) : s.red, state_text(e),
@@ -80,6 +120,9 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
             buf_printf(out, "  %s%s%s\n", s.dim, e->reason, s.reset);
         for (size_t k = 0; k < e->nactions; k++)
             action_text(&s, &e->actions[k], out);
+        lock_text(&s, e, o->mode, out);
+        for (size_t k = 0; e->dep_problems && e->dep_problems[k]; k++)
+            buf_printf(out, "  %s! %s%s\n", s.red, e->dep_problems[k], s.reset);
         for (size_t k = 0; e->errors && e->errors[k]; k++)
             buf_printf(out, "  %s! error: %s%s\n", s.red, e->errors[k], s.reset);
     }
@@ -107,6 +150,12 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
         else
             buf_printf(out, "%zu of %zu environment%s out of sync\n", pending + failed, total,
                        envs);
+        break;
+    case RENDER_LOCK:
+        buf_printf(out, "%zu environment%s locked", changed, changed == 1 ? "" : "s");
+        if (failed)
+            buf_printf(out, ", %s%zu failed%s", s.red, failed, s.reset);
+        buf_addc(out, '\n');
         break;
     case RENDER_LIST:
     case RENDER_ONELINE: /* render_list and render_oneline */
@@ -147,6 +196,25 @@ void render_json(const report_t *r, const render_opts_t *o, buf_t *out)
         if (o->mode == RENDER_SYNC)
             json_kstr(&j, "result", report_result_name(e->result));
         json_kstr(&j, "error", e->errors ? e->errors[0] : NULL);
+        if (e->lock_state) {
+            json_key(&j, "lock");
+            json_obj(&j);
+            json_kstr(&j, "file", e->lock_name);
+            json_kstr(&j, "state", e->lock_state);
+            json_key(&j, "changes");
+            json_arr(&j);
+            for (size_t k = 0; e->lock_changes && e->lock_changes[k]; k++)
+                json_str(&j, e->lock_changes[k]);
+            json_end(&j);
+            json_end(&j);
+        }
+        if (e->dep_problems) {
+            json_key(&j, "dependency_problems");
+            json_arr(&j);
+            for (size_t k = 0; e->dep_problems[k]; k++)
+                json_str(&j, e->dep_problems[k]);
+            json_end(&j);
+        }
         json_key(&j, "actions");
         json_arr(&j);
         for (size_t k = 0; k < e->nactions; k++) {

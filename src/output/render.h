@@ -22,6 +22,7 @@ typedef enum {
     RENDER_CHECK,    /* what differs */
     RENDER_LIST,     /* each environment in a table (render_list) */
     RENDER_ONELINE,  /* one line naming what a sync changed (render_oneline) */
+    RENDER_LOCK,     /* what `venvsync lock` wrote */
 } render_mode_t;
 
 typedef struct render_opts {

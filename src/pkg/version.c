@@ -334,8 +334,48 @@ static int cmp_public(const version_t *a, const version_t *b)
     return cmp_long(a->dev, b->dev);
 }
 
+/* The (pre-release class, kind, number) part of the sort key: dev-only releases (0) sort below
+ * pre-releases (1), which sort below everything else (2). */
+static int cmp_prekey(const version_t *a, const version_t *b)
+{
+    int ca = a->pre_kind ? 1 : (a->post < 0 && a->dev >= 0) ? 0 : 2;
+    int cb = b->pre_kind ? 1 : (b->post < 0 && b->dev >= 0) ? 0 : 2;
+    if (ca != cb)
+        return cmp_long(ca, cb);
+    if (ca != 1)
+        return 0;
+    int c = cmp_long(pre_order(a->pre_kind), pre_order(b->pre_kind));
+    return c ? c : cmp_long(a->pre, b->pre);
+}
+
+/* Ordering when at least one side is a sentinel (see version.h). */
+static int cmp_sentinel(const version_t *a, const version_t *b)
+{
+    int c = cmp_base(a, b);
+    if (c)
+        return c;
+    bool amin = a->sentinel == VERSION_MIN, bmin = b->sentinel == VERSION_MIN;
+    if (amin || bmin)
+        return (int)bmin - (int)amin;
+    bool amax = a->sentinel == VERSION_MAX, bmax = b->sentinel == VERSION_MAX;
+    if (amax && bmax)
+        return cmp_prekey(a, b);
+    if (amax || bmax) {
+        /* V.MAX is above every version whose pre-release key is V's or lower. */
+        const version_t *m = amax ? a : b, *o = amax ? b : a;
+        int r = cmp_prekey(m, o) >= 0 ? 1 : -1;
+        return amax ? r : -r;
+    }
+    /* LOCAL_MAX: same public version as V, above all of V's local labels. */
+    if ((c = cmp_public(a, b)))
+        return c;
+    return (int)(a->sentinel == VERSION_LOCAL_MAX) - (int)(b->sentinel == VERSION_LOCAL_MAX);
+}
+
 int version_cmp(const version_t *a, const version_t *b)
 {
+    if (a->sentinel || b->sentinel)
+        return cmp_sentinel(a, b);
     int c = cmp_public(a, b);
     return c ? c : cmp_local(a->local, b->local);
 }
@@ -347,13 +387,21 @@ char *version_str(const version_t *v)
         buf_printf(&b, "%ld!", v->epoch);
     for (size_t i = 0; i < v->nrelease; i++)
         buf_printf(&b, i ? ".%ld" : "%ld", v->release[i]);
+    if (v->sentinel == VERSION_MIN) {
+        buf_adds(&b, ".MIN");
+        return buf_detach(&b);
+    }
     if (v->pre_kind)
         buf_printf(&b, "%s%ld", v->pre_kind == 'a' ? "a" : v->pre_kind == 'b' ? "b" : "rc", v->pre);
     if (v->post >= 0)
         buf_printf(&b, ".post%ld", v->post);
     if (v->dev >= 0)
         buf_printf(&b, ".dev%ld", v->dev);
-    if (v->local)
+    if (v->sentinel == VERSION_MAX)
+        buf_adds(&b, ".MAX");
+    else if (v->sentinel == VERSION_LOCAL_MAX)
+        buf_adds(&b, "+localMAX");
+    else if (v->local)
         buf_printf(&b, "+%s", v->local);
     return buf_detach(&b);
 }

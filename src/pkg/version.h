@@ -5,6 +5,10 @@
  * accepts every spelling PEP 440 normalises ("v1.0", "1.0-post1", "1.0RC1", "1.0.dev", local
  * labels with - and _) and rejects anything else. Ordering follows the PEP's sort key.
  *
+ * A version_t may also be a *sentinel* (field `sentinel`), a point between versions that
+ * pkg/range uses as an interval bound. version_parse never produces one; version_cmp orders them;
+ * version_str prints them with a recognisable suffix, for debugging only.
+ *
  * A specset_t is a comma-separated AND of specifiers (==, !=, <=, >=, <, >, ~=, ===, and ==X.*
  * / !=X.*), opaque, immutable after parsing, freed with specset_free().
  */
@@ -22,14 +26,31 @@ typedef struct version {
     long post;          /* -1 when absent */
     long dev;           /* -1 when absent */
     char *local;        /* normalised local label ("ubuntu.1") or NULL */
+    int sentinel;       /* VERSION_NORMAL (0) for every parsed version; see below */
 } version_t;
+
+/*
+ * Sentinels (uv's version_ranges bounds). Each is built from a normal version V by setting
+ * `sentinel`; only the fields named below take part in the ordering.
+ *   VERSION_MIN        "V.MIN": below every version with V's epoch and release (its dev and
+ *                      pre-releases included), above everything smaller. Only epoch and release
+ *                      count.
+ *   VERSION_MAX        "V.MAX": above V, V's post-releases and their local variants (and, for V a
+ *                      final release, V's pre-releases); below anything greater. V has no post,
+ *                      dev or local part (they are ignored).
+ *   VERSION_LOCAL_MAX  "V+localMAX": above V and every V+local; below anything greater. V has no
+ *                      local part (it is ignored).
+ * A sentinel never compares equal to a normal version.
+ */
+enum { VERSION_NORMAL = 0, VERSION_MIN, VERSION_MAX, VERSION_LOCAL_MAX };
 
 /* Parses s; on failure returns false and leaves *out zeroed (safe to version_free). */
 bool version_parse(const char *s, version_t *out);
 void version_free(version_t *v);
-/* <0, 0, >0 by PEP 440 ordering (1.0 == 1.0.0). */
+/* <0, 0, >0 by PEP 440 ordering (1.0 == 1.0.0), sentinels included. */
 int version_cmp(const version_t *a, const version_t *b);
-/* Canonical text ("1.0rc1.post2.dev3+abc"), malloc'd. */
+/* Canonical text ("1.0rc1.post2.dev3+abc"), malloc'd. Sentinels print as "1.0.MIN", "1.0.MAX",
+ * "1.0+localMAX": for debugging, not PEP 440. */
 char *version_str(const version_t *v);
 bool version_is_prerelease(const version_t *v);   /* has pre or dev */
 

@@ -231,14 +231,6 @@ static void sort_strv(char **v)
 }
 
 
-static bool strv_contains(char *const *v, const char *s)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        if (strcmp(v[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* One group of applicable entries with the same key: idx[0..n). */
 static void resolve_group(rctx_t *c, const size_t *idx, size_t n, bool hash_mode,
                           const char *hash_why, want_pkg_t *out, bool *made)
@@ -326,7 +318,7 @@ static void resolve_group(rctx_t *c, const size_t *idx, size_t n, bool hash_mode
         }
         size_t keep = 0;
         for (size_t k = 0; k < nh; k++) {
-            if (strv_contains(e->hashes, hashes[k]))
+            if (strv_has(e->hashes, hashes[k]))
                 hashes[keep++] = hashes[k];
             else
                 free(hashes[k]);
@@ -484,6 +476,92 @@ err_t *want_resolve(reqfile_t *rf, const marker_env_t *env, want_set_t **out)
     return NULL;
 }
 
+static int pkg_cmp(const void *a, const void *b)
+{
+    return strcmp(((const want_pkg_t *)a)->key, ((const want_pkg_t *)b)->key);
+}
+
+err_t *want_from_lock(reqfile_t *rf, const marker_env_t *env, const want_locked_t *items,
+                      size_t n, want_set_t **out)
+{
+    *out = NULL;
+    marker_env_t menv = *env;
+    menv.extra = NULL;
+    bool hash_mode = rf->opts.require_hashes;
+    char *hash_why = hash_mode ? xasprintf("--require-hashes at %s",
+                                           rf->opts.require_hashes_at ? rf->opts.require_hashes_at
+                                                                      : "?")
+                               : NULL;
+    for (size_t i = 0; i < rf->n && !hash_mode; i++)
+        if (rf->entries[i].nhashes) {
+            hash_mode = true;
+            char *o = reqfile_origin(&rf->entries[i]);
+            hash_why = xasprintf("--hash at %s", o);
+            free(o);
+        }
+    err_t *errs = NULL;
+    want_pkg_t *pkgs = xcalloc(n + 1, sizeof(want_pkg_t));
+    for (size_t i = 0; i < n; i++) {
+        const want_locked_t *it = &items[i];
+        want_pkg_t *p = &pkgs[i];
+        p->key = pkg_name_normalize(it->name);
+        p->name = xstrdup(it->name);
+        p->version = xstrdup(it->version);
+        p->extras = xcalloc(1, sizeof(char *));
+        p->requested = it->requested;
+        p->path_or_url = xstrdup(it->location);
+        p->is_local = it->is_local;
+        p->url = xstrdup(it->direct_url);
+        p->origin = xstrdup(it->origin);
+        /* The hashes the requirements give for it (every applicable entry that gives any must
+         * allow the locked file), else the lock's own. */
+        char *lock_hash = it->sha256 ? xasprintf("sha256:%s", it->sha256) : NULL;
+        size_t nh = 0, hcap = 0;
+        for (size_t k = 0; k < rf->n; k++) {
+            const rf_entry_t *e = &rf->entries[k];
+            bool applies = false;
+            if (!e->nhashes || strcmp(e->req->key, p->key) != 0)
+                continue;
+            err_t *me = req_applies(e->req, &menv, &applies);
+            err_free(me);
+            if (!applies)
+                continue;
+            if (lock_hash && !strv_has(e->hashes, lock_hash)) {
+                char *o = reqfile_origin(e);
+                err_chain(&errs, err_new(EXIT_USAGE, "%s: none of the hashes of %s allows the "
+                                         "locked file %s (%s)", o, p->name, it->location,
+                                         lock_hash));
+                free(o);
+            }
+            for (size_t h = 0; h < e->nhashes; h++)
+                strv_push_unique(&p->hashes, &nh, &hcap, e->hashes[h]);
+        }
+        if (!nh && lock_hash)
+            strv_push(&p->hashes, &nh, &hcap, xstrdup(lock_hash));
+        if (!p->hashes)
+            p->hashes = xcalloc(1, sizeof(char *));
+        sort_strv(p->hashes);
+        p->nhashes = nh;
+        free(lock_hash);
+    }
+    qsort(pkgs, n, sizeof(want_pkg_t), pkg_cmp);
+    for (size_t i = 1; i < n && !errs; i++)
+        if (strcmp(pkgs[i].key, pkgs[i - 1].key) == 0)
+            errs = err_new(EXIT_USAGE, "the lock selects %s twice", pkgs[i].name);
+    want_set_t *w = xcalloc(1, sizeof *w);
+    w->pkgs = pkgs;
+    w->n = n;
+    w->hash_mode = hash_mode;
+    w->hash_mode_why = hash_why;
+    w->rf = rf;
+    if (errs) {
+        want_set_free(w);
+        return errs;
+    }
+    *out = w;
+    return NULL;
+}
+
 /* Adds env's `packages:` and `requirements:` to rf; a missing requirements file is reported at
  * its manifest position, where the user can fix it. */
 static err_t *add_env_entries(reqfile_t *rf, const manifest_t *m, const mf_env_t *env,
@@ -519,8 +597,8 @@ static err_t *add_env_entries(reqfile_t *rf, const manifest_t *m, const mf_env_t
     return errs;
 }
 
-err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
-                    const reqfile_env_t *renv, want_set_t **out)
+err_t *want_read(const manifest_t *m, const mf_env_t *env, const reqfile_env_t *renv,
+                 reqfile_t **out)
 {
     *out = NULL;
     reqfile_t *rf = reqfile_new();
@@ -533,5 +611,15 @@ err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t
         reqfile_free(rf);
         return errs;
     }
-    return want_resolve(rf, target, out);
+    *out = rf;
+    return NULL;
+}
+
+err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
+                    const reqfile_env_t *renv, want_set_t **out)
+{
+    *out = NULL;
+    reqfile_t *rf = NULL;
+    err_t *e = want_read(m, env, renv, &rf);
+    return e ? e : want_resolve(rf, target, out);
 }

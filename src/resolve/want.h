@@ -77,6 +77,29 @@ err_t *want_resolve(reqfile_t *rf, const marker_env_t *env, want_set_t **out);
  * where ${VAR} values come from. Parse errors are returned without resolving. */
 err_t *want_for_env(const manifest_t *m, const mf_env_t *env, const marker_env_t *target,
                     const reqfile_env_t *renv, want_set_t **out);
+/* The parsing half of want_for_env: every entry of env (and its copy-from sources), unresolved,
+ * for the resolver. The caller owns *out (reqfile_free). */
+err_t *want_read(const manifest_t *m, const mf_env_t *env, const reqfile_env_t *renv,
+                 reqfile_t **out);
+
+/* One package a lock selects (lock/lock.h), pinned to one file. Strings are borrowed. */
+typedef struct want_locked {
+    const char *name;
+    const char *version;
+    const char *location;   /* the file: an absolute path, or a URL */
+    bool is_local;
+    const char *sha256;     /* the lock's sha256 of it */
+    bool requested;         /* named by the environment's own requirements */
+    const char *origin;     /* "pylock.dev.toml:12", or where it was asked for */
+    const char *direct_url; /* for a direct reference: direct_url.json's URL; else NULL */
+} want_locked_t;
+
+/* The desired set of a lock's selection: each item pinned to its version and file. Hashes: the
+ * requirements' --hash values for that package when they give any (each entry that gives some
+ * must allow the locked file's sha256: else an EXIT_USAGE error naming the entry), else the
+ * lock's sha256, so every file is verified. Takes ownership of rf (also on failure). */
+err_t *want_from_lock(reqfile_t *rf, const marker_env_t *env, const want_locked_t *items,
+                      size_t n, want_set_t **out);
 
 /* The package with normalized name key, or NULL (binary search). */
 const want_pkg_t *want_find(const want_set_t *w, const char *key);

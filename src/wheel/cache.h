@@ -3,15 +3,15 @@
  *
  * Layout, under the cache directory:
  *
- *   wheels-v1/<sha256 of the .whl, hex>/
+ *   wheels-v2/<sha256 of the .whl, hex>/
  *       tree/...        the archive's files at their archive paths (directories implied),
  *                       mode 0644, or 0755 for members the archive marks executable
  *       INDEX           one line per file: kind, exec bit, size, sha256 (RECORD form), inode,
  *                       mtime (ns), path; plus the wheel's name, version, dist-info directory
  *                       and Root-Is-Purelib
  *       COMPLETE        written last: an entry without it is not an entry
- *   wheels-v1/.tmp-XXXXXX/   an entry being built (renamed into place when complete)
- *   wheels-v1/.trash-XXXXXX/ an entry being deleted
+ *   wheels-v2/.tmp-XXXXXX/   an entry being built (renamed into place when complete)
+ *   wheels-v2/.trash-XXXXXX/ an entry being deleted
  *
  * An entry is built in a private temporary directory and renamed into place in one step, so
  * readers see a complete entry or none. When two processes (or threads) build the same entry
@@ -78,7 +78,7 @@ typedef struct wheel_member {
 } wheel_member_t;
 
 typedef struct wheel_unpacked {
-    char *dir;                  /* the entry: <cache>/wheels-v1/<sha256> */
+    char *dir;                  /* the entry: <cache>/wheels-v2/<sha256> */
     char *tree;                 /* <dir>/tree: the wheel's files */
     char sha256[65];            /* of the .whl file, hex */
     char *filename;             /* the wheel's file name when the entry was built */

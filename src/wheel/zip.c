@@ -136,12 +136,45 @@ err_t *zip_open(const char *path, const zip_options_t *opts, zip_t **out)
     return open_common(z, opts, out);
 }
 
+err_t *zip_tail_parse(const void *tail, size_t len, uint64_t file_size, const char *label,
+                      const zip_options_t *opts, zip_tail_t *out)
+{
+    return zip_parse_tail(label ? label : "(memory)", tail, len, file_size, opts, out);
+}
+
+err_t *zip_open_cdir(const void *cd, size_t len, const zip_tail_t *t, const char *label,
+                     const zip_options_t *opts, zip_t **out)
+{
+    zip_t *z = xcalloc(1, sizeof *z);
+    z->label = xstrdup(label ? label : "(memory)");
+    z->size = (size_t)t->file_size;
+    err_t *err = zip_parse_cdir(z, cd, len, t, opts);
+    if (err) {
+        zip_close(z);
+        *out = NULL;
+        return err;
+    }
+    *out = z;
+    return NULL;
+}
+
+bool zip_is_partial(const zip_t *z) { return z->partial; }
+
+void zip_member_range(const zip_t *z, const zip_entry_t *e, uint64_t *start, uint64_t *end)
+{
+    *start = e->header_offset;
+    *end = z->partial ? z->limits[e->index] : e->data_offset + e->csize;
+}
+
 void zip_close(zip_t *z)
 {
     if (!z)
         return;
     if (z->mapped)
         munmap((void *)z->data, z->size);
+    free(z->cd);
+    free(z->cen);
+    free(z->limits);
     free(z->entries);
     free(z->by_name);
     free(z->names);

@@ -55,6 +55,25 @@
  * against the central directory), the exact size and the sha256 of the output, so the caller can
  * check RECORD without reading the file again. The sink sees data before the final checks: on
  * error, the caller must discard what it wrote (the installer writes into a staging directory).
+ *
+ * Partial archives (a remote file read with HTTP range requests: index/metadata.h). Three steps,
+ * each on bytes the caller fetched:
+ *  1. zip_tail_parse() finds the end records in the archive's last bytes, given its total size;
+ *     when they (or the 64 KiB an end record's comment may span, or the ZIP64 record) start
+ *     before the bytes given, it says from which offset it needs them instead;
+ *  2. zip_open_cdir() reads the central directory alone into a "partial" zip_t: the same entry
+ *     checks as zip_open() (names, flags, methods, ZIP64 fields, duplicates, zip-bomb caps,
+ *     limits), and the layout as far as the central directory tells it: the first member starts
+ *     at offset 0 and no member's local header, name and data can overlap the next member's
+ *     header. Entries, zip_find() and zip_count() work; data_offset is 0 (unknown) and
+ *     zip_extract*() refuse a partial archive;
+ *  3. zip_member_range() gives the exact bytes a member occupies (its local header up to the next
+ *     member's header, or the central directory); zip_extract_range_buf() takes those bytes,
+ *     checks the local header and data descriptor against the central directory exactly as
+ *     zip_open() does (and that no byte of the range belongs to no member), then inflates with
+ *     the same size, CRC-32 and size-limit checks.
+ * The only checks a partial archive cannot make are those needing bytes never fetched: the other
+ * members' local headers, and (in step 1) end-record signatures in a comment below the tail.
  */
 #ifndef VENVSYNC_WHEEL_ZIP_H
 #define VENVSYNC_WHEEL_ZIP_H
@@ -132,5 +151,36 @@ err_t *zip_extract_fd(const zip_t *z, const zip_entry_t *e, int fd, zip_result_t
  * files such as METADATA, WHEEL, RECORD; a malicious archive cannot make it allocate more). */
 err_t *zip_extract_buf(const zip_t *z, const zip_entry_t *e, size_t max_size, buf_t *out,
                        zip_result_t *res);
+
+/* ---- partial archives (see above) --------------------------------------------------------- */
+
+typedef struct zip_tail {
+    uint64_t file_size;         /* the archive's size (as given) */
+    bool need_more;             /* the bytes from need_from on are needed (nothing else is set) */
+    uint64_t need_from;
+    uint64_t cd_off, cd_size;   /* the central directory: [cd_off, cd_off + cd_size) */
+    uint64_t count;             /* its entries */
+} zip_tail_t;
+
+/* Reads the end records from tail[0..len), the last len bytes of an archive of file_size bytes
+ * (len <= file_size). NULL with out filled, or with out->need_more set (call again with the
+ * bytes from out->need_from to the end), or an error (EXIT_APPLY, naming label). */
+err_t *zip_tail_parse(const void *tail, size_t len, uint64_t file_size, const char *label,
+                      const zip_options_t *opts, zip_tail_t *out);
+/* Opens the central directory cd[0..len), exactly the bytes [t->cd_off, t->cd_off + t->cd_size)
+ * of the archive t describes (from zip_tail_parse, need_more unset). cd is read during the call
+ * only. The zip_t is partial: see above. */
+err_t *zip_open_cdir(const void *cd, size_t len, const zip_tail_t *t, const char *label,
+                     const zip_options_t *opts, zip_t **out);
+bool zip_is_partial(const zip_t *z);
+/* The archive bytes [*start, *end) that member e occupies: its local header to the next member's
+ * local header or the central directory (partial archives; for a whole archive, the header to
+ * the end of the data). */
+void zip_member_range(const zip_t *z, const zip_entry_t *e, uint64_t *start, uint64_t *end);
+/* Appends e's content to out from bytes[0..len), the archive's bytes in e's zip_member_range()
+ * (partial archives only), after checking them as described above; refuses a member whose
+ * declared size exceeds max_size. */
+err_t *zip_extract_range_buf(const zip_t *z, const zip_entry_t *e, const void *bytes, size_t len,
+                             size_t max_size, buf_t *out, zip_result_t *res);
 
 #endif

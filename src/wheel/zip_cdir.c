@@ -186,11 +186,23 @@ static const unsigned dd_len[4] = {12, 16, 20, 24};
 
 typedef struct parser {
     const char *label;
-    const unsigned char *d;
-    uint64_t size;
+    const unsigned char *d; /* the bytes held: the archive's [base, base + len) */
+    uint64_t base, len;
+    uint64_t size;          /* the archive's size */
     uint64_t cd_off;        /* member area is [0, cd_off) */
+    uint64_t limit;         /* where a member's bytes must end at the latest: cd_off, or for a
+                             * partial archive the next member's local header */
     zip_options_t opts;
 } parser_t;
+
+/* The held byte at archive offset off (base <= off; the callers check lengths first). */
+static const unsigned char *at(const parser_t *p, uint64_t off) { return p->d + (off - p->base); }
+
+/* What lies at p->limit, for messages. */
+static const char *limit_name(const parser_t *p)
+{
+    return p->limit == p->cd_off ? "the central directory" : "the next member";
+}
 
 /*
  * Walks the extra field records of ex (len bytes). Records must fit (trailing < 4 bytes are
@@ -256,11 +268,11 @@ static err_t *check_local(const parser_t *p, const zip_entry_t *e, const unsigne
 {
     const char *L = p->label;
     uint64_t off = e->header_offset;
-    if (off > p->cd_off || p->cd_off - off < LOC_LEN)
+    if (off > p->limit || p->limit - off < LOC_LEN)
         return zip_member_err(L, e->name, e->name_len, false,
                               "local header offset %llu lies outside the member area (0..%llu)",
-                              (unsigned long long)off, (unsigned long long)p->cd_off);
-    const unsigned char *h = p->d + off;
+                              (unsigned long long)off, (unsigned long long)p->limit);
+    const unsigned char *h = at(p, off);
     if (rd32(h) != SIG_LOCAL)
         return zip_member_err(L, e->name, e->name_len, false, "no local header at offset %llu",
                               (unsigned long long)off);
@@ -268,9 +280,9 @@ static err_t *check_local(const parser_t *p, const zip_entry_t *e, const unsigne
     uint32_t lcrc = rd32(h + 14);
     uint64_t lcsize = rd32(h + 18), lusize = rd32(h + 22);
     size_t lnl = rd16(h + 26), lxl = rd16(h + 28);
-    if (p->cd_off - off - LOC_LEN < lnl + lxl)
-        return zip_member_err(L, e->name, e->name_len, false,
-                              "local header runs into the central directory");
+    if (p->limit - off - LOC_LEN < lnl + lxl)
+        return zip_member_err(L, e->name, e->name_len, false, "local header runs into %s",
+                              limit_name(p));
     if (lnl != cname_len || memcmp(h + LOC_LEN, cname, cname_len) != 0) {
         err_t *err = zip_member_err(L, e->name, e->name_len, false,
                                     "local header name differs from the central directory's: '");
@@ -296,10 +308,11 @@ static err_t *check_local(const parser_t *p, const zip_entry_t *e, const unsigne
     if (!extra_find(lextra, lxl, 0x0001, &z64, &z64_len))
         return zip_member_err(L, e->name, e->name_len, false, "corrupt local extra field");
     uint64_t data = off + LOC_LEN + lnl + lxl;
-    if (e->csize > p->cd_off - data)
+    if (e->csize > p->limit - data)
         return zip_member_err(L, e->name, e->name_len, false,
-                              "data (%llu bytes at offset %llu) runs into the central directory",
-                              (unsigned long long)e->csize, (unsigned long long)data);
+                              "data (%llu bytes at offset %llu) runs into %s",
+                              (unsigned long long)e->csize, (unsigned long long)data,
+                              limit_name(p));
     sp->start = off;
     sp->data_end = data + e->csize;
     sp->has_dd = (e->flags & FLAG_DESCRIPTOR) != 0;
@@ -325,8 +338,8 @@ static err_t *check_local(const parser_t *p, const zip_entry_t *e, const unsigne
     }
     /* Data descriptor: with or without its signature, 32- or 64-bit sizes. Which one it is
      * gets settled by where the next structure starts (see check_layout). */
-    uint64_t avail = p->cd_off - sp->data_end;
-    const unsigned char *q = p->d + sp->data_end;
+    uint64_t avail = p->limit - sp->data_end;
+    const unsigned char *q = at(p, sp->data_end);
     if (avail >= 12 && rd32(q) == e->crc32 && rd32(q + 4) == e->csize && rd32(q + 8) == e->usize)
         sp->dd_mask |= 1;
     if (avail >= 16 && rd32(q) == SIG_DD && rd32(q + 4) == e->crc32 && rd32(q + 8) == e->csize &&
@@ -343,15 +356,31 @@ static err_t *check_local(const parser_t *p, const zip_entry_t *e, const unsigne
     return NULL;
 }
 
+/* The length of s's data descriptor, when the next structure starts at `next`: the variant
+ * that reaches it exactly, else the first that matched. */
+static unsigned dd_pick(const span_t *s, uint64_t next)
+{
+    unsigned pick = 0;
+    for (int b = 0; b < 4; b++) {
+        if (!(s->dd_mask & (1u << b)))
+            continue;
+        if (!pick)
+            pick = dd_len[b];
+        if (next >= s->data_end && next - s->data_end == dd_len[b])
+            return dd_len[b];
+    }
+    return pick;
+}
+
 /* Every byte of [0, cd_off) must belong to exactly one member. spans has n items. */
 static err_t *check_layout(const parser_t *p, const zip_entry_t *entries, span_t *spans, size_t n)
 {
     qsort(spans, n, sizeof *spans, span_cmp);
-    uint64_t at = 0;
+    uint64_t upto = 0;
     for (size_t k = 0; k < n; k++) {
         span_t *s = &spans[k];
         const zip_entry_t *e = &entries[s->idx];
-        if (s->start < at) {
+        if (s->start < upto) {
             const zip_entry_t *prev = &entries[spans[k - 1].idx];
             err_t *err = zip_member_err(p->label, e->name, e->name_len, false,
                                         "overlaps member '");
@@ -363,47 +392,36 @@ static err_t *check_layout(const parser_t *p, const zip_entry_t *entries, span_t
             err->msg = buf_detach(&b);
             return err;
         }
-        if (s->start > at) {
+        if (s->start > upto) {
             if (k == 0)
                 return archive_err(p->label, "%llu bytes of data before the first member",
                                    (unsigned long long)s->start);
             return zip_member_err(p->label, e->name, e->name_len, false,
                                   "preceded by %llu bytes that belong to no member",
-                                  (unsigned long long)(s->start - at));
+                                  (unsigned long long)(s->start - upto));
         }
-        at = s->data_end;
-        if (s->has_dd) {
-            uint64_t next = k + 1 < n ? spans[k + 1].start : p->cd_off;
-            unsigned pick = 0;
-            for (int b = 0; b < 4; b++) {
-                if (!(s->dd_mask & (1u << b)))
-                    continue;
-                if (!pick)
-                    pick = dd_len[b];
-                if (next >= at && next - at == dd_len[b]) {
-                    pick = dd_len[b];
-                    break;
-                }
-            }
-            at += pick;
-        }
+        upto = s->data_end;
+        if (s->has_dd)
+            upto += dd_pick(s, k + 1 < n ? spans[k + 1].start : p->cd_off);
     }
-    if (at < p->cd_off)
+    if (upto < p->cd_off)
         return archive_err(p->label,
                            "%llu bytes between the last member and the central directory belong "
-                           "to no member", (unsigned long long)(p->cd_off - at));
+                           "to no member", (unsigned long long)(p->cd_off - upto));
     return NULL;
 }
 
-/* Parses one central directory entry at *pos (advancing it) into e. */
+/* Parses one central directory entry at *pos (advancing it) into e. With `local`, checks its
+ * local header too and fills its span; without (a partial archive), the span is the least the
+ * member must occupy: its local header without extra field, its name and its data. */
 static err_t *parse_entry(const parser_t *p, size_t i, uint64_t *pos, uint64_t cd_end,
-                          zip_entry_t *e, buf_t *names, size_t *name_off, span_t *sp)
+                          zip_entry_t *e, buf_t *names, size_t *name_off, span_t *sp, bool local)
 {
     const char *L = p->label;
-    uint64_t at = *pos;
-    if (cd_end - at < CEN_LEN)
+    uint64_t here = *pos;
+    if (cd_end - here < CEN_LEN)
         return archive_err(L, "central directory entry %zu is truncated", i);
-    const unsigned char *c = p->d + at;
+    const unsigned char *c = at(p, here);
     if (rd32(c) != SIG_CENTRAL)
         return archive_err(L, "central directory entry %zu has a bad signature", i);
     uint16_t flags = rd16(c + 8), method = rd16(c + 10);
@@ -413,9 +431,9 @@ static err_t *parse_entry(const parser_t *p, size_t i, uint64_t *pos, uint64_t c
     uint32_t disk = rd16(c + 34);
     uint32_t ext = rd32(c + 38);
     uint64_t hoff = rd32(c + 42);
-    if (cd_end - at - CEN_LEN < nl + xl + cl)
+    if (cd_end - here - CEN_LEN < nl + xl + cl)
         return archive_err(L, "central directory entry %zu runs past the central directory", i);
-    *pos = at + CEN_LEN + nl + xl + cl;
+    *pos = here + CEN_LEN + nl + xl + cl;
     const unsigned char *raw = c + CEN_LEN, *extra = raw + nl;
 
     /* The name, decoded. */
@@ -499,6 +517,22 @@ static err_t *parse_entry(const parser_t *p, size_t i, uint64_t *pos, uint64_t c
     e->mode = mode;
     e->is_dir = is_dir;
     sp->idx = i;
+    if (!local) {
+        if (hoff > p->cd_off || p->cd_off - hoff < LOC_LEN + nl)
+            return zip_member_err(L, name, name_len, false,
+                                  "local header offset %llu lies outside the member area "
+                                  "(0..%llu)", (unsigned long long)hoff,
+                                  (unsigned long long)p->cd_off);
+        if (csize > p->cd_off - hoff - LOC_LEN - nl)
+            return zip_member_err(L, name, name_len, false,
+                                  "data (%llu bytes) runs into the central directory",
+                                  (unsigned long long)csize);
+        sp->start = hoff;
+        sp->data_end = hoff + LOC_LEN + nl + csize;
+        sp->has_dd = false;
+        sp->dd_mask = 0;
+        return NULL;    /* data_offset stays 0: unknown until the local header is read */
+    }
     err_t *err = check_local(p, e, raw, nl, sp);
     if (err)
         return err;
@@ -506,22 +540,32 @@ static err_t *parse_entry(const parser_t *p, size_t i, uint64_t *pos, uint64_t c
     return NULL;
 }
 
-/* Finds and checks the end records; sets the member area, the central directory and its count. */
-static err_t *parse_end(parser_t *p, uint64_t *cd_off, uint64_t *cd_size, uint64_t *count)
+/* Finds and checks the end records; sets the member area, the central directory and its count.
+ * When only the archive's tail is held (p->base > 0) and the records, or the region an end
+ * record may start in, begin before it, *need receives the offset from which bytes are missing
+ * and nothing else is set; otherwise *need is NO_NEED. */
+#define NO_NEED UINT64_MAX
+static err_t *parse_end(parser_t *p, uint64_t *cd_off, uint64_t *cd_size, uint64_t *count,
+                        uint64_t *need)
 {
     const char *L = p->label;
-    const unsigned char *d = p->d;
     uint64_t size = p->size;
+    *need = NO_NEED;
     if (size < EOCD_LEN)
         return archive_err(L, "not a zip archive (%llu bytes, too short)",
                            (unsigned long long)size);
     uint64_t lo = size > EOCD_LEN + MAX_COMMENT ? size - EOCD_LEN - MAX_COMMENT : 0;
+    uint64_t slo = lo > p->base ? lo : p->base;    /* the lowest offset held and searched */
+    if (slo > size - EOCD_LEN) {
+        *need = lo;
+        return NULL;
+    }
     uint64_t pos = size - EOCD_LEN + 1;
     bool found = false;
-    while (pos-- > lo) {
-        if (rd32(d + pos) != SIG_EOCD)
+    while (pos-- > slo) {
+        if (rd32(at(p, pos)) != SIG_EOCD)
             continue;
-        uint64_t end = pos + EOCD_LEN + rd16(d + pos + 20);
+        uint64_t end = pos + EOCD_LEN + rd16(at(p, pos + 20));
         if (end == size) {
             found = true;
             break;
@@ -533,31 +577,44 @@ static err_t *parse_end(parser_t *p, uint64_t *cd_off, uint64_t *cd_size, uint64
         return archive_err(L, "truncated archive (the end of central directory comment runs "
                            "past the end of the file)");
     }
+    if (!found && slo > lo) {
+        *need = lo;
+        return NULL;
+    }
     if (!found)
         return archive_err(L, "not a zip archive, or truncated (no end of central directory "
                            "record)");
-    for (uint64_t q = pos; q-- > lo;)
-        if (rd32(d + q) == SIG_EOCD && q + EOCD_LEN + rd16(d + q + 20) == size)
+    /* (A partial archive is searched only as far down as it is held.) */
+    for (uint64_t q = pos; q-- > slo;)
+        if (rd32(at(p, q)) == SIG_EOCD && q + EOCD_LEN + rd16(at(p, q + 20)) == size)
             return archive_err(L, "ambiguous end of central directory record (the comment of "
                                "one holds another)");
-    const unsigned char *e = d + pos;
+    if (pos >= Z64_LOC_LEN && pos - Z64_LOC_LEN < p->base) {
+        /* Whether a ZIP64 locator precedes the end record is not known yet: ask for it and
+         * for the smallest ZIP64 record before it. */
+        *need = pos >= Z64_LOC_LEN + Z64_EOCD_MIN ? pos - Z64_LOC_LEN - Z64_EOCD_MIN : 0;
+        return NULL;
+    }
+    const unsigned char *e = at(p, pos);
     uint32_t disk = rd16(e + 4), cd_disk = rd16(e + 6);
     uint64_t n_disk = rd16(e + 8), n_total = rd16(e + 10);
     uint64_t size32 = rd32(e + 12), off32 = rd32(e + 16);
     uint64_t cd_end = pos;
-    *count = n_total;
-    *cd_size = size32;
-    *cd_off = off32;
-    if (pos >= Z64_LOC_LEN && rd32(d + pos - Z64_LOC_LEN) == SIG_Z64_LOC) {
+    uint64_t z_count = n_total, z_cd_size = size32, z_cd_off = off32;
+    if (pos >= Z64_LOC_LEN && rd32(at(p, pos - Z64_LOC_LEN)) == SIG_Z64_LOC) {
         uint64_t loc = pos - Z64_LOC_LEN;
-        uint32_t z_disk = rd32(d + loc + 4), n_disks = rd32(d + loc + 16);
-        uint64_t rec = rd64(d + loc + 8);
+        uint32_t z_disk = rd32(at(p, loc + 4)), n_disks = rd32(at(p, loc + 16));
+        uint64_t rec = rd64(at(p, loc + 8));
         if (z_disk != 0 || n_disks > 1)
             return archive_err(L, "multi-disk archives are not supported");
         if (rec > loc || loc - rec < Z64_EOCD_MIN)
             return archive_err(L, "the ZIP64 end of central directory locator points outside "
                                "the archive (offset %llu)", (unsigned long long)rec);
-        const unsigned char *r = d + rec;
+        if (rec < p->base) {
+            *need = rec;
+            return NULL;
+        }
+        const unsigned char *r = at(p, rec);
         if (rd32(r) != SIG_Z64_EOCD)
             return archive_err(L, "no ZIP64 end of central directory record at offset %llu",
                                (unsigned long long)rec);
@@ -579,9 +636,9 @@ static err_t *parse_end(parser_t *p, uint64_t *cd_off, uint64_t *cd_size, uint64
             (off32 != 0xffffffffu && off32 != z_off))
             return archive_err(L, "the end of central directory record and its ZIP64 record "
                                "disagree");
-        *count = z_n_total;
-        *cd_size = z_size;
-        *cd_off = z_off;
+        z_count = z_n_total;
+        z_cd_size = z_size;
+        z_cd_off = z_off;
         cd_end = rec;
     } else {
         if (disk != 0 || cd_disk != 0)
@@ -590,48 +647,52 @@ static err_t *parse_end(parser_t *p, uint64_t *cd_off, uint64_t *cd_size, uint64
             return archive_err(L, "the end record counts %llu entries on this disk but %llu in "
                                "total", (unsigned long long)n_disk, (unsigned long long)n_total);
     }
-    if (*cd_off > cd_end || *cd_size > cd_end - *cd_off)
+    if (z_cd_off > cd_end || z_cd_size > cd_end - z_cd_off)
         return archive_err(L, "the central directory (offset %llu, %llu bytes) runs past its end "
-                           "record at offset %llu", (unsigned long long)*cd_off,
-                           (unsigned long long)*cd_size, (unsigned long long)cd_end);
-    if (*cd_off + *cd_size != cd_end)
+                           "record at offset %llu", (unsigned long long)z_cd_off,
+                           (unsigned long long)z_cd_size, (unsigned long long)cd_end);
+    if (z_cd_off + z_cd_size != cd_end)
         return archive_err(L, "%llu bytes between the central directory and its end record (or "
                            "data prepended to the archive)",
-                           (unsigned long long)(cd_end - *cd_off - *cd_size));
-    if (*count > p->opts.max_entries)
+                           (unsigned long long)(cd_end - z_cd_off - z_cd_size));
+    if (z_count > p->opts.max_entries)
         return archive_err(L, "%llu entries, more than the limit of %llu",
-                           (unsigned long long)*count, (unsigned long long)p->opts.max_entries);
-    if (*count > *cd_size / CEN_LEN)
+                           (unsigned long long)z_count, (unsigned long long)p->opts.max_entries);
+    if (z_count > z_cd_size / CEN_LEN)
         return archive_err(L, "the end record counts %llu entries but the central directory "
-                           "has only %llu bytes", (unsigned long long)*count,
-                           (unsigned long long)*cd_size);
-    p->cd_off = *cd_off;
+                           "has only %llu bytes", (unsigned long long)z_count,
+                           (unsigned long long)z_cd_size);
+    *count = z_count;
+    *cd_size = z_cd_size;
+    *cd_off = z_cd_off;
+    p->cd_off = p->limit = z_cd_off;
     return NULL;
 }
 
-err_t *zip_parse(zip_t *z, const zip_options_t *opts)
+/* Parses the n entries of the central directory held by p (which starts at p->cd_off and has
+ * cd_size bytes) into z's entries and names; spans[i] receives entry i's span. With `local`,
+ * each local header is checked too (a whole archive). */
+static err_t *parse_entries(const parser_t *p, zip_t *z, size_t n, uint64_t cd_size, bool local,
+                            span_t *spans, uint64_t *cen_offs)
 {
-    parser_t p = {z->label, z->data, z->size, 0, opts ? *opts : ZIP_OPTIONS_DEFAULT};
-    uint64_t cd_off = 0, cd_size = 0, count = 0;
-    err_t *err = parse_end(&p, &cd_off, &cd_size, &count);
-    if (err)
-        return err;
-    size_t n = (size_t)count;
+    err_t *err = NULL;
     z->entries = xcalloc(n ? n : 1, sizeof *z->entries);
     size_t *name_offs = xmalloc((n ? n : 1) * sizeof *name_offs);
-    span_t *spans = xmalloc((n ? n : 1) * sizeof *spans);
     buf_t names = BUF_INIT;
     buf_grow(&names, (size_t)cd_size);
-    uint64_t pos = cd_off, cd_end = cd_off + cd_size;
-    for (size_t i = 0; i < n && !err; i++)
-        err = parse_entry(&p, i, &pos, cd_end, &z->entries[i], &names, &name_offs[i], &spans[i]);
+    uint64_t pos = p->cd_off, cd_end = p->cd_off + cd_size;
+    for (size_t i = 0; i < n && !err; i++) {
+        if (cen_offs)
+            cen_offs[i] = pos - p->cd_off;
+        err = parse_entry(p, i, &pos, cd_end, &z->entries[i], &names, &name_offs[i], &spans[i],
+                          local);
+    }
     if (!err && pos != cd_end)
         err = archive_err(z->label, "the central directory holds %llu bytes beyond its %zu "
                           "entries", (unsigned long long)(cd_end - pos), n);
     z->names = buf_detach(&names);
     if (err) {
         free(name_offs);
-        free(spans);
         return err;
     }
     z->n = n;
@@ -639,20 +700,22 @@ err_t *zip_parse(zip_t *z, const zip_options_t *opts)
     for (size_t i = 0; i < n; i++) {
         z->entries[i].name = z->names + name_offs[i];
         total += z->entries[i].usize;   /* each is < 2^64 / 2^20: no overflow below the cap */
-        if (total > p.opts.max_total_size || total < z->entries[i].usize) {
+        if (total > p->opts.max_total_size || total < z->entries[i].usize) {
             err = archive_err(z->label, "the members' declared size exceeds the limit of %llu "
-                              "bytes (zip bomb?)", (unsigned long long)p.opts.max_total_size);
+                              "bytes (zip bomb?)", (unsigned long long)p->opts.max_total_size);
             break;
         }
     }
     free(name_offs);
     z->total = total;
-    if (!err)
-        err = check_layout(&p, z->entries, spans, n);
-    free(spans);
-    if (err)
-        return err;
+    return err;
+}
 
+/* Sorts z's entries by name, refusing duplicates and members below a regular file. */
+static err_t *index_names(zip_t *z)
+{
+    size_t n = z->n;
+    err_t *err = NULL;
     z->by_name = xmalloc((n ? n : 1) * sizeof *z->by_name);
     for (size_t i = 0; i < n; i++)
         z->by_name[i] = &z->entries[i];
@@ -683,3 +746,116 @@ err_t *zip_parse(zip_t *z, const zip_options_t *opts)
     return err;
 }
 
+err_t *zip_parse(zip_t *z, const zip_options_t *opts)
+{
+    parser_t p = {.label = z->label, .d = z->data, .base = 0, .len = z->size, .size = z->size,
+                  .opts = opts ? *opts : ZIP_OPTIONS_DEFAULT};
+    uint64_t cd_off = 0, cd_size = 0, count = 0, need;
+    err_t *err = parse_end(&p, &cd_off, &cd_size, &count, &need);
+    if (err)
+        return err;
+    size_t n = (size_t)count;
+    span_t *spans = xmalloc((n ? n : 1) * sizeof *spans);
+    err = parse_entries(&p, z, n, cd_size, true, spans, NULL);
+    if (!err)
+        err = check_layout(&p, z->entries, spans, n);
+    free(spans);
+    return err ? err : index_names(z);
+}
+
+/* ---- partial archives ---------------------------------------------------------------------- */
+
+err_t *zip_parse_tail(const char *label, const unsigned char *tail, size_t len, uint64_t file_size,
+                      const zip_options_t *opts, zip_tail_t *out)
+{
+    memset(out, 0, sizeof *out);
+    out->file_size = file_size;
+    if (len > file_size)
+        return archive_err(label, "%zu bytes given as the end of a %llu-byte archive", len,
+                           (unsigned long long)file_size);
+    parser_t p = {.label = label, .d = tail, .base = file_size - len, .len = len,
+                  .size = file_size, .opts = opts ? *opts : ZIP_OPTIONS_DEFAULT};
+    uint64_t need;
+    err_t *err = parse_end(&p, &out->cd_off, &out->cd_size, &out->count, &need);
+    if (err)
+        return err;
+    if (need != NO_NEED) {
+        out->need_more = true;
+        out->need_from = need;
+    }
+    return NULL;
+}
+
+err_t *zip_parse_cdir(zip_t *z, const unsigned char *cd, size_t len, const zip_tail_t *t,
+                      const zip_options_t *opts)
+{
+    parser_t p = {.label = z->label, .d = cd, .base = t->cd_off, .len = len,
+                  .size = t->file_size, .cd_off = t->cd_off, .limit = t->cd_off,
+                  .opts = opts ? *opts : ZIP_OPTIONS_DEFAULT};
+    if (t->need_more || len != t->cd_size || t->cd_off > t->file_size ||
+        t->cd_size > t->file_size - t->cd_off)
+        return archive_err(z->label, "%zu bytes given as a central directory of %llu bytes at "
+                           "offset %llu", len, (unsigned long long)t->cd_size,
+                           (unsigned long long)t->cd_off);
+    if (t->count > p.opts.max_entries || t->count > t->cd_size / CEN_LEN)
+        return archive_err(z->label, "%llu entries in a central directory of %llu bytes",
+                           (unsigned long long)t->count, (unsigned long long)t->cd_size);
+    size_t n = (size_t)t->count;
+    span_t *spans = xmalloc((n ? n : 1) * sizeof *spans);
+    z->cen = xmalloc((n ? n : 1) * sizeof *z->cen);
+    err_t *err = parse_entries(&p, z, n, t->cd_size, false, spans, z->cen);
+    if (!err) {
+        /* Without the local headers, the layout is checked as far as the central directory
+         * tells: members start at offset 0, and each one's least extent (header, name, data)
+         * ends before the next one starts. Each member's bytes end where the next begins. */
+        z->limits = xmalloc((n ? n : 1) * sizeof *z->limits);
+        qsort(spans, n, sizeof *spans, span_cmp);
+        for (size_t k = 0; k < n && !err; k++) {
+            const span_t *s = &spans[k];
+            const zip_entry_t *e = &z->entries[s->idx];
+            uint64_t next = k + 1 < n ? spans[k + 1].start : t->cd_off;
+            if (k == 0 && s->start > 0)
+                err = archive_err(z->label, "%llu bytes of data before the first member",
+                                  (unsigned long long)s->start);
+            else if (k + 1 < n && s->data_end > next) {
+                const zip_entry_t *o = &z->entries[spans[k + 1].idx];
+                err = zip_member_err(z->label, o->name, o->name_len, false,
+                                     "overlaps member '%s' (possible zip bomb)", e->name);
+            }
+            z->limits[s->idx] = next;
+        }
+    }
+    free(spans);
+    if (!err) {
+        z->cd = xmalloc(len ? len : 1);
+        memcpy(z->cd, cd, len);
+        z->cd_off = t->cd_off;
+        z->partial = true;
+        err = index_names(z);
+    }
+    return err;
+}
+
+err_t *zip_check_range(const zip_t *z, const zip_entry_t *e, const unsigned char *bytes,
+                       size_t len, uint64_t *data_offset)
+{
+    uint64_t start = e->header_offset, end = z->limits[e->index];
+    if (len != end - start)
+        return zip_member_err(z->label, e->name, e->name_len, false,
+                              "%zu bytes given for its range of %llu", len,
+                              (unsigned long long)(end - start));
+    parser_t p = {.label = z->label, .d = bytes, .base = start, .len = len, .size = z->size,
+                  .cd_off = z->cd_off, .limit = end, .opts = ZIP_OPTIONS_DEFAULT};
+    const unsigned char *c = z->cd + z->cen[e->index];
+    span_t sp = {.idx = e->index};
+    err_t *err = check_local(&p, e, c + CEN_LEN, rd16(c + 28), &sp);
+    if (err)
+        return err;
+    uint64_t upto = sp.data_end + (sp.has_dd ? dd_pick(&sp, end) : 0);
+    if (upto != end)
+        return zip_member_err(z->label, e->name, e->name_len, false,
+                              "followed by %llu bytes that belong to no member",
+                              (unsigned long long)(end - upto));
+    *data_offset = sp.data_end - e->csize;
+    return NULL;
+}

@@ -25,8 +25,9 @@ static err_t *emit(const zip_t *z, const zip_entry_t *e, zip_sink_fn sink, void 
     return NULL;
 }
 
-static err_t *inflate_member(const zip_t *z, const zip_entry_t *e, zip_sink_fn sink, void *ctx,
-                             uLong *crc, sha256_t *h, uint64_t *total)
+static err_t *inflate_member(const zip_t *z, const zip_entry_t *e, const unsigned char *src,
+                             zip_sink_fn sink, void *ctx, uLong *crc, sha256_t *h,
+                             uint64_t *total)
 {
     z_stream s;
     memset(&s, 0, sizeof s);
@@ -36,7 +37,7 @@ static err_t *inflate_member(const zip_t *z, const zip_entry_t *e, zip_sink_fn s
      * a member longer than declared is caught at once. */
     size_t cap = e->usize < CHUNK ? (size_t)e->usize + 1 : CHUNK;
     unsigned char *out = xmalloc(cap);
-    const unsigned char *in = z->data + e->data_offset;
+    const unsigned char *in = src;
     uint64_t in_left = e->csize;
     err_t *err = NULL;
     for (;;) {
@@ -93,8 +94,8 @@ static err_t *inflate_member(const zip_t *z, const zip_entry_t *e, zip_sink_fn s
     return err;
 }
 
-err_t *zip_extract(const zip_t *z, const zip_entry_t *e, zip_sink_fn sink, void *ctx,
-                   zip_result_t *res)
+err_t *zip_extract_from(const zip_t *z, const zip_entry_t *e, const unsigned char *src,
+                        zip_sink_fn sink, void *ctx, zip_result_t *res)
 {
     uLong crc = crc32(0, NULL, 0);
     sha256_t h;
@@ -102,14 +103,14 @@ err_t *zip_extract(const zip_t *z, const zip_entry_t *e, zip_sink_fn sink, void 
     uint64_t total = 0;
     err_t *err = NULL;
     if (e->method == ZIP_STORED) {
-        const unsigned char *p = z->data + e->data_offset;
+        const unsigned char *p = src;
         while (total < e->usize && !err) {
             size_t n = e->usize - total > CHUNK ? CHUNK : (size_t)(e->usize - total);
             err = emit(z, e, sink, ctx, p + total, n, &crc, &h);
             total += n;
         }
     } else {
-        err = inflate_member(z, e, sink, ctx, &crc, &h, &total);
+        err = inflate_member(z, e, src, sink, ctx, &crc, &h, &total);
     }
     unsigned char digest[32];
     sha256_final(&h, digest);
@@ -129,6 +130,15 @@ err_t *zip_extract(const zip_t *z, const zip_entry_t *e, zip_sink_fn sink, void 
         memcpy(res->sha256, digest, 32);
     }
     return NULL;
+}
+
+err_t *zip_extract(const zip_t *z, const zip_entry_t *e, zip_sink_fn sink, void *ctx,
+                   zip_result_t *res)
+{
+    if (z->partial)
+        return zip_member_err(z->label, e->name, e->name_len, false,
+                              "the archive's data is not at hand (a central directory alone)");
+    return zip_extract_from(z, e, z->data + e->data_offset, sink, ctx, res);
 }
 
 static err_t *fd_sink(void *ctx, const void *data, size_t len)
@@ -169,6 +179,29 @@ err_t *zip_extract_buf(const zip_t *z, const zip_entry_t *e, size_t max_size, bu
     size_t old = out->len;
     buf_grow(out, (size_t)e->usize);
     err_t *err = zip_extract(z, e, buf_sink, out, res);
+    if (err)
+        buf_setlen(out, old);
+    return err;
+}
+
+err_t *zip_extract_range_buf(const zip_t *z, const zip_entry_t *e, const void *bytes, size_t len,
+                             size_t max_size, buf_t *out, zip_result_t *res)
+{
+    if (!z->partial)
+        return zip_member_err(z->label, e->name, e->name_len, false,
+                              "not a partial archive");
+    if (e->usize > max_size)
+        return zip_member_err(z->label, e->name, e->name_len, false,
+                              "%llu bytes, more than the %zu this file may have",
+                              (unsigned long long)e->usize, max_size);
+    uint64_t data_offset;
+    err_t *err = zip_check_range(z, e, bytes, len, &data_offset);
+    if (err)
+        return err;
+    size_t old = out->len;
+    buf_grow(out, (size_t)e->usize);
+    err = zip_extract_from(z, e, (const unsigned char *)bytes + (data_offset - e->header_offset),
+                           buf_sink, out, res);
     if (err)
         buf_setlen(out, old);
     return err;

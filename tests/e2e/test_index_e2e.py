@@ -347,7 +347,7 @@ def test_offline(venvsync, tmp_project, index, cache):
     r = run(venvsync, tmp_project, "sync", cache=cache, env={"VENVSYNC_OFFLINE": "1"}, check_rc=3)
     assert "offline: no cached index page for gamma" in r.stderr, r.stderr
     assert index.requests() == []
-    shutil.rmtree(os.path.join(cache, "wheels-v1"))
+    shutil.rmtree(os.path.join(cache, "wheels-v2"))
     shutil.rmtree(os.path.join(cache, "downloads-v1"))
     shutil.rmtree(tmp_project.path(".venv"))
     manifest(tmp_project, ["alpha==1.0", "beta==2.0"], index.url("a"))

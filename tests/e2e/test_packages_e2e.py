@@ -156,7 +156,7 @@ def test_corrupt_wheel_is_refused_and_leaves_nothing_in_the_cache(venvsync, tmp_
     r = venvsync(cwd=tmp_project.root, env={"VENVSYNC_CACHE_DIR": cache}, check_rc=3)
     assert "RECORD" in r.stderr or "hash" in r.stderr, r.stderr
     assert not os.path.exists(tmp_project.path(".venv"))
-    wheels_dir = os.path.join(cache, "wheels-v1")
+    wheels_dir = os.path.join(cache, "wheels-v2")
     leftovers = [n for n in os.listdir(wheels_dir)] if os.path.isdir(wheels_dir) else []
     assert leftovers == [], leftovers
 
@@ -236,7 +236,7 @@ def test_cache_dir_clean_prune(venvsync, tmp_project, wheels, tmp_path):
     manifest(tmp_project, ["hello==1.0"])
     venvsync(cwd=tmp_project.root, env=env, check_rc=0)
     assert venvsync("cache", "dir", env=env, check_rc=0).stdout.strip() == cache
-    assert os.listdir(os.path.join(cache, "wheels-v1"))
+    assert os.listdir(os.path.join(cache, "wheels-v2"))
     # a stale interpreter entry (its executable is gone) is pruned, the live one kept
     idir = os.path.join(cache, "interpreters")
     live = set(os.listdir(idir))

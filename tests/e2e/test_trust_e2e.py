@@ -16,11 +16,12 @@ def site_packages(env):
     return os.path.join(env, "lib", "python" + DEBIAN_MINOR, "site-packages")
 
 
-def fake_dist(env, name, version):
+def fake_dist(env, name, version, requires=()):
     d = os.path.join(site_packages(env), f"{name}-{version}.dist-info")
     os.makedirs(d)
     with open(os.path.join(d, "METADATA"), "w") as f:
-        f.write(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        f.write(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" +
+                "".join(f"Requires-Dist: {r}\n" for r in requires))
     with open(os.path.join(d, "RECORD"), "w") as f:
         f.write(f"{name}-{version}.dist-info/METADATA,,\n{name}-{version}.dist-info/RECORD,,\n")
 
@@ -338,3 +339,37 @@ def test_an_edited_installed_file_never_reaches_later_environments(venvsync, tmp
     out = subprocess.run([tmp_project.path("a", "bin", "python"), "-c", "import werkzeug"],
                          capture_output=True, text=True, check=True).stdout
     assert out == ""
+
+
+def test_check_reports_unmet_dependencies_like_pip_check(venvsync, tmp_project):
+    """`check` used to say an environment with flask but an old werkzeug (or none) was fine."""
+    import glob
+    tmp_project.write(f"""\
+        version: 1
+        python: "{DEBIAN_MINOR}"
+        environments:
+          dev: {{path: .venv}}
+        """)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    fake_dist(env, "flask", "3.1.3", requires=["werkzeug>=3.1", "blinker>=1.9",
+                                               "asgiref>=3.2; extra == 'async'"])
+    fake_dist(env, "werkzeug", "2.0.0")
+    r = venvsync("check", cwd=tmp_project.root, check_rc=1)
+    assert "flask 3.1.3 has requirement werkzeug>=3.1, but you have werkzeug 2.0.0." in r.stdout, r.stdout
+    assert "flask 3.1.3 requires blinker, which is not installed." in r.stdout, r.stdout
+    assert "asgiref" not in r.stdout, "requirements of extras nobody asked for do not count"
+    r = venvsync("check", "--json", cwd=tmp_project.root, check_rc=1)
+    probs = json.loads(r.stdout)["environments"][0]["dependency_problems"]
+    assert len(probs) == 2, probs
+    pips = glob.glob("/usr/share/python-wheels/pip-*.whl")
+    if pips:  # pip itself, run from its wheel with the environment's python, agrees
+        p = subprocess.run([os.path.join(env, "bin", "python"), pips[0] + "/pip", "check"],
+                           capture_output=True, text=True)
+        assert p.returncode == 1, p.stdout + p.stderr
+        assert sorted(p.stdout.lower().splitlines()) == sorted(x.lower() for x in probs), p.stdout
+    fake_dist(env, "blinker", "1.9.0")
+    import shutil
+    shutil.rmtree(os.path.join(site_packages(env), "werkzeug-2.0.0.dist-info"))
+    fake_dist(env, "werkzeug", "3.1.3")
+    venvsync("check", cwd=tmp_project.root, check_rc=0)

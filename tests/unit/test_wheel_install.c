@@ -89,7 +89,7 @@ static wheel_unpacked_t *must_unpack(const char *name)
     return w;
 }
 
-/* Names in cache/wheels-v1 (entries, .tmp-*, .trash-*), as one space-separated string. */
+/* Names in cache/wheels-v2 (entries, .tmp-*, .trash-*), as one space-separated string. */
 static char *cache_listing(void)
 {
     char *d = path_join(cache, WHEEL_CACHE_SUBDIR);

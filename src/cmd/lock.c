@@ -1,0 +1,60 @@
+/*
+ * lock: resolve each selected environment that declares packages and write its PEP 751 lock,
+ * pylock.<env>.toml beside venv.yaml (lock/lock.h): universal (Linux, macOS and Windows on x86-64
+ * and arm64, every CPython minor the environment's request allows), keeping the versions the
+ * old lock had unless told to upgrade. Changes nothing in the environments.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/common.h"
+#include "pkg/name.h"
+#include "util/strv.h"
+
+static err_t *run_lock(const cmd_ctx_t *ctx, int *status)
+{
+    bool upgrade = false;
+    const char *packages = NULL;
+    cmd_flag_t flags[] = {{"--upgrade", &upgrade, NULL}, {"-U", &upgrade, NULL},
+                          {"--upgrade-package", NULL, &packages}, {"-P", NULL, &packages},
+                          {NULL, NULL, NULL}};
+    manifest_t *m;
+    engine_t en;
+    err_t *e = cmd_engine_from_args(ctx, flags, &m, &en);
+    if (e)
+        return e;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    for (const char *p = packages; p && *p;) {
+        size_t len = strcspn(p, ", ");
+        if (len) {
+            char *raw = strndup(p, len);
+            strv_push(&names, &n, &cap, pkg_name_normalize(raw));
+            free(raw);
+        }
+        p += len + (p[len] ? 1 : 0);
+    }
+    en.lockc.upgrade_all = upgrade;
+    en.lockc.upgrade = names;
+    e = engine_lock(&en);
+    cmd_render_engine(ctx, &en, RENDER_LOCK);
+    engine_free(&en);
+    manifest_free(m);
+    strv_free(names);
+    *status = 0;
+    return e;
+}
+
+const cmd_t cmd_lock = {
+    .name = "lock",
+    .usage = "lock [--upgrade] [--upgrade-package N[,N...]] [ENV...]",
+    .summary = "resolve and write pylock.<env>.toml (PEP 751, universal)",
+    .help = "Resolves every selected environment that declares packages (all when none is named)\n"
+            "for Linux, macOS and Windows on x86-64 and arm64 and every CPython minor its request\n"
+            "allows, and writes pylock.<env>.toml beside venv.yaml. Versions already locked are\n"
+            "kept when they still fit.\n"
+            "  -U, --upgrade                 take the newest versions that fit\n"
+            "  -P, --upgrade-package N[,N]   the newest versions of these packages only\n"
+            "No solution: exit 2 with the explanation, and the old lock is left as it was.\n",
+    .run = run_lock,
+};

@@ -1,0 +1,437 @@
+/* lock: the lock stage of an environment (see lock.h). */
+#include "lock/lock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lock/source.h"
+#include "pkg/name.h"
+#include "python/target.h"
+#include "resolve/universal.h"
+#include "util/buf.h"
+#include "util/fs.h"
+#include "util/hash.h"
+#include "util/path.h"
+#include "util/strv.h"
+#include "util/xalloc.h"
+
+/* The CPython minors a lock covers when the request allows any of them. */
+static const int KNOWN_MINORS[] = {8, 9, 10, 11, 12, 13, 14};
+#define NKNOWN (sizeof KNOWN_MINORS / sizeof KNOWN_MINORS[0])
+
+void lock_ctx_free(lock_ctx_t *c)
+{
+    metadata_free(c->meta);
+    c->meta = NULL;
+}
+
+/* ---- inputs ------------------------------------------------------------------------------ */
+
+/* p relative to dir when below it, else as it is: what the digest holds. */
+static const char *rel_to(const char *p, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (p && strncmp(p, dir, n) == 0 && p[n] == '/')
+        return p + n + 1;
+    return p;
+}
+
+err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t *python,
+                        lock_inputs_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->python = python;
+    char *fname = NULL;
+    err_t *e = pylock_filename(env->name, &fname);
+    if (e)
+        return err_hint(e, "an environment with a lock needs a name without '.'");
+    out->name = fname;
+    out->path = path_join(c->m->dir, fname);
+    reqfile_env_t renv = {.vars = c->cfg->env};
+    e = want_read(c->m, env, &renv, &out->rf);
+    if (e)
+        return e;
+    const reqfile_t *rf = out->rf;
+    size_t no = 0, ocap = 0;
+    out->reqs = xcalloc(rf->n + 1, sizeof(rs_requirement_t));
+    out->constraints = xcalloc(rf->n + 1, sizeof(rs_requirement_t));
+    buf_t d = BUF_INIT;
+    buf_printf(&d, "venvsync lock inputs 1\npython: %s\n", python ? python->text : "*");
+    buf_printf(&d, "index: %s\n", c->m->index_url ? c->m->index_url : "");
+    for (char *const *p = c->m->extra_urls; p && *p; p++)
+        buf_printf(&d, "extra-url: %s\n", *p);
+    for (char *const *p = c->m->find_links; p && *p; p++)
+        buf_printf(&d, "find-links: %s\n", rel_to(*p, c->m->dir));
+    const rf_options_t *o = &rf->opts;
+    buf_printf(&d, "-i %s\n--no-index %d\n--pre %d\n", o->index_url ? o->index_url : "",
+               o->no_index, o->pre);
+    for (char *const *p = o->extra_index_urls; p && *p; p++)
+        buf_printf(&d, "--extra-index-url %s\n", *p);
+    for (char *const *p = o->find_links; p && *p; p++)
+        buf_printf(&d, "-f %s\n", rel_to(*p, c->m->dir));
+    for (size_t i = 0; i < rf->n; i++) {
+        const rf_entry_t *en = &rf->entries[i];
+        char *origin = reqfile_origin(en);
+        strv_push(&out->origins, &no, &ocap, origin);
+        rs_requirement_t r = {en->req, origin};
+        if (en->is_constraint)
+            out->constraints[out->nconstraints++] = r;
+        else
+            out->reqs[out->nreqs++] = r;
+        /* as written (relative paths stay relative), where it came from, and its hashes */
+        buf_printf(&d, "%s %s (%s)", en->is_constraint ? "constraint" : "requirement", en->text,
+                   rel_to(en->file, c->m->dir));
+        for (size_t h = 0; h < en->nhashes; h++)
+            buf_printf(&d, " %s", en->hashes[h]);
+        buf_addc(&d, '\n');
+    }
+    /* a no-op sync computes this: a fast hash that needs no libcrypto (util/hash.h) */
+    char hex[33];
+    hash_name_hex(d.data, d.len, hex);
+    buf_free(&d);
+    out->digest = xasprintf("fnv128:%s", hex);
+    return NULL;
+}
+
+void lock_inputs_free(lock_inputs_t *in)
+{
+    reqfile_free(in->rf);
+    free(in->reqs);
+    free(in->constraints);
+    strv_free(in->origins);
+    free(in->digest);
+    free(in->path);
+    free(in->name);
+    memset(in, 0, sizeof(*in));
+}
+
+/* ---- the file ------------------------------------------------------------------------------ */
+
+err_t *lock_load(const lock_inputs_t *in, pylock_t **out)
+{
+    *out = NULL;
+    buf_t b = BUF_INIT;
+    if (!fs_try_read(in->path, &b)) {
+        buf_free(&b);
+        return NULL; /* no lock yet */
+    }
+    char **warnings = NULL;
+    err_t *e = pylock_read(b.data ? b.data : "", b.len, in->name, out, &warnings);
+    buf_free(&b);
+    strv_free(warnings);
+    if (e)
+        return err_hint(err_code(e, EXIT_USAGE), "fix the file or delete it: `venvsync lock` "
+                        "writes it anew");
+    return NULL;
+}
+
+bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in)
+{
+    return l && l->inputs && strcmp(l->inputs, in->digest) == 0;
+}
+
+err_t *lock_save(const lock_inputs_t *in, const pylock_t *l)
+{
+    buf_t b = BUF_INIT;
+    err_t *e = pylock_write(l, &b);
+    if (!e)
+        e = fs_write_atomic(in->path, b.data, b.len, 0644);
+    buf_free(&b);
+    return e;
+}
+
+char **lock_diff(const pylock_t *old, const pylock_t *nl)
+{
+    char **out = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < nl->npackages; i++) {
+        const pylock_package_t *p = &nl->packages[i];
+        long at = old ? pylock_find(old, p->name, 0) : -1;
+        const char *was = at >= 0 ? old->packages[at].version : NULL;
+        bool same = false;
+        for (long k = at; old && k >= 0 && !same; k = pylock_find(old, p->name, (size_t)k + 1))
+            same = (!old->packages[k].version && !p->version) ||
+                   (old->packages[k].version && p->version &&
+                    strcmp(old->packages[k].version, p->version) == 0);
+        if (same)
+            continue;
+        if (at < 0)
+            strv_push(&out, &n, &cap, xasprintf("+ %s %s", p->name, p->version ? p->version : ""));
+        else
+            strv_push(&out, &n, &cap, xasprintf("~ %s %s -> %s", p->name, was ? was : "?",
+                                                p->version ? p->version : "?"));
+    }
+    for (size_t i = 0; old && i < old->npackages; i++) {
+        const pylock_package_t *p = &old->packages[i];
+        if (pylock_find(nl, p->name, 0) < 0)
+            strv_push(&out, &n, &cap, xasprintf("- %s %s", p->name, p->version ? p->version : ""));
+    }
+    return out;
+}
+
+/* ---- resolving ---------------------------------------------------------------------------- */
+
+/* The minors the request allows (among the known ones), or just here's when it names an
+ * executable or an implementation venvsync cannot lock for. */
+static size_t minors_for(const pyreq_t *r, const interp_t *here, int *out)
+{
+    size_t n = 0;
+    if (r && (r->kind == PYREQ_PATH || (r->impl && strcmp(r->impl, "cpython") != 0))) {
+        if (here)
+            out[n++] = here->minor;
+        return n;
+    }
+    for (size_t i = 0; i < NKNOWN; i++) {
+        int m = KNOWN_MINORS[i];
+        bool ok = true;
+        if (r && r->kind == PYREQ_VERSION)
+            ok = r->parts[0] == 3 && (r->nparts < 2 || r->parts[1] == m);
+        else if (r && r->kind == PYREQ_SPECS) {
+            char lo[16], hi[16];
+            snprintf(lo, sizeof lo, "3.%d.0", m);
+            snprintf(hi, sizeof hi, "3.%d.999", m);
+            ok = specset_contains_str(r->specs, lo, true) || specset_contains_str(r->specs, hi, true);
+        }
+        if (ok)
+            out[n++] = m;
+    }
+    if (!n && here)
+        out[n++] = here->minor;
+    return n;
+}
+
+static int here_os(const interp_t *py)
+{
+    const char *p = py ? py->sys_platform : NULL;
+    return !p ? -1 : strcmp(p, "linux") == 0 ? MARKER_OS_LINUX
+                   : strcmp(p, "darwin") == 0 ? MARKER_OS_MACOS
+                   : strcmp(p, "win32") == 0  ? MARKER_OS_WINDOWS
+                                              : -1;
+}
+
+static int here_arch(const interp_t *py)
+{
+    const char *m = py ? py->machine : NULL;
+    if (!m)
+        return -1;
+    if (strcasecmp(m, "x86_64") == 0 || strcasecmp(m, "amd64") == 0)
+        return MARKER_ARCH_X86_64;
+    if (strcasecmp(m, "aarch64") == 0 || strcasecmp(m, "arm64") == 0)
+        return MARKER_ARCH_ARM64;
+    return -1;
+}
+
+/* The index session, the local folders and the metadata reader, made on first need. */
+static err_t *open_sources(lock_ctx_t *c, const lock_inputs_t *in, remote_sources_t *src,
+                           bool *remote_ok)
+{
+    const rf_options_t *o = &in->rf->opts;
+    err_t *e = *c->fl ? NULL : findlinks_scan_both(c->m->find_links, o->find_links, c->fl);
+    if (e)
+        return e;
+    *remote_ok = download_index_allowed(c->m->index_url, c->m->extra_urls, c->m->find_links, o,
+                                        *c->fl, c->cfg->index_url);
+    if (*remote_ok && !*c->session) {
+        download_opts_t d = {.cfg = c->cfg, .cache_dir = c->cache_dir, .offline = c->offline,
+                             .progress = c->progress, .progress_ctx = c->progress_ctx};
+        e = download_session_new(&d, c->session);
+        if (e)
+            return e;
+    }
+    memset(src, 0, sizeof(*src));
+    if (*remote_ok)
+        e = download_sources(*c->session, c->m->index_url, c->m->extra_urls, o, *c->fl, src);
+    if (!e && !c->meta) {
+        metadata_opts_t mo = {.cache_dir = c->cache_dir, .offline = c->offline};
+        c->meta = metadata_new(*c->session ? download_session_http(*c->session) : NULL, &mo);
+    }
+    return e;
+}
+
+/* f's path as the lock writes it: relative to the lock's folder when below it. */
+static char *lock_path(const char *path, const char *lock_dir)
+{
+    const char *r = rel_to(path, lock_dir);
+    return xstrdup(r);
+}
+
+static void add_file(pylock_file_t *pf, const lock_file_t *f, const char *lock_dir)
+{
+    if (f->path)
+        pf->path = lock_path(f->path, lock_dir);
+    else
+        pf->url = xstrdup(f->url);
+    pf->size = f->size;
+    if (f->sha256[0])
+        pylock_add_hash(pf, "sha256", f->sha256);
+}
+
+err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in,
+                    const pylock_t *old, const interp_t *here, pylock_t **out, char ***warnings)
+{
+    *out = NULL;
+    if (warnings)
+        *warnings = NULL;
+    remote_sources_t src;
+    bool remote_ok = false;
+    err_t *e = open_sources(c, in, &src, &remote_ok);
+    if (e)
+        return e;
+    /* requirements with a URL are their project's only candidate */
+    rs_requirement_t *direct = xcalloc(in->nreqs + 1, sizeof(rs_requirement_t));
+    size_t ndirect = 0;
+    for (size_t i = 0; i < in->nreqs; i++)
+        if (in->reqs[i].req->url)
+            direct[ndirect++] = in->reqs[i];
+    lock_source_opts_t so = {.fl = *c->fl,
+                             .remote = remote_ok ? download_session_remote(*c->session) : NULL,
+                             .sources = remote_ok ? &src : NULL, .meta = c->meta,
+                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir};
+    lock_source_t *ls = lock_source_new(&so);
+    int minors[NKNOWN + 1];
+    size_t nminors = minors_for(in->python, here, minors);
+    ru_target_t *targets = NULL;
+    size_t nt = 0;
+    e = ru_targets(minors, nminors, NULL, here_os(here), here_arch(here), here ? here->minor : -1,
+                   &targets, &nt);
+    /* the old lock's versions are preferred: a relock changes as little as possible */
+    char **pk = NULL;
+    const char **pv = xcalloc((old ? old->npackages : 0) + 1, sizeof(char *));
+    size_t np = 0;
+    for (size_t i = 0; old && i < old->npackages; i++)
+        if (old->packages[i].version && !strv_has(pk, old->packages[i].name)) {
+            pv[np] = old->packages[i].version;
+            strv_push(&pk, &np, NULL, xstrdup(old->packages[i].name));
+        }
+    ru_result_t res;
+    memset(&res, 0, sizeof res);
+    if (!e) {
+        rs_input_t rin = {.root_name = env_name, .reqs = in->reqs, .nreqs = in->nreqs,
+                          .constraints = in->constraints, .nconstraints = in->nconstraints,
+                          .prefer_keys = pk, .prefer_versions = pv, .nprefer = np,
+                          .upgrade = c->upgrade, .nupgrade = strv_len(c->upgrade),
+                          .upgrade_all = c->upgrade_all};
+        rs_source_t rs = lock_source_solver(ls);
+        e = ru_resolve(&rs, &rin, targets, nt, &res);
+    }
+    if (!e && !res.solved)
+        e = err_hint(err_new(EXIT_USAGE, "no set of versions satisfies the requirements of '%s' "
+                             "%s", env_name, res.explanation),
+                     "relax a requirement, or check the package sources");
+    pylock_t *l = NULL;
+    if (!e) {
+        l = pylock_new();
+        if (res.environments && res.uncovered)
+            strv_push(&l->environments, NULL, NULL, xstrdup(res.environments));
+        l->requires_python = xstrdup(res.requires_python);
+        l->inputs = xstrdup(in->digest);
+        for (size_t i = 0; i < in->nreqs; i++)
+            if (!strv_has(l->requested, in->reqs[i].req->key))
+                strv_push(&l->requested, NULL, NULL, xstrdup(in->reqs[i].req->key));
+        char *lock_dir = path_dirname(in->path);
+        for (size_t i = 0; i < res.n && !e; i++) {
+            const ru_package_t *p = &res.pkgs[i];
+            pylock_package_t *pp = pylock_add_package(l, p->key, p->version->text);
+            pp->marker = xstrdup(p->marker);
+            for (size_t k = 0; p->deps && p->deps[k]; k++)
+                pylock_add_dep(pp, p->deps[k], NULL);
+            lock_file_t *files = NULL;
+            size_t nf = 0;
+            e = lock_source_files(ls, p->version, &files, &nf);
+            for (size_t k = 0; k < nf && !e; k++) {
+                if (!pp->index && files[k].index)
+                    pp->index = xstrdup(files[k].index);
+                if (!files[k].sha256[0])
+                    continue; /* a file without a known hash cannot be verified: left out */
+                pylock_file_t *pf = files[k].wheel ? pylock_add_wheel(pp) : pylock_set_sdist(pp);
+                add_file(pf, &files[k], lock_dir);
+            }
+        }
+        free(lock_dir);
+        if (warnings) {
+            size_t nw = 0, wcap = 0;
+            for (size_t i = 0; res.warnings && res.warnings[i]; i++)
+                strv_push(warnings, &nw, &wcap, xstrdup(res.warnings[i]));
+            for (size_t i = 0; res.uncovered && res.uncovered[i]; i++)
+                strv_push(warnings, &nw, &wcap,
+                          xasprintf("the lock does not cover %s: no set of versions works there",
+                                    res.uncovered[i]));
+        }
+    }
+    ru_result_free(&res);
+    ru_targets_free(targets, nt);
+    strv_free(pk);
+    free(pv);
+    lock_source_free(ls);
+    free(direct);
+    remote_sources_clear(&src);
+    if (e) {
+        pylock_free(l);
+        return e;
+    }
+    *out = l;
+    return NULL;
+}
+
+/* ---- installing ---------------------------------------------------------------------------- */
+
+err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want_set_t **out)
+{
+    *out = NULL;
+    marker_env_t menv;
+    target_marker_env(py, &menv);
+    tagset_t *tags = target_tagset(py);
+    char *desc = target_desc(py);
+    char *lock_dir = path_dirname(in->path);
+    pylock_target_t t = {.env = &menv, .tags = tags, .lock_dir = lock_dir,
+                         .lock_name = in->name, .describe = desc};
+    pylock_selection_t sel;
+    memset(&sel, 0, sizeof sel);
+    err_t *e = pylock_select(l, &t, &sel);
+    want_locked_t *items = xcalloc(sel.n + 1, sizeof(want_locked_t));
+    char **origins = NULL;
+    size_t no = 0, ocap = 0;
+    for (size_t i = 0; i < sel.n && !e; i++) {
+        const pylock_pick_t *p = &sel.picks[i];
+        if (p->kind != PYLOCK_PICK_WHEEL) {
+            e = err_hint(err_new(EXIT_APPLY, "%s: %s %s has no wheel for %s, only a source "
+                                 "distribution", in->name, p->pkg->name,
+                                 p->pkg->version ? p->pkg->version : "", desc),
+                         "building projects from source is not wired into sync yet");
+            break;
+        }
+        const char *direct = NULL;
+        const char *origin = NULL;
+        for (size_t k = 0; k < in->nreqs; k++)
+            if (strcmp(in->reqs[k].req->key, p->pkg->name) == 0) {
+                origin = in->reqs[k].origin;
+                if (in->reqs[k].req->url)
+                    direct = in->reqs[k].req->url;
+            }
+        if (!origin) {
+            strv_push(&origins, &no, &ocap, xasprintf("%s:%d", in->name, p->pkg->line));
+            origin = origins[no - 1];
+        }
+        items[i] = (want_locked_t){p->pkg->name, p->pkg->version, p->location, p->is_local,
+                                   pylock_file_hash(p->file, "sha256"),
+                                   p->requested || pylock_is_requested(l, p->pkg->name), origin,
+                                   direct};
+    }
+    if (!e) {
+        /* the requirements go with the want set, for their hashes and options */
+        reqfile_t *rf = in->rf;
+        in->rf = NULL;
+        in->reqs = in->constraints = NULL;
+        in->nreqs = in->nconstraints = 0;
+        e = want_from_lock(rf, &menv, items, sel.n, out);
+    }
+    free(items);
+    strv_free(origins);
+    pylock_selection_free(&sel);
+    free(lock_dir);
+    free(desc);
+    tagset_free(tags);
+    return e;
+}

@@ -1,0 +1,72 @@
+/*
+ * source: the resolver's view of the package sources (resolve/solve.h's rs_source_t), over the
+ * local find-links folders (index/findlinks.h), the package indexes and remote find-links pages
+ * (index/remote.h: first index that has a project wins), direct references (`name @ URL`,
+ * wheel paths), and core metadata (index/metadata.h: local zips, PEP 658 files, HTTP ranges,
+ * caches).
+ *
+ * What it does for the solver:
+ *  - project(key): every file of the project from every source, grouped by version (parsed from
+ *    the file names), newest first; a direct reference is its project's only candidate. Index
+ *    lookups are batched: the keys the solver announced (prefetch) are looked up together, and
+ *    the metadata of the newest version of each is fetched in the same round.
+ *  - metadata(version): METADATA of one wheel of the version (uv assumes all wheels of a version
+ *    share it): a local wheel first, else a remote one with a PEP 658 file, else any; parsed
+ *    into requirements. A version with only a source distribution is unavailable until project
+ *    builds are wired in (its explanation says so).
+ * And for the lock: every file of a chosen version with its URL or path, size and sha256 (local
+ * files are hashed when asked: lock_source_files).
+ *
+ * Ownership: a lock_source_t borrows what it is given (remote_t, metadata_t, fl_set_t, the
+ * root requirements) and owns everything it hands out; lock_source_free() releases it.
+ */
+#ifndef VENVSYNC_LOCK_SOURCE_H
+#define VENVSYNC_LOCK_SOURCE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/findlinks.h"
+#include "index/metadata.h"
+#include "index/remote.h"
+#include "resolve/solve.h"
+#include "util/err.h"
+
+/* One file of a candidate version, for the lock. */
+typedef struct lock_file {
+    char *filename;
+    char *url;                  /* remote files: absolute, without the fragment; else NULL */
+    char *path;                 /* local files: absolute; else NULL */
+    char *index;                /* the index it came from, or NULL (find-links, direct) */
+    char sha256[65];            /* "" while unknown (a local file not hashed yet) */
+    int64_t size;               /* -1 unknown */
+    bool core_metadata;
+    char metadata_sha256[65];
+    bool yanked;
+    char *requires_python;
+    wheelname_t *wheel;         /* NULL for a source distribution */
+} lock_file_t;
+
+typedef struct lock_source lock_source_t;
+
+typedef struct lock_source_opts {
+    const fl_set_t *fl;                 /* local find-links, or NULL */
+    remote_t *remote;                   /* NULL: no index at all (offline or --no-index) */
+    const remote_sources_t *sources;    /* the indexes and remote find-links of remote */
+    metadata_t *meta;                   /* required */
+    const rs_requirement_t *direct;     /* requirements with a URL (`name @ ...`) */
+    size_t ndirect;
+    const char *base_dir;               /* for relative file: URLs */
+} lock_source_opts_t;
+
+lock_source_t *lock_source_new(const lock_source_opts_t *o);
+void lock_source_free(lock_source_t *s);
+/* The rs_source_t the solver calls. */
+rs_source_t lock_source_solver(lock_source_t *s);
+/* The files of a chosen version, every local one hashed (sha256 and size filled). */
+err_t *lock_source_files(lock_source_t *s, const rs_version_t *v, lock_file_t **files,
+                         size_t *n);
+/* Statistics for -v: index pages read, metadata fetched, and how. */
+void lock_source_stats(const lock_source_t *s, size_t *projects, metadata_stats_t *meta);
+
+#endif
