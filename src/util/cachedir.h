@@ -7,6 +7,8 @@
  *   <cache>/pages-v1/       index pages with their HTTP validators (index/http)
  *   <cache>/downloads-v1/   downloaded files named by their sha256 (index/http)
  *   <cache>/metadata-v1/    wheels' METADATA by the wheel's sha256, or url-<hash> (index/metadata)
+ *   <cache>/builds-v1/      build environments, wheels built from sdists, failed builds' logs
+ *                           (build/env, build/build)
  *   <cache>/locks/          one lock file per environment path (util/lock); never cleaned,
  *                           since a running sync may hold one
  *   <cache>/shell/          rc files `venvsync shell` starts shells with
@@ -23,6 +25,7 @@
 #define CACHE_PAGES "pages-v1"
 #define CACHE_DOWNLOADS "downloads-v1"
 #define CACHE_METADATA "metadata-v1"
+#define CACHE_BUILDS "builds-v1"
 #define CACHE_LOCKS "locks"
 #define CACHE_SHELL "shell"
 
