@@ -36,6 +36,9 @@ typedef struct engine_env {
     fetch_t fetch;             /* wheels verified for the plan's package actions (engine_apply) */
     env_result_t result;       /* after engine_apply */
     err_t *error;              /* why planning or applying this environment failed */
+    struct seed *seed;         /* the pip wheel it is seeded from (fetch/seed.h), when looked up;
+                                  owned */
+    pkg_want_t seed_view;      /* the planner's view of the seed (desired_env_t.seeds) */
 } engine_env_t;
 
 typedef struct engine {
@@ -56,6 +59,9 @@ typedef struct engine {
     http_progress_fn progress; /* live download progress (a terminal without -q/--no-progress) */
     void *progress_ctx;
     int verbosity;
+    mf_link_mode_t link_mode;  /* --link-mode or VENVSYNC_LINK_MODE: overrides each environment's
+                                  `link-mode`; LINK_MODE_DEFAULT when neither is given. Checked
+                                  and recorded only: the installer does not read it yet */
 } engine_t;
 
 /* Selects the named environments (all when n == 0) in manifest order. Unknown names are an
