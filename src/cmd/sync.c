@@ -4,18 +4,25 @@
  */
 #include <stdlib.h>
 
-#include "cmd/common.h"
+#include "cmd/editing.h"
 
 static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 {
     bool oneline = false, compile = false, verify = false;
+    const char *link = NULL;
     cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {"--compile", &compile, NULL},
-                          {"--verify", &verify, NULL}, {NULL, NULL, NULL}};
+                          {"--verify", &verify, NULL}, {"--link-mode", NULL, &link},
+                          {NULL, NULL, NULL}};
     manifest_t *m;
     engine_t en;
     err_t *e = cmd_engine_from_args(ctx, flags, &m, &en);
     if (e)
         return e;
+    if ((e = cmd_link_mode(ctx, link, &en.link_mode))) {
+        engine_free(&en);
+        manifest_free(m);
+        return e;
+    }
     en.compile = compile;
     en.verify = verify;
     engine_plan(&en, true);
@@ -30,7 +37,7 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_sync = {
     .name = "sync",
-    .usage = "sync [--oneline] [--compile] [--verify] [ENV...]",
+    .usage = "sync [--oneline] [--compile] [--verify] [--link-mode MODE] [ENV...]",
     .summary = "make the environments match venv.yaml (the default command)",
     .help = "Observes each environment named (all when none is), plans the difference and applies it:\n"
             "creates missing environments, fixes drifted ones in place, recreates those with the wrong\n"
@@ -39,6 +46,9 @@ const cmd_t cmd_sync = {
             "Python and makes no network request.\n"
             "  --oneline   print one line naming what changed, nothing when nothing did (git hooks)\n"
             "  --compile   byte-compile the packages it installs (as `compile: true` does)\n"
-            "  --verify    check installed files against their RECORD and reinstall what differs\n",
+            "  --verify    check installed files against their RECORD and reinstall what differs\n"
+            "  --link-mode MODE\n"
+            "              clone, hardlink, copy or symlink: how files come from the cache\n"
+            "              (also VENVSYNC_LINK_MODE; overrides the manifest's `link-mode`)\n",
     .run = run_sync,
 };

@@ -513,14 +513,14 @@ static void plan_venv_inner(env_plan_t *p, const desired_env_t *d, const observe
         if (n)
             set_state(p, ST_DRIFTED, "%zu package change%s", n, n == 1 ? "" : "s");
     }
-    if (plan_seeds(p, d, &o->dists))
-        set_state(p, ST_DRIFTED, "%s is not seeded", p->actions[p->nactions - 1].package);
     if (!o->by_venvsync) {
         set_state(p, ST_DRIFTED, "not written by venvsync: its interpreter is not recorded");
         p->python_need = p->python_need == NEED_NONE ? NEED_OWN : p->python_need;
         add_action(p, ACT_WRITE_CFG, NULL, NULL,
                    "record the interpreter's identity in pyvenv.cfg");
     }
+    if (plan_seeds(p, d, &o->dists))
+        set_state(p, ST_DRIFTED, "%s is not seeded", p->actions[p->nactions - 1].package);
     plan_drift(p, d, o, moved);
 }
 
