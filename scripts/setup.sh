@@ -9,6 +9,7 @@ packages=(
   libcriterion-dev
   python3 python3-venv python3-pytest python3-jsonschema python3-yaml python3-virtualenv
   bash zsh fish tcsh strace git openssl ca-certificates nghttp2-server
+  groff-base man-db
 )
 
 missing=()

@@ -138,7 +138,7 @@ void cmd_print_help(const cmd_t *c, FILE *f)
     fprintf(f, "usage: venvsync %s\n\n%s\n", c->usage, c->summary);
     if (c->help && *c->help)
         fprintf(f, "\n%s", c->help);
-    fprintf(f, "\nGlobal options (-f, -C, --json, -q, -v, --offline, --no-progress, --color) "
+    fprintf(f, "\nGlobal options (-f, -g, -C, --json, -q, -v, --offline, --no-progress, --color) "
                "work with every command; see `venvsync --help`.\n");
 }
 

@@ -22,6 +22,8 @@ static err_t *copy_as_entry(const cmd_ctx_t *ctx, cmd_edit_t *ed, const char *sr
 {
     const mf_env_t *s = NULL;
     err_t *e = cmd_need_env(ed->m, src, &s);
+    if (e && e->hint)
+        return err_ctx(e, "copy");
     if (e)
         return err_hint(err_ctx(e, "copy"), "to copy an environment that is not in the "
                         "manifest, give the destination as a path (./%s)", name);
