@@ -38,7 +38,12 @@ err_t *cmd_check_shell(const char *what, const char *shell, bool integration)
         buf_printf(&b, "%s%s", n ? ", " : "", known[n]);
     err_t *e = err_new(EXIT_USAGE, "%s: unknown shell '%s'; supported: %s", what, shell,
                        buf_cstr(&b));
-    const char *best = suggest_closest(shell, known, n);
+    const char *best = NULL; /* csh -> tcsh, sh -> zsh... a name ending the same first */
+    for (size_t i = 0; known[i] && !best && strlen(shell) >= 3; i++)
+        if (str_ends_with(known[i], strlen(known[i]), shell))
+            best = known[i];
+    if (!best)
+        best = suggest_closest(shell, known, n);
     if (best)
         err_hint(e, "did you mean '%s'?", best);
     buf_free(&b);

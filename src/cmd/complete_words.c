@@ -88,6 +88,7 @@ void complete_words(const complete_src_t *src, char *const *words, int n, bool w
     for (int i = 0; i < n - 1; i++) {
         const char *w = words[i];
         if (literal || (cmd && strcmp(cmd->name, "run") == 0 && nops >= 1)) {
+            literal = true; /* the words of the command run runs */
             ops[nops++] = w;
             continue;
         }
