@@ -17,10 +17,9 @@
 #include "util/term.h"
 
 typedef struct global_opts {
-    const char *file;        /* -f/--file: the manifest, or NULL to search; with -g, the global
-                                manifest's path (main sets it) */
+    const char *file;        /* -f/--file: the manifest, or NULL to search */
     bool global;             /* -g/--global: the user's manifest, <config_dir>/venv.yaml, created
-                                on first use (cmd_load_manifest) */
+                                on first use (cmd_manifest_file); never together with file */
     const char *chdir;       /* -C: already applied by main (cwd changed); kept for messages */
     bool json;               /* --json */
     int verbosity;           /* -1 with -q, 0 default, 1+ with -v */

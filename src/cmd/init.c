@@ -37,6 +37,10 @@ static err_t *run_init(const cmd_ctx_t *ctx, int *status)
     *status = 0;
     if (n)
         return err_new(EXIT_USAGE, "init takes no operands");
+    if (ctx->g->global)
+        return err_hint(err_new(EXIT_USAGE, "init writes a project's venv.yaml; the global "
+                                "manifest is made on the first use of -g"),
+                        "`venvsync -g new NAME` adds an environment to it");
     char *file = path_absolute(NULL, ctx->g->file ? ctx->g->file : "venv.yaml");
     if (fs_exists(file)) {
         e = err_hint(err_new(EXIT_USAGE, "%s already exists; nothing was written", file),

@@ -254,7 +254,9 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
                 wanted = strcmp(d->wants[k].key, h->key) == 0;
             if (!wanted && !is_seed(d, h->key))
                 add_pkg_action(p, ACT_REMOVE, h->name, h->version, NULL,
-                               "not in the manifest (exact: true)");
+                               strcmp(h->key, "pip") == 0
+                                   ? "not in the manifest (exact: true; `seed: true` keeps pip)"
+                                   : "not in the manifest (exact: true)");
         }
     }
     return p->nactions - before;

@@ -437,6 +437,8 @@ Test(seed_plan, exact_keeps_what_was_seeded)
     plan_env(&d, &o, NULL, &p);
     a = actions(&p);
     cr_assert_str_eq(a, "remove pip\nremove requests");
+    cr_assert_str_eq(p.actions[0].reason, "not in the manifest (exact: true; `seed: true` keeps "
+                                          "pip)");
     free(a);
     env_plan_free(&p);
     drop(&o);
