@@ -61,8 +61,9 @@ static err_t *run_add(const cmd_ctx_t *ctx, int *status)
     env_desc_t d = {0};
     bool seeded = false;
     bool managed = false;
-    for (const mf_env_t *x = env; !e && x && !managed; x = x->copy_from ? manifest_env(ed.m, x->copy_from) : NULL)
-        managed = x->manages_packages;
+    for (const mf_env_t *x = env; !e && x && !managed;
+         x = x->copy_from ? manifest_env(ed.m, x->copy_from) : NULL)
+        managed = x->manages_packages; /* a copy keeps its source's packages */
     if (!e && !managed) {
         /* its packages were the user's until now */
         e = cmd_describe_env(env->path, &d);

@@ -49,7 +49,7 @@ typedef struct env_desc {
     char *python;            /* the request naming its own interpreter ("3.11", "3.13t",
                                 "pypy@3.10") */
     char *version;           /* its full version, for messages */
-    char *prompt;            /* what its activators show now: pyvenv.cfg's, else the folder's name */
+    char *prompt;            /* what its activators show now: pyvenv.cfg's, else the folder */
     bool system_site_packages;
     bool has_pip;
     char **by_hand;          /* "name version" of each installed distribution, pip excluded;

@@ -410,13 +410,15 @@ static bool plan_recreates(const env_plan_t *p)
 /* Seeding (fetch/seed.h): the planner's view of pip for a seeded environment. Its wheel is
  * looked up only when a plan could need it: with the interpreter the environment gets (py, when
  * the plan needs one), or when the environment (or the copy it starts as) lacks pip; a no-op
- * starts no Python and reads no bundle. Finding no wheel is an error only when the tree the plan
- * keeps lacks pip; for a tree that has it, a recreation then goes without (and the next sync
- * says why). */
+ * starts no Python and reads no bundle. Finding no wheel is an error when `seed: true` asks for
+ * pip and the tree the plan keeps lacks it; seeded by default, the environment goes without and
+ * the report warns (seed_note). */
 static err_t *prepare_seeds(engine_t *en, engine_env_t *ee, desired_env_t *d, const interp_t *py)
 {
     d->seeds = NULL;
     d->nseeds = 0;
+    free(ee->seed_note);
+    ee->seed_note = NULL;
     if (!seed_wanted(en->m, ee->env))
         return NULL;
     const observed_env_t *have = ee->obs.kind == OBS_VENV ? &ee->obs : d->copy_src;
@@ -438,12 +440,15 @@ static err_t *prepare_seeds(engine_t *en, engine_env_t *ee, desired_env_t *d, co
         seed_free(ee->seed);
         ee->seed = NULL;
         err_t *e = seed_find(py, SEED_SYSTEM_WHEELS, &ee->seed);
-        if (e && present) {
+        if (e && !present && ee->env->seed == SEED_UNSET)
+            ee->seed_note = xasprintf("environment '%s' gets no pip: %s (%s)", ee->env->name,
+                                      e->msg, e->hint ? e->hint : "");
+        if (e && (present || ee->env->seed == SEED_UNSET)) {
             err_free(e);
             return NULL;
         }
         if (e)
-            return err_ctx(e, "environment '%s'", ee->env->name);
+            return e;
     }
     ee->seed_view.version = ee->seed->want.version;
     ee->seed_view.origin = ee->seed->want.origin;
@@ -494,7 +499,7 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
         e = own_facts(en, &ee->obs, &ee->facts);
     }
     if (!e)
-        e = prepare_seeds(en, ee, &d, NULL);
+        e = err_ctx(prepare_seeds(en, ee, &d, NULL), "environment '%s'", ee->env->name);
     if (!e) {
         fill_desired(en, ee, &d);
         plan_env(&d, &ee->obs, NULL, &ee->plan);
@@ -722,6 +727,9 @@ void engine_report(const engine_t *en, report_t *out)
                                               xstrdup(a->to), xstrdup(a->reason)};
         }
     }
+    for (size_t i = 0; i < en->n; i++)
+        if (en->envs[i].seed_note)
+            strv_push(&out->notes, NULL, NULL, xstrdup(en->envs[i].seed_note));
     if (en->dl) {
         out->network_used = true;
         download_session_stats(en->dl, &out->network);
@@ -743,6 +751,7 @@ void engine_free(engine_t *en)
         want_set_free(en->envs[i].wants);
         fetch_free(&en->envs[i].fetch);
         seed_free(en->envs[i].seed);
+        free(en->envs[i].seed_note);
     }
     free(en->envs);
     pyreq_free(en->version_file_req);

@@ -39,6 +39,8 @@ typedef struct engine_env {
     struct seed *seed;         /* the pip wheel it is seeded from (fetch/seed.h), when looked up;
                                   owned */
     pkg_want_t seed_view;      /* the planner's view of the seed (desired_env_t.seeds) */
+    char *seed_note;           /* seeded by default but no pip wheel was found: why (a warning
+                                  in the report; `seed: true` makes it an error); owned */
 } engine_env_t;
 
 typedef struct engine {

@@ -19,7 +19,8 @@
  * How: the engine gives the planner a pkg_want_t for pip (plan/plan.h's desired_env_t.seeds);
  * the plan says `+ seed pip X.Y`; seed_fetch() adds the unpacked wheel to the plan's fetch_t,
  * and apply installs it with venvsync's own installer, in the staging tree of a new
- * environment like any package.
+ * environment like any package. No wheel: an error for `seed: true`; seeded by default, the
+ * engine plans no seed and warns.
  *
  * A seed_t owns its strings and its want; seed_free() releases it.
  */

@@ -468,6 +468,49 @@ def test_seed_comes_from_the_interpreters_own_bundle(venvsync, tmp_project):
     assert tmp_project.path(".venv") in out
 
 
+def test_without_a_bundled_pip_it_says_where_it_looked(venvsync, tmp_project, tmp_path):
+    """An interpreter whose stdlib has no ensurepip bundle (a pyenv build's executable in a prefix
+    that links every stdlib entry but ensurepip): a clear refusal, and `seed: false` works."""
+    real = None
+    for ver in ("3.12.1", "3.11.7", "3.13.0"):
+        root = os.path.expanduser(f"~/.pyenv/versions/{ver}")
+        minor = ".".join(ver.split(".")[:2])
+        if os.path.exists(os.path.join(root, "bin", "python" + minor)):
+            real = (root, minor)
+            break
+    if not real:
+        pytest.skip("no pyenv build to borrow")
+    root, minor = real
+    prefix = tmp_path / "nobundle"
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "lib" / ("python" + minor)).mkdir(parents=True)
+    shutil.copy2(os.path.join(root, "bin", "python" + minor), prefix / "bin")
+    stdlib = os.path.join(root, "lib", "python" + minor)
+    for n in os.listdir(stdlib):
+        if n != "ensurepip":
+            os.symlink(os.path.join(stdlib, n), prefix / "lib" / ("python" + minor) / n)
+    exe = str(prefix / "bin" / ("python" + minor))
+    tmp_project.write(f"""\
+        version: 1
+        python: "{exe}"
+        environments:
+          asked: {{path: .asked, seed: true}}
+          dev: {{path: .venv}}
+          off: {{path: .off, seed: false}}
+        """)
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=2)
+    want = f"looked in {prefix}/lib/python{minor}/ensurepip/_bundled"
+    assert "error: environment 'asked': seed: no pip wheel" in r.stderr and want in r.stderr, r.stderr
+    assert "seed: false" in r.stderr
+    assert not os.path.exists(tmp_project.path(".asked")), "seed: true without a wheel makes nothing"
+    # seeded by default: made without pip, with a warning
+    assert "warning: environment 'dev' gets no pip" in r.stderr, r.stderr
+    assert os.path.isfile(tmp_project.path(".venv", "pyvenv.cfg"))
+    assert os.path.isfile(tmp_project.path(".off", "pyvenv.cfg"))
+    r = venvsync("check", "dev", "off", cwd=tmp_project.root, check_rc=0)
+    assert "gets no pip" in r.stderr
+
+
 def test_a_no_op_starts_no_python(venvsync, tmp_project, cache_dir):
     if not have("strace"):
         pytest.skip("strace not installed")
@@ -480,11 +523,14 @@ def test_a_no_op_starts_no_python(venvsync, tmp_project, cache_dir):
     venvsync("sync", cwd=tmp_project.root, check_rc=0)
     log = tmp_project.path("strace.log")
     env = dict(os.environ, VENVSYNC_CACHE_DIR=cache_dir, ASAN_OPTIONS="detect_leaks=0")  # no LSan under ptrace
-    p = subprocess.run(["strace", "-f", "-qq", "-o", log, "-e", "trace=execve", BIN, "sync"],
+    p = subprocess.run(["strace", "-f", "-qq", "-o", log, "-e", "trace=execve,openat", BIN, "sync"],
                        cwd=tmp_project.root, env=env, capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
-    execs = [line for line in open(log) if "execve(" in line]
+    calls = open(log).read().splitlines()
+    execs = [line for line in calls if "execve(" in line]
     assert len(execs) == 1 and BIN in execs[0], execs
+    assert not [c for c in calls if "libcrypto" in c or "ensurepip" in c or "python-wheels" in c], \
+        "a seeded environment that has pip: no hashing, no bundle read"
 
 
 # ---- pyenv habits ------------------------------------------------------------------------------

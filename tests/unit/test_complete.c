@@ -12,7 +12,8 @@
 
 /* A small command table of real entries, and a hidden one (cmd_complete itself needs main's
  * table). */
-static const cmd_t hidden = {.name = "__hidden", .usage = "__hidden", .summary = "", .hidden = true};
+static const cmd_t hidden = {.name = "__hidden", .usage = "__hidden", .summary = "",
+                             .hidden = true};
 static const cmd_t *const table[] = {&cmd_sync, &cmd_plan, &cmd_list, &cmd_run, &cmd_shell,
                                      &cmd_shell_init, &cmd_completion, &cmd_activate, &cmd_rm,
                                      &cmd_new, &cmd_python, &cmd_copy, &hidden, NULL};
