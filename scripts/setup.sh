@@ -11,6 +11,7 @@ packages=(
   python3-pip
   python3-hatchling flit python3-poetry-core
   bash zsh fish tcsh strace git openssl ca-certificates nghttp2-server
+  groff-base man-db
 )
 
 missing=()

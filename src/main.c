@@ -3,6 +3,7 @@
  * code is chosen.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,14 @@
 #include "cmd/cmd.h"
 #include "util/json.h"
 #include "util/path.h"
+#include "util/suggest.h"
 #include "util/xalloc.h"
 
 const cmd_t *const cmd_table[] = {
     &cmd_sync, &cmd_plan, &cmd_check, &cmd_lock, &cmd_list, &cmd_run, &cmd_shell, &cmd_activate,
-    &cmd_copy, &cmd_remove, &cmd_prune, &cmd_init, &cmd_hook, &cmd_ci_key, &cmd_cache, &cmd_python, NULL,
+    &cmd_new, &cmd_add, &cmd_rm, &cmd_copy, &cmd_remove, &cmd_adopt, &cmd_prune, &cmd_init,
+    &cmd_hook, &cmd_ci_key, &cmd_cache, &cmd_python, &cmd_shell_init, &cmd_completion,
+    &cmd_complete, &cmd_workon, NULL,
 };
 
 const cmd_t *cmd_find(const char *name)
@@ -35,6 +39,8 @@ static void print_usage(FILE *f)
             "commands:\n",
             VENVSYNC_VERSION);
     for (size_t i = 0; cmd_table[i]; i++) {
+        if (cmd_table[i]->hidden)
+            continue;
         if (strlen(cmd_table[i]->usage) <= 28)
             fprintf(f, "  %-28s %s\n", cmd_table[i]->usage, cmd_table[i]->summary);
         else
@@ -43,6 +49,8 @@ static void print_usage(FILE *f)
     fprintf(f,
             "\noptions (before or after the command):\n"
             "  -f, --file PATH     the manifest (default: nearest venv.yaml here or in a parent)\n"
+            "  -g, --global        your own manifest, $XDG_CONFIG_HOME/venvsync/venv.yaml (made on\n"
+            "                      first use; environments under $WORKON_HOME, ~/.virtualenvs)\n"
             "  -C DIR              run as if started in DIR\n"
             "      --json          machine-readable output on stdout\n"
             "  -q, --quiet         print only errors\n"
@@ -53,7 +61,57 @@ static void print_usage(FILE *f)
             "      --version       print the version\n"
             "  -h, --help          this help; `venvsync COMMAND --help` for a command\n"
             "\nexit codes: 0 success or in sync; 1 `check` found drift; 2 usage or manifest error,\n"
-            "nothing changed; 3 failure while applying. `run` passes the command's status through.\n");
+            "nothing changed; 3 failure while applying. `run` passes the command's status through.\n"
+            "\nshell integration: eval \"$(venvsync shell-init bash)\" (zsh, fish, tcsh) gives\n"
+            "`workon NAME` and completion; `man venvsync` for everything.\n");
+}
+
+/* "unknown command", with the nearest command when there is one. */
+static err_t *unknown_command(const char *name)
+{
+    const char **cands = xcalloc(sizeof cmd_table / sizeof cmd_table[0] + 1, sizeof(char *));
+    size_t n = 0;
+    for (size_t i = 0; cmd_table[i]; i++)
+        if (!cmd_table[i]->hidden)
+            cands[n++] = cmd_table[i]->name;
+    cands[n++] = "help";
+    /* The words of virtualenvwrapper, pyenv and pip. */
+    static const char *const habits[][2] = {
+        {"mkvirtualenv", "new"}, {"mkvenv", "new"}, {"venv", "new"}, {"create", "new"},
+        {"rmvirtualenv", "remove"}, {"cpvirtualenv", "copy"}, {"lsvirtualenv", "list"},
+        {"workon", "shell-init"}, {"install", "add"}, {"uninstall", "rm"},
+        {"local", "python pin"}, {"pin", "python pin"}, {"versions", "python list"},
+    };
+    const char *best = NULL;
+    for (size_t i = 0; i < sizeof habits / sizeof habits[0] && !best; i++)
+        if (strcmp(name, habits[i][0]) == 0)
+            best = habits[i][1];
+    /* A unique prefix (`pru`) names its command; short words get more room than
+     * suggest_closest gives (`sink` is two edits from `sync`). */
+    size_t nprefix = 0;
+    const char *prefixed = NULL;
+    for (size_t i = 0; !best && i < n; i++)
+        if (strlen(name) >= 2 && strncmp(cands[i], name, strlen(name)) == 0 && nprefix++ == 0)
+            prefixed = cands[i];
+    if (!best && nprefix == 1)
+        best = prefixed;
+    if (!best)
+        best = suggest_closest(name, cands, n);
+    size_t bestd = SIZE_MAX;
+    for (size_t i = 0; !best && i < n; i++) {
+        size_t d = suggest_distance(name, cands[i]);
+        if (strlen(name) >= 3 && d <= 2 && d < bestd) {
+            bestd = d;
+            best = cands[i];
+        }
+    }
+    err_t *e = err_new(EXIT_USAGE, "unknown command '%s'", name);
+    if (best)
+        err_hint(e, "did you mean `venvsync %s`? (`venvsync --help` lists the commands)", best);
+    else
+        err_hint(e, "run `venvsync --help` for the list of commands");
+    free(cands);
+    return e;
 }
 
 static void print_error(const err_t *e)
@@ -143,6 +201,8 @@ int main(int argc, char **argv)
                 g.file = val;
         } else if (strncmp(a, "--file=", 7) == 0) {
             g.file = a + 7;
+        } else if (strcmp(a, "-g") == 0 || strcmp(a, "--global") == 0) {
+            g.global = true;
         } else if (strcmp(a, "--json") == 0) {
             g.json = true;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -203,10 +263,12 @@ int main(int argc, char **argv)
     }
     const cmd_t *cmd = cmd_find(cmdname ? cmdname : "sync");
     if (!cmd) {
-        err_t *e = err_new(EXIT_USAGE, "unknown command '%s'", cmdname);
-        err_hint(e, "run `venvsync --help` for the list of commands");
         free(rest);
-        return fail(e);
+        return fail(unknown_command(cmdname));
+    }
+    if (g.global && g.file) {
+        free(rest);
+        return fail(err_new(EXIT_USAGE, "-g/--global and -f/--file name two manifests: give one"));
     }
     if (g.chdir && chdir(g.chdir) != 0) {
         free(rest);

@@ -283,6 +283,7 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
         case ACT_DOWNGRADE:
         case ACT_REMOVE:
         case ACT_REINSTALL:
+        case ACT_SEED:
             break; /* all at once below, or in the staged tree */
         case ACT_WRITE_CFG:
             cfg = true;

@@ -156,7 +156,7 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
     for (size_t i = 0; i < p->nactions && !e; i++) {
         const action_t *a = &p->actions[i];
         if (a->kind != ACT_INSTALL && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE &&
-            a->kind != ACT_REINSTALL)
+            a->kind != ACT_REINSTALL && a->kind != ACT_SEED)
             continue;
         char *key = pkg_name_normalize(a->package);
         const fetched_pkg_t *fp = fetch_find(f, key);

@@ -24,6 +24,10 @@ static err_t *run_activate(const cmd_ctx_t *ctx, int *status)
         free(ops);
         return err_new(EXIT_USAGE, "activate: expected exactly one environment name");
     }
+    if (shell && (e = cmd_check_shell("activate --shell", shell, false))) {
+        free(ops);
+        return e;
+    }
     manifest_t *m;
     e = cmd_load_manifest(ctx, &m);
     if (e) {
@@ -66,7 +70,9 @@ const cmd_t cmd_activate = {
     .name = "activate",
     .usage = "activate [--shell NAME] ENV",
     .summary = "print the path of ENV's activation script for your shell",
-    .help = "  --shell NAME   bash, zsh, fish, csh, tcsh, pwsh or nu (default: from $SHELL)\n"
-            "Use it as:  source \"$(venvsync activate dev)\"   (fish: source (venvsync activate dev))\n",
+    .help = "  --shell NAME   bash, zsh, sh, fish, csh, tcsh, pwsh or nu (default: from $SHELL;\n"
+            "                 any other name is refused)\n"
+            "Use it as:  source \"$(venvsync activate dev)\"   (fish: source (venvsync activate dev))\n"
+            "or, with `venvsync shell-init`, just `workon dev`.\n",
     .run = run_activate,
 };

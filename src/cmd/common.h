@@ -25,7 +25,16 @@ typedef struct cmd_flag {
 err_t *cmd_args(const cmd_ctx_t *ctx, const cmd_flag_t *flags, bool stop_at_operand,
                 char ***operands, int *n);
 
-/* Finds (per -f or by searching from the cwd) and loads the manifest. */
+/* The manifest's path (malloc'd): the global one with -g (created on first use), -f's, else the
+ * nearest venv.yaml from the cwd up (an EXIT_USAGE error when there is none). */
+err_t *cmd_manifest_file(const cmd_ctx_t *ctx, char **out);
+/* <config_dir>/venv.yaml; with create, written (mfedit_render: root ${WORKON_HOME}, no
+ * environments) when it does not exist. EXIT_USAGE when there is no config_dir (no HOME). */
+err_t *cmd_global_manifest(const cmd_ctx_t *ctx, bool create, char **out);
+/* The ${VAR} values manifests see: the process environment, with WORKON_HOME defaulting to
+ * config_t.workon_home (virtualenvwrapper's default, ~/.virtualenvs). Borrows ctx's config. */
+env_lookup_t cmd_manifest_vars(const cmd_ctx_t *ctx);
+/* Finds (cmd_manifest_file) and loads the manifest. */
 err_t *cmd_load_manifest(const cmd_ctx_t *ctx, manifest_t **out);
 
 /* Writes b to ctx->out. */

@@ -3,7 +3,8 @@
  *
  * Beside an existing environment (at --path, default .venv) the manifest describes it as it is
  * (its Python, prompt and system-site-packages) so that nothing about it changes: without
- * --adopt it declares no packages (whatever is installed stays the user's), with --adopt it pins
+ * --adopt it declares no packages (whatever is installed stays the user's; `seed: false` when
+ * it has no pip, which declaring nothing would otherwise seed), with --adopt it pins
  * exactly what is installed, pip included. The environment is then adopted: venvsync records its
  * interpreter in pyvenv.cfg and writes its own activators (same prompt), so `check` is clean at
  * once and the first sync has nothing to do. Without an environment the manifest names no
@@ -13,55 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/common.h"
-#include "manifest/edit.h"
+#include "cmd/editing.h"
 #include "pkg/installed.h"
 #include "plan/observe.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
-
-/* The request that names the environment's own interpreter: "3.11", "3.13t", "pypy@3.10". */
-static char *own_request(const observed_env_t *o)
-{
-    int major = 0, minor = 0;
-    sscanf(o->version, "%d.%d", &major, &minor);
-    bool cpython = !o->implementation || strcmp(o->implementation, "cpython") == 0;
-    return xasprintf("%s%s%d.%d%s", cpython ? "" : o->implementation, cpython ? "" : "@", major,
-                     minor, o->freethreaded ? "t" : "");
-}
-
-/* Adopts environment `name` of the manifest just written: applies its plan when it only records
- * the interpreter and rewrites activators (nothing the user would notice). */
-static err_t *adopt(const cmd_ctx_t *ctx, const char *file, bool *adopted)
-{
-    *adopted = false;
-    global_opts_t g = *ctx->g;
-    g.file = file;
-    cmd_ctx_t c = *ctx;
-    c.g = &g;
-    char *names[] = {"dev"};
-    manifest_t *m;
-    engine_t en;
-    err_t *e = cmd_open_engine(&c, names, 1, &m, &en);
-    if (e)
-        return e;
-    en.no_resolve = true; /* adoption never resolves: the first sync writes the lock */
-    engine_plan(&en, true);
-    const env_plan_t *p = &en.envs[0].plan;
-    bool bookkeeping = !en.envs[0].error && p->nactions > 0;
-    for (size_t i = 0; i < p->nactions && bookkeeping; i++)
-        bookkeeping = p->actions[i].kind == ACT_WRITE_CFG ||
-                      p->actions[i].kind == ACT_WRITE_ACTIVATOR;
-    if (bookkeeping) {
-        e = engine_apply(&en);
-        *adopted = !e;
-    }
-    engine_free(&en);
-    manifest_free(m);
-    return e;
-}
 
 static err_t *run_init(const cmd_ctx_t *ctx, int *status)
 {
@@ -78,6 +37,10 @@ static err_t *run_init(const cmd_ctx_t *ctx, int *status)
     *status = 0;
     if (n)
         return err_new(EXIT_USAGE, "init takes no operands");
+    if (ctx->g->global)
+        return err_hint(err_new(EXIT_USAGE, "init writes a project's venv.yaml; the global "
+                                "manifest is made on the first use of -g"),
+                        "`venvsync -g new NAME` adds an environment to it");
     char *file = path_absolute(NULL, ctx->g->file ? ctx->g->file : "venv.yaml");
     if (fs_exists(file)) {
         e = err_hint(err_new(EXIT_USAGE, "%s already exists; nothing was written", file),
@@ -95,13 +58,16 @@ static err_t *run_init(const cmd_ctx_t *ctx, int *status)
     dist_list_t dists = {0};
     if (!e && adopt_pkgs && o.site_packages)
         e = installed_list(o.site_packages, &dists);
-    char *py = python ? xstrdup(python) : existing ? own_request(&o) : NULL;
+    env_desc_t desc = {0};
+    if (!e && existing)
+        e = cmd_describe_env(abs_env, &desc);
+    char *py = python ? xstrdup(python) : existing ? xstrdup(desc.python) : NULL;
     char **pins = NULL;
     size_t npins = 0, cap = 0;
     for (size_t i = 0; i < dists.n; i++)
         strv_push(&pins, &npins, &cap,
                   xasprintf("%s==%s", dists.items[i].name, dists.items[i].version));
-    mfedit_kv_t keys[3];
+    mfedit_kv_t keys[4];
     size_t nkeys = 0;
     keys[nkeys++] = (mfedit_kv_t){"path", envpath, false};
     char *prompt = NULL;
@@ -111,6 +77,9 @@ static err_t *run_init(const cmd_ctx_t *ctx, int *status)
         keys[nkeys++] = (mfedit_kv_t){"prompt", prompt, false};
         if (o.system_site_packages)
             keys[nkeys++] = (mfedit_kv_t){"system-site-packages", "true", true};
+        /* without pip it stays without: declaring nothing would seed it (fetch/seed.h) */
+        if (!adopt_pkgs && !desc.has_pip)
+            keys[nkeys++] = (mfedit_kv_t){"seed", "false", true};
     }
     mfedit_env_t env = {.name = "dev", .keys = keys, .nkeys = nkeys,
                         .packages = (const char *const *)pins, .npackages = npins,
@@ -132,7 +101,7 @@ static err_t *run_init(const cmd_ctx_t *ctx, int *status)
         e = fs_write_atomic(file, text, strlen(text), 0644);
         free(text);
         if (!e && existing)
-            e = err_ctx(adopt(ctx, file, &adopted), "adopting %s", abs_env);
+            e = err_ctx(cmd_adopt_env(ctx, file, "dev", &adopted), "adopting %s", abs_env);
         if (!e && ctx->g->verbosity >= 0) {
             fprintf(ctx->out, "wrote %s", file);
             if (existing)
@@ -147,6 +116,7 @@ static err_t *run_init(const cmd_ctx_t *ctx, int *status)
     strv_free(pins);
     free(prompt);
     dist_list_free(&dists);
+    env_desc_free(&desc);
     observed_env_free(&o);
     free(py);
     free(abs_env);

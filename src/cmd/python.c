@@ -6,6 +6,8 @@
  *   venvsync python find [REQ]            the one a request picks (default: .python-version)
  *   venvsync python install [VER...]      managed installs from python-build-standalone
  *   venvsync python uninstall VER...      removes managed installs (only venvsync's own)
+ *   venvsync python pin [VER]             writes .python-version (pyenv local, uv python pin);
+ *                                         without VER, prints the one in force
  *
  * Facts come from the interpreter cache, so a second `list` starts no Python (-v says how many
  * had to be probed). Installing and removing are python/managed.h's work.
@@ -20,9 +22,11 @@
 #include "python/probe.h"
 #include "python/request.h"
 #include "output/python.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/path.h"
 #include "util/strv.h"
+#include "util/suggest.h"
 #include "util/xalloc.h"
 
 /* Whether py lives in venvsync's managed folder (store_real: its realpath, may be NULL). */
@@ -367,6 +371,110 @@ static err_t *python_uninstall(const cmd_ctx_t *ctx, char **ops, int n)
     return all;
 }
 
+/* Where `python pin` writes: beside the global manifest with -g (its environments follow it),
+ * beside -f's manifest, else in the current directory (as `pyenv local` does). */
+static err_t *pin_dir(const cmd_ctx_t *ctx, char **out)
+{
+    *out = NULL;
+    if (ctx->g->global) {
+        char *file = NULL;
+        err_t *e = cmd_global_manifest(ctx, true, &file);
+        if (!e)
+            *out = path_dirname(file);
+        free(file);
+        return e;
+    }
+    if (ctx->g->file) {
+        char *abs = path_absolute(NULL, ctx->g->file);
+        *out = path_dirname(abs);
+        free(abs);
+        return NULL;
+    }
+    *out = path_cwd();
+    return NULL;
+}
+
+/* `python pin [VER]`: VER must be a request venvsync reads (or pyenv's `system`). */
+static err_t *python_pin(const cmd_ctx_t *ctx, char **ops, int n)
+{
+    if (n > 2)
+        return err_new(EXIT_USAGE, "python pin: expected one version (3.12, 3.12.1, pypy@3.10, "
+                       "3.13t, ...)");
+    char *dir = NULL;
+    err_t *e = pin_dir(ctx, &dir);
+    if (e)
+        return e;
+    buf_t b = BUF_INIT;
+    if (n == 1) {
+        /* the pin in force: the nearest .python-version from dir up */
+        char *found = NULL, *d = xstrdup(dir);
+        for (;;) {
+            char *cand = path_join(d, ".python-version");
+            if (fs_exists(cand)) {
+                found = cand;
+                break;
+            }
+            free(cand);
+            if (strcmp(d, "/") == 0)
+                break;
+            char *up = path_dirname(d);
+            free(d);
+            d = up;
+        }
+        free(d);
+        char *v = python_version_file(dir);
+        if (!v)
+            e = err_hint(err_new(EXIT_USAGE, "no .python-version in %s or above", dir),
+                         "`venvsync python pin VER` writes one");
+        else if (ctx->g->json) {
+            json_t j;
+            json_init(&j, &b);
+            json_obj(&j);
+            json_kstr(&j, "version", v);
+            json_kstr(&j, "file", found);
+            json_end(&j);
+            buf_addc(&b, '\n');
+        } else {
+            buf_printf(&b, "%s\n", v);
+        }
+        free(v);
+        free(found);
+    } else {
+        const char *ver = ops[1];
+        pyreq_t *r = NULL;
+        char *why = NULL;
+        if (strcmp(ver, "system") != 0 && (strchr(ver, '\n') || !pyreq_parse(ver, &r, &why)))
+            e = err_hint(err_new(EXIT_USAGE, "python pin: '%s' is not a Python request: %s", ver,
+                                 why ? why : "one line expected"),
+                         "write a version (3.12, 3.12.1), a range (\">=3.11,<3.13\"), "
+                         "cpython@3.12, pypy@3.10, 3.13t or a path");
+        free(why);
+        pyreq_free(r);
+        char *file = path_join(dir, ".python-version");
+        if (!e) {
+            char *text = xasprintf("%s\n", ver);
+            e = fs_write_atomic(file, text, strlen(text), 0644);
+            free(text);
+        }
+        if (!e && ctx->g->json) {
+            json_t j;
+            json_init(&j, &b);
+            json_obj(&j);
+            json_kstr(&j, "version", ver);
+            json_kstr(&j, "file", file);
+            json_end(&j);
+            buf_addc(&b, '\n');
+        } else if (!e && ctx->g->verbosity >= 0) {
+            buf_printf(&b, "pinned %s in %s\n", ver, file);
+        }
+        free(file);
+    }
+    cmd_emit(ctx, &b);
+    buf_free(&b);
+    free(dir);
+    return e;
+}
+
 static err_t *run_python(const cmd_ctx_t *ctx, int *status)
 {
     if (cmd_wants_help(ctx)) {
@@ -382,8 +490,8 @@ static err_t *run_python(const cmd_ctx_t *ctx, int *status)
         return e;
     if (n == 0) {
         free(ops);
-        return err_hint(err_new(EXIT_USAGE, "python needs a subcommand: list, find, install or "
-                                "uninstall"), "see `venvsync python --help`");
+        return err_hint(err_new(EXIT_USAGE, "python needs a subcommand: list, find, install, "
+                                "uninstall or pin"), "see `venvsync python --help`");
     }
     const char *sub = ops[0];
     bool is_list = strcmp(sub, "list") == 0 || strcmp(sub, "ls") == 0;
@@ -397,9 +505,17 @@ static err_t *run_python(const cmd_ctx_t *ctx, int *status)
         e = python_install(ctx, ops, n);
     else if (strcmp(sub, "uninstall") == 0 || strcmp(sub, "remove") == 0)
         e = python_uninstall(ctx, ops, n);
-    else
-        e = err_hint(err_new(EXIT_USAGE, "python: unknown subcommand '%s'", sub),
-                     "the subcommands are list, find, install and uninstall");
+    else if (strcmp(sub, "pin") == 0)
+        e = python_pin(ctx, ops, n);
+    else {
+        static const char *const subs[] = {"list", "find", "install", "uninstall", "pin"};
+        const char *best = suggest_closest(sub, subs, 5);
+        e = err_new(EXIT_USAGE, "python: unknown subcommand '%s'", sub);
+        if (best)
+            err_hint(e, "did you mean `venvsync python %s`?", best);
+        else
+            err_hint(e, "the subcommands are list, find, install, uninstall and pin");
+    }
     free(ops);
     *status = EXIT_OK;
     return e;
@@ -407,7 +523,7 @@ static err_t *run_python(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_python = {
     .name = "python",
-    .usage = "python list|find REQ|install VER|uninstall VER",
+    .usage = "python list|find REQ|install VER|uninstall VER|pin VER",
     .summary = "interpreters: discovered and managed",
     .help =
         "Subcommands:\n"
@@ -436,6 +552,10 @@ const cmd_t cmd_python = {
         "               removes the managed installs VER matches (or the one named); refuses\n"
         "               anything venvsync did not install, and warns about environments of\n"
         "               the manifest that use it.\n"
+        "  pin [VER]    writes VER to .python-version in the current directory (beside the\n"
+        "               manifest with -f or -g), as `pyenv local` and `uv python pin` do; VER\n"
+        "               is checked as a request. Environments that name no Python follow it.\n"
+        "               Without VER: the version in force here.\n"
         "\n"
         "venv.yaml's `python-downloads: automatic` (or VENVSYNC_PYTHON_DOWNLOADS=automatic) lets\n"
         "sync install a missing Python itself; `manual` (the default) and `never` do not.\n"

@@ -4,19 +4,26 @@
  */
 #include <stdlib.h>
 
-#include "cmd/common.h"
+#include "cmd/editing.h"
 
 static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 {
     bool oneline = false, compile = false, verify = false, locked = false, frozen = false;
+    const char *link = NULL;
     cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {"--compile", &compile, NULL},
                           {"--verify", &verify, NULL}, {"--locked", &locked, NULL},
-                          {"--frozen", &frozen, NULL}, {NULL, NULL, NULL}};
+                          {"--frozen", &frozen, NULL}, {"--link-mode", NULL, &link},
+                          {NULL, NULL, NULL}};
     manifest_t *m;
     engine_t en;
     err_t *e = cmd_engine_from_args(ctx, flags, &m, &en);
     if (e)
         return e;
+    if ((e = cmd_link_mode(ctx, link, &en.link_mode))) {
+        engine_free(&en);
+        manifest_free(m);
+        return e;
+    }
     en.compile = compile;
     en.verify = verify;
     en.locked = locked;
@@ -32,7 +39,8 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 
 const cmd_t cmd_sync = {
     .name = "sync",
-    .usage = "sync [--oneline] [--compile] [--verify] [--locked|--frozen] [ENV...]",
+    .usage = "sync [--oneline] [--compile] [--verify] [--locked|--frozen] [--link-mode MODE] "
+             "[ENV...]",
     .summary = "make the environments match venv.yaml (the default command)",
     .help = "Observes each environment named (all when none is), plans the difference and applies it:\n"
             "creates missing environments, fixes drifted ones in place, recreates those with the wrong\n"
@@ -43,6 +51,9 @@ const cmd_t cmd_sync = {
             "  --compile   byte-compile the packages it installs (as `compile: true` does)\n"
             "  --locked    fail (exit 2) when a lock is out of date instead of relocking (CI)\n"
             "  --frozen    install each lock as it is, even when out of date; never resolve\n"
-            "  --verify    check installed files against their RECORD and reinstall what differs\n",
+            "  --verify    check installed files against their RECORD and reinstall what differs\n"
+            "  --link-mode MODE\n"
+            "              clone, hardlink, copy or symlink: how files come from the cache\n"
+            "              (also VENVSYNC_LINK_MODE; overrides the manifest's `link-mode`)\n",
     .run = run_sync,
 };

@@ -79,6 +79,7 @@ void config_read(config_t *c, const env_lookup_t *env)
     c->http_timeout = dup_var(c, "VENVSYNC_HTTP_TIMEOUT");
     c->connect_timeout = dup_var(c, "VENVSYNC_CONNECT_TIMEOUT");
     c->http_retries = dup_var(c, "VENVSYNC_HTTP_RETRIES");
+    c->link_mode = dup_var(c, "VENVSYNC_LINK_MODE");
 
     c->python_downloads = dup_var(c, "VENVSYNC_PYTHON_DOWNLOADS");
     c->python_mirror = dup_var(c, "VENVSYNC_PYTHON_MIRROR");
@@ -94,8 +95,9 @@ void config_free(config_t *c)
 {
     char **strs[] = {&c->home, &c->cache_dir, &c->python_dir, &c->config_dir, &c->workon_home,
                      &c->uv_python_dir, &c->path, &c->pyenv_root, &c->pyenv_version, &c->index_url,
-                     &c->default_index_url, &c->index_username, &c->index_password, &c->ca_bundle, &c->netrc, &c->concurrency,
-                     &c->http_timeout, &c->connect_timeout, &c->http_retries,
+                     &c->default_index_url, &c->index_username, &c->index_password, &c->ca_bundle,
+                     &c->netrc, &c->concurrency, &c->http_timeout, &c->connect_timeout,
+                     &c->http_retries, &c->link_mode,
                      &c->python_downloads, &c->python_mirror, &c->python_release, &c->shell,
                      &c->zdotdir};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)

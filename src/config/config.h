@@ -51,6 +51,10 @@ typedef struct config {
     char *connect_timeout;     /* VENVSYNC_CONNECT_TIMEOUT */
     char *http_retries;        /* VENVSYNC_HTTP_RETRIES */
 
+    /* Installing. */
+    char *link_mode;           /* VENVSYNC_LINK_MODE as written (clone, hardlink, copy or
+                                  symlink: checked by the commands that install), or NULL */
+
     /* Managed Pythons. */
     char *python_downloads;    /* VENVSYNC_PYTHON_DOWNLOADS as written (automatic, manual or
                                   never: the engine checks it when it needs it), or NULL */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "apply/apply.h"
+#include "fetch/seed.h"
 #include "python/target.h"
 #include "util/fs.h"
 #include "util/lock.h"
@@ -516,6 +517,54 @@ static void check_dependencies(engine_t *en, engine_env_t *ee)
     interp_free(py);
 }
 
+/* Seeding (fetch/seed.h): the planner's view of pip for a seeded environment. Its wheel is
+ * looked up only when a plan could need it: with the interpreter the environment gets (py, when
+ * the plan needs one), or when the environment (or the copy it starts as) lacks pip; a no-op
+ * starts no Python and reads no bundle. Finding no wheel is an error when `seed: true` asks for
+ * pip and the tree the plan keeps lacks it; seeded by default, the environment goes without and
+ * the report warns (seed_note). */
+static err_t *prepare_seeds(engine_t *en, engine_env_t *ee, desired_env_t *d, const interp_t *py)
+{
+    d->seeds = NULL;
+    d->nseeds = 0;
+    free(ee->seed_note);
+    ee->seed_note = NULL;
+    if (!seed_wanted(en->m, ee->env))
+        return NULL;
+    const observed_env_t *have = ee->obs.kind == OBS_VENV ? &ee->obs : d->copy_src;
+    bool present = have && have->kind == OBS_VENV && dist_list_find(&have->dists, SEED_PACKAGE);
+    ee->seed_view = (pkg_want_t){.key = SEED_PACKAGE, .name = SEED_PACKAGE};
+    d->seeds = &ee->seed_view;
+    d->nseeds = 1;
+    if (!py && present)
+        return NULL;
+    if (!py) {
+        if (!ee->facts)
+            err_free(own_facts(en, have, &ee->facts)); /* unknown: the plan needs a Python */
+        py = ee->facts;
+    }
+    if (!py)
+        return NULL;
+    const char *real = py->realpath ? py->realpath : py->path;
+    if (!ee->seed || strcmp(ee->seed->interp, real) != 0) {
+        seed_free(ee->seed);
+        ee->seed = NULL;
+        err_t *e = seed_find(py, SEED_SYSTEM_WHEELS, &ee->seed);
+        if (e && !present && ee->env->seed == SEED_UNSET)
+            ee->seed_note = xasprintf("environment '%s' gets no pip: %s (%s)", ee->env->name,
+                                      e->msg, e->hint ? e->hint : "");
+        if (e && (present || ee->env->seed == SEED_UNSET)) {
+            err_free(e);
+            return NULL;
+        }
+        if (e)
+            return e;
+    }
+    ee->seed_view.version = ee->seed->want.version;
+    ee->seed_view.origin = ee->seed->want.origin;
+    return NULL;
+}
+
 static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
 {
     observed_env_free(&ee->obs);
@@ -561,6 +610,8 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
         /* `packages: []`: exactly nothing; removing needs the interpreter's scheme */
         e = own_facts(en, &ee->obs, &ee->facts);
     }
+    if (!e)
+        e = err_ctx(prepare_seeds(en, ee, &d, NULL), "environment '%s'", ee->env->name);
     if (!e) {
         fill_desired(en, ee, &d);
         plan_env(&d, &ee->obs, NULL, &ee->plan);
@@ -590,6 +641,8 @@ static err_t *plan_one(engine_t *en, engine_env_t *ee, bool do_resolve)
     /* The environment will have py: its markers decide the packages. */
     if (!e && has_packages(en->m, ee->env))
         e = compute_wants(en, ee, ee->py);
+    if (!e)
+        e = prepare_seeds(en, ee, &d, ee->py);
     if (e) {
         observed_env_free(&src);
         return err_ctx(e, "environment '%s'", ee->env->name);
@@ -664,6 +717,11 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
                        .progress = en->progress, .progress_ctx = en->progress_ctx,
                        .session = &en->dl};
     err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, &fo, &en->fl, &ee->fetch);
+    for (size_t i = 0; !e && i < ee->plan.nactions; i++)
+        if (ee->plan.actions[i].kind == ACT_SEED)
+            e = ee->seed ? seed_fetch(ee->seed, en->cache_dir, &ee->fetch)
+                         : err_new(EXIT_APPLY, "internal: no seed wheel for %s",
+                                   ee->plan.actions[i].package);
     if (e) {
         for (err_t *x = e; x; x = x->next)
             if (!x->hint)
@@ -798,6 +856,9 @@ void engine_report(const engine_t *en, report_t *out)
                                               xstrdup(a->to), xstrdup(a->reason)};
         }
     }
+    for (size_t i = 0; i < en->n; i++)
+        if (en->envs[i].seed_note)
+            strv_push(&out->notes, NULL, NULL, xstrdup(en->envs[i].seed_note));
     if (en->dl) {
         out->network_used = true;
         download_session_stats(en->dl, &out->network);
@@ -823,6 +884,8 @@ void engine_free(engine_t *en)
         free(en->envs[i].wview);
         want_set_free(en->envs[i].wants);
         fetch_free(&en->envs[i].fetch);
+        seed_free(en->envs[i].seed);
+        free(en->envs[i].seed_note);
     }
     free(en->envs);
     lock_ctx_free(&en->lockc);

@@ -54,6 +54,11 @@ typedef struct engine_env {
     lock_state_t lock_state;
     char **lock_changes;       /* what a relock changed ("+ idna 3.10"), NULL when nothing */
     char **lock_warnings;      /* the resolver's notes */
+    struct seed *seed;         /* the pip wheel it is seeded from (fetch/seed.h), when looked up;
+                                  owned */
+    pkg_want_t seed_view;      /* the planner's view of the seed (desired_env_t.seeds) */
+    char *seed_note;           /* seeded by default but no pip wheel was found: why (a warning
+                                  in the report; `seed: true` makes it an error); owned */
 } engine_env_t;
 
 typedef struct engine {
@@ -80,6 +85,9 @@ typedef struct engine {
     http_progress_fn progress; /* live download progress (a terminal without -q/--no-progress) */
     void *progress_ctx;
     int verbosity;
+    mf_link_mode_t link_mode;  /* --link-mode or VENVSYNC_LINK_MODE: overrides each environment's
+                                  `link-mode`; LINK_MODE_DEFAULT when neither is given. Checked
+                                  and recorded only: the installer does not read it yet */
 } engine_t;
 
 /* Selects the named environments (all when n == 0) in manifest order. Unknown names are an

@@ -46,20 +46,44 @@
 /* ------------------------------------------------------------------------------------------ */
 /* keys */
 
-enum { T_VERSION, T_PYTHON, T_ROOT, T_DOWNLOADS, T_INDEX, T_ENVS, T_N };
+enum { T_VERSION, T_PYTHON, T_ROOT, T_DOWNLOADS, T_INDEX, T_ENVS, T_LINK, T_N };
 static const char *const top_keys[T_N] = {
-    "version", "python", "root", "python-downloads", "index", "environments",
+    "version", "python", "root", "python-downloads", "index", "environments", "link-mode",
 };
 
 enum { I_URL, I_EXTRA, I_FIND, I_N };
 static const char *const index_keys[I_N] = {"url", "extra-urls", "find-links"};
 
 enum { E_PATH, E_PYTHON, E_PROMPT, E_SSP, E_PACKAGES, E_REQS, E_EXACT, E_UPGRADE, E_COPY,
-       E_COMPILE, E_N };
+       E_COMPILE, E_SEED, E_LINK, E_N };
 static const char *const env_keys[E_N] = {
     "path",  "python",  "prompt",    "system-site-packages", "packages",
-    "requirements", "exact", "upgrade", "copy-from", "compile",
+    "requirements", "exact", "upgrade", "copy-from", "compile", "seed", "link-mode",
 };
+
+static const char *const link_modes[] = {"clone", "hardlink", "copy", "symlink"};
+
+bool manifest_link_mode_parse(const char *s, mf_link_mode_t *out)
+{
+    int id = s ? mf_key_id(s, link_modes, 4) : -1;
+    if (id < 0)
+        return false;
+    *out = (mf_link_mode_t)(LINK_MODE_CLONE + id);
+    return true;
+}
+
+const char *manifest_link_mode_name(mf_link_mode_t m)
+{
+    return m >= LINK_MODE_CLONE && m <= LINK_MODE_SYMLINK ? link_modes[m - LINK_MODE_CLONE]
+                                                          : "default";
+}
+
+/* A `link-mode` value, or LINK_MODE_DEFAULT after reporting. */
+static mf_link_mode_t get_link_mode(ctx_t *c, const yaml_node_t *v, const what_t *w)
+{
+    int id = mf_get_enum(c, v, w, link_modes, 4);
+    return id < 0 ? LINK_MODE_DEFAULT : (mf_link_mode_t)(LINK_MODE_CLONE + id);
+}
 
 /* Where a mapping is, for messages: level 0 the top, 1 'index', 2 environment env. */
 static const char *scope_str(int level, const char *env, buf_t *b)
@@ -81,7 +105,8 @@ static void unknown_key(ctx_t *c, const pair_t *p, int level, const char *env,
     const char *scope = scope_str(level, env, &sb);
     const char *k = p->name;
     const char *sug = suggest_closest(k, keys, (size_t)n);
-    if (level != 2 && mf_key_id(k, env_keys, E_N) >= 0 && strcmp(k, "python") != 0) {
+    if (level != 2 && mf_key_id(k, env_keys, E_N) >= 0 && strcmp(k, "python") != 0 &&
+        strcmp(k, "link-mode") != 0) {
         mf_report(c, p->key, "unknown key '%s' %s ('%s' belongs inside an environment, under "
                              "'environments: NAME:')", k, scope, k);
     } else if (level != 1 && mf_key_id(k, index_keys, I_N) >= 0) {
@@ -224,11 +249,13 @@ static bool check_env_name(ctx_t *c, const yaml_node_t *k, const char *name)
     return false;
 }
 
-static void walk_env(ctx_t *c, mf_env_t *env, envx_t *x, yaml_node_t *v)
+static void walk_env(ctx_t *c, const manifest_t *m, mf_env_t *env, envx_t *x, yaml_node_t *v)
 {
 #define WHAT(k) (&(what_t){.key = (k), .env = env->name})
     env->exact = true;
     env->upgrade = UPGRADE_MINOR;
+    env->seed = SEED_UNSET;
+    env->link_mode = m->link_mode;
 
     const pair_t *slot[E_N] = {0};
     pairs_t ps = {0};
@@ -266,6 +293,11 @@ static void walk_env(ctx_t *c, mf_env_t *env, envx_t *x, yaml_node_t *v)
         mf_get_bool(c, slot[E_EXACT]->val, WHAT("exact"), &env->exact);
     if (slot[E_COMPILE])
         mf_get_bool(c, slot[E_COMPILE]->val, WHAT("compile"), &env->compile);
+    bool seed;
+    if (slot[E_SEED] && mf_get_bool(c, slot[E_SEED]->val, WHAT("seed"), &seed))
+        env->seed = seed ? SEED_ON : SEED_OFF;
+    if (slot[E_LINK])
+        env->link_mode = get_link_mode(c, slot[E_LINK]->val, WHAT("link-mode"));
     if (slot[E_UPGRADE]) {
         static const char *const ups[] = {"minor", "exact"};
         int id = mf_get_enum(c, slot[E_UPGRADE]->val, WHAT("upgrade"), ups, 2);
@@ -356,7 +388,7 @@ static void walk_envs(ctx_t *c, manifest_t *m, yaml_node_t *v)
         env->pos = mf_npos(p->key);
         xs[k].key = p->key;
         xs[k].bad_name = !check_env_name(c, p->key, p->name);
-        walk_env(c, env, &xs[k], p->val);
+        walk_env(c, m, env, &xs[k], p->val);
         /* The path: as written, else <root>/<name>. */
         if (xs[k].path_node) {
             env->path = mf_resolve_path(c, xs[k].path_node, mf_sval(xs[k].path_node),
@@ -426,6 +458,8 @@ static void walk_top(ctx_t *c, manifest_t *m, yaml_node_t *root)
         m->python_downloads = id == 0 ? DOWNLOADS_AUTOMATIC : id == 2 ? DOWNLOADS_NEVER
                                                                       : DOWNLOADS_MANUAL;
     }
+    if (slot[T_LINK])
+        m->link_mode = get_link_mode(c, slot[T_LINK]->val, &(what_t){.key = "link-mode"});
     if (slot[T_INDEX])
         walk_index(c, m, slot[T_INDEX]->val);
     if (slot[T_ENVS])

@@ -22,6 +22,14 @@ typedef struct mf_pos { int line, col; } mf_pos_t;   /* 1-based; 0 when not from
 
 typedef enum { UPGRADE_MINOR, UPGRADE_EXACT } mf_upgrade_t;
 typedef enum { DOWNLOADS_MANUAL, DOWNLOADS_AUTOMATIC, DOWNLOADS_NEVER } mf_downloads_t;
+/* `link-mode`: how installed files come from the cache. DEFAULT: not given (the installer's own
+ * choice: reflink, else hard link, else copy). Parsed and validated; the installer does not read
+ * it yet. */
+typedef enum { LINK_MODE_DEFAULT, LINK_MODE_CLONE, LINK_MODE_HARDLINK, LINK_MODE_COPY,
+               LINK_MODE_SYMLINK } mf_link_mode_t;
+/* `seed`: pip in the environment. UNSET: not given, so pip is seeded only when the environment
+ * declares no packages (resolve/seed.h decides). */
+typedef enum { SEED_UNSET = -1, SEED_OFF = 0, SEED_ON = 1 } mf_seed_t;
 
 typedef struct mf_item {         /* a string with where it was written */
     char *value;
@@ -44,6 +52,8 @@ typedef struct mf_env {
     mf_upgrade_t upgrade;        /* default minor */
     char *copy_from;             /* name of another environment, or NULL */
     bool compile;                /* byte-compile after installing (default false) */
+    mf_seed_t seed;              /* `seed: true|false`, or SEED_UNSET */
+    mf_link_mode_t link_mode;    /* its own `link-mode`, else the top level's, else DEFAULT */
 } mf_env_t;
 
 typedef struct manifest {
@@ -57,6 +67,7 @@ typedef struct manifest {
     char *index_url;             /* or NULL (then the default index) */
     char **extra_urls;           /* NULL-terminated, never NULL itself */
     char **find_links;           /* NULL-terminated; local entries made absolute, URLs kept */
+    mf_link_mode_t link_mode;    /* top-level `link-mode`, or DEFAULT */
     mf_env_t *envs;              /* in file order */
     size_t nenvs;
 } manifest_t;
@@ -76,5 +87,11 @@ err_t *manifest_find(const char *start_dir, char **out);
 
 /* The environment named name, or NULL. */
 const mf_env_t *manifest_env(const manifest_t *m, const char *name);
+
+/* `link-mode` values: "clone", "hardlink", "copy", "symlink" (also for --link-mode and
+ * VENVSYNC_LINK_MODE). parse: false for any other text (DEFAULT is never parsed). name: the
+ * word, or "default". */
+bool manifest_link_mode_parse(const char *s, mf_link_mode_t *out);
+const char *manifest_link_mode_name(mf_link_mode_t m);
 
 #endif

@@ -24,7 +24,7 @@ static const char *const action_names[] = {
     [ACT_CLEANUP] = "cleanup", [ACT_COPY] = "copy", [ACT_INSTALL] = "install",
     [ACT_UPGRADE] = "upgrade", [ACT_DOWNGRADE] = "downgrade", [ACT_REMOVE] = "remove",
     [ACT_REINSTALL] = "reinstall", [ACT_DOWNLOAD_PYTHON] = "download-python",
-    [ACT_DELETE] = "delete",
+    [ACT_DELETE] = "delete", [ACT_SEED] = "seed",
 };
 
 const char *env_state_name(env_state_t s) { return state_names[s]; }
@@ -36,6 +36,7 @@ char action_sigil(action_kind_t k)
     case ACT_CREATE:
     case ACT_COPY:
     case ACT_INSTALL:
+    case ACT_SEED:
     case ACT_DOWNLOAD_PYTHON: return '+';
     case ACT_REMOVE:
     case ACT_DELETE: return '-';
@@ -143,6 +144,7 @@ static bool parse_minor(const char *version, int *major, int *minor)
 }
 
 static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_list_t *installed);
+static size_t plan_seeds(env_plan_t *p, const desired_env_t *d, const dist_list_t *installed);
 
 /* No interpreter matches and sync downloads one: the plan says so, and what it builds with it.
  * The packages' markers need the interpreter's facts, so they are planned after the download. */
@@ -178,6 +180,7 @@ static void plan_create(env_plan_t *p, const desired_env_t *d, const interp_t *p
                    "built beside the old one and swapped in; the old one is removed after");
         if (d->packages_known)
             plan_packages(p, d, NULL);
+        plan_seeds(p, d, NULL);
     } else {
         add_action(p, ACT_CREATE, NULL, p->python, "built beside it and renamed into place");
     }
@@ -190,8 +193,35 @@ static void add_pkg_action(env_plan_t *p, action_kind_t k, const char *pkg, cons
     p->actions[p->nactions - 1].package = xstrdup(pkg);
 }
 
+static bool is_seed(const desired_env_t *d, const char *key)
+{
+    for (size_t i = 0; i < d->nseeds; i++)
+        if (strcmp(d->seeds[i].key, key) == 0)
+            return true;
+    return false;
+}
+
+/* ACT_SEED for each seed that installed (NULL: a new, empty environment) lacks and the wants do
+ * not install. Returns how many actions were added. */
+static size_t plan_seeds(env_plan_t *p, const desired_env_t *d, const dist_list_t *installed)
+{
+    size_t before = p->nactions;
+    for (size_t i = 0; i < d->nseeds; i++) {
+        const pkg_want_t *s = &d->seeds[i];
+        bool wanted = false;
+        for (size_t k = 0; d->packages_known && k < d->nwants && !wanted; k++)
+            wanted = strcmp(d->wants[k].key, s->key) == 0;
+        if (wanted || !s->version || (installed && dist_list_find(installed, s->key)))
+            continue;
+        add_pkg_action(p, ACT_SEED, s->name, NULL, s->version,
+                       s->origin ? s->origin : "seed: as python -m venv installs it");
+    }
+    return p->nactions - before;
+}
+
 /* Package actions that make installed (NULL: a new, empty environment) hold exactly the wants
- * (with exact; otherwise extra packages stay). Returns how many actions were added. */
+ * (with exact; otherwise extra packages stay; seeds stay always). Returns how many actions were
+ * added. */
 static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_list_t *installed)
 {
     size_t before = p->nactions;
@@ -222,9 +252,11 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
             bool wanted = false;
             for (size_t k = 0; k < d->nwants && !wanted; k++)
                 wanted = strcmp(d->wants[k].key, h->key) == 0;
-            if (!wanted)
+            if (!wanted && !is_seed(d, h->key))
                 add_pkg_action(p, ACT_REMOVE, h->name, h->version, NULL,
-                               "not in the manifest (exact: true)");
+                               strcmp(h->key, "pip") == 0
+                                   ? "not in the manifest (exact: true; `seed: true` keeps pip)"
+                                   : "not in the manifest (exact: true)");
         }
     }
     return p->nactions - before;
@@ -309,6 +341,7 @@ static void plan_missing(env_plan_t *p, const desired_env_t *d, const interp_t *
                    "copy-from %s: a relocated copy, sharing unchanged package files", d->env->copy_from);
         if (d->packages_known)
             plan_packages(p, d, &d->copy_src->dists);
+        plan_seeds(p, d, &d->copy_src->dists);
         return;
     }
     if (d->copy_pending) {
@@ -330,6 +363,8 @@ static void plan_missing(env_plan_t *p, const desired_env_t *d, const interp_t *
     }
     if (py && d->packages_known)
         plan_packages(p, d, NULL);
+    if (py)
+        plan_seeds(p, d, NULL);
 }
 
 /* When the environment is recreated anyway, files that differ from their RECORD (found by
@@ -368,11 +403,15 @@ static void plan_venv(env_plan_t *p, const desired_env_t *d, const observed_env_
         if (o->user_files)
             buf_printf(&r, "; your %s %s carried into the new one", o->user_files_text,
                        o->user_files[1] ? "are" : "is");
-        if (!d->manages_packages && o->dists.n) {
+        size_t by_hand = 0;
+        for (size_t k = 0; k < o->dists.n; k++)
+            by_hand += !is_seed(d, o->dists.items[k].key);
+        if (!d->manages_packages && by_hand) {
             buf_adds(&r, "; it will not have the packages installed by hand (");
-            for (size_t k = 0; k < o->dists.n; k++)
-                buf_printf(&r, "%s%s %s", k ? ", " : "", o->dists.items[k].name,
-                           o->dists.items[k].version);
+            for (size_t k = 0, shown = 0; k < o->dists.n; k++)
+                if (!is_seed(d, o->dists.items[k].key))
+                    buf_printf(&r, "%s%s %s", shown++ ? ", " : "", o->dists.items[k].name,
+                               o->dists.items[k].version);
             buf_adds(&r, "): list them under `packages:` to keep them");
         }
         free(a->reason);
@@ -482,6 +521,8 @@ static void plan_venv_inner(env_plan_t *p, const desired_env_t *d, const observe
         add_action(p, ACT_WRITE_CFG, NULL, NULL,
                    "record the interpreter's identity in pyvenv.cfg");
     }
+    if (plan_seeds(p, d, &o->dists))
+        set_state(p, ST_DRIFTED, "%s is not seeded", p->actions[p->nactions - 1].package);
     plan_drift(p, d, o, moved);
 }
 

@@ -48,6 +48,8 @@ typedef enum {
     ACT_DOWNLOAD_PYTHON,   /* no interpreter matches: download a managed one for `to` (the
                               request) first; the engine does it, then plans again */
     ACT_DELETE,            /* delete the whole environment (`remove`, `prune`) */
+    ACT_SEED,              /* install seed `package` at version `to` (pip, as `python -m venv`
+                              does; `seed` in venv.yaml), from the wheel fetch/seed.h finds */
 } action_kind_t;
 
 typedef struct action {
@@ -106,6 +108,12 @@ typedef struct desired_env {
     bool python_download;         /* no interpreter matches the request and sync downloads one
                                      (python-downloads: automatic): with py NULL, the plan
                                      downloads, then creates or recreates */
+    const pkg_want_t *seeds;      /* the seeded packages (`seed`): each one the environment (new,
+                                     recreated, copied or existing) lacks gets ACT_SEED, unless
+                                     wants installs it; exact never removes them. version: the
+                                     seed wheel's, or NULL when the caller did not look for it
+                                     (then nothing is planned for it); origin: the reason */
+    size_t nseeds;
 } desired_env_t;
 
 /* Fills *out (zeroed first). py: the resolved interpreter for out->python_need, or NULL. */

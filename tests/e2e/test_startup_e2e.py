@@ -26,13 +26,15 @@ def opened_libcrypto(args, cwd, cache_dir, log):
 
 
 def empty_manifest(project):
+    # seed: false: an environment that declares no packages otherwise gets pip, a wheel
     project.write(f"""\
 version: 1
 python: "{DEBIAN_PYTHON}"
 environments:
   dev:
     path: .venv
-  other: {{}}
+    seed: false
+  other: {{seed: false}}
 """)
 
 

@@ -366,7 +366,8 @@ def test_list_shows_state_python_and_packages(venvsync, tmp_project):
     open(os.path.join(sp, "METADATA"), "w").write("Metadata-Version: 2.1\nName: foo\nVersion: 1.0\n")
     r = venvsync("list", "--json", cwd=tmp_project.root, check_rc=0)
     envs = {e["name"]: e for e in json.loads(r.stdout)["environments"]}
-    assert envs["dev"]["state"] == "ok" and envs["dev"]["packages"] == 1
+    # pip, seeded (dev declares no packages), and foo
+    assert envs["dev"]["state"] == "ok" and envs["dev"]["packages"] == 2
     assert envs["dev"]["python"]["version"] == DEBIAN_VERSION
     assert DEBIAN_VERSION in envs["dev"]["python"]["label"]
     assert envs["tools"]["state"] == "missing"

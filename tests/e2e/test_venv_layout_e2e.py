@@ -74,8 +74,9 @@ def make_venvsync(venvsync, tmp_path, exe, path, system_site=False):
     manifest.write_text(json.dumps({
         "version": 1,
         "environments": {
+            # compared with `python -m venv --without-pip`: no pip seeded
             "b": {"path": path, "python": exe, "prompt": PROMPT,
-                  "system-site-packages": system_site},
+                  "system-site-packages": system_site, "seed": False},
         },
     }))
     venvsync("sync", "-f", str(manifest), cwd=str(tmp_path), check_rc=0)

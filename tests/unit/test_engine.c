@@ -65,7 +65,7 @@ static const report_env_t *env_named(const report_t *r, const char *name)
 Test(engine, plans_apply_and_report)
 {
     need_python();
-    manifest_t *m = manifest("  dev: {}\n  docs: {prompt: docs-env}\n");
+    manifest_t *m = manifest("  dev: {}\n  docs: {prompt: docs-env, seed: false}\n");
     engine_t en;
     cr_assert_null(engine_init(&en, m, NULL, 0, &cfg, NULL, 0));
     engine_plan(&en, true);
@@ -75,8 +75,10 @@ Test(engine, plans_apply_and_report)
     const report_env_t *dev = env_named(&r, "dev");
     cr_assert_eq(dev->state, ST_MISSING);
     cr_assert(!dev->noop && dev->drift);
-    cr_assert_eq(dev->nactions, 1);
+    cr_assert_eq(dev->nactions, 2, "declaring no packages, it is seeded with pip");
     cr_assert_eq(dev->actions[0].kind, ACT_CREATE);
+    cr_assert_eq(dev->actions[1].kind, ACT_SEED);
+    cr_assert_eq(env_named(&r, "docs")->nactions, 1);
     cr_assert_not_null(dev->python.version, "the interpreter the plan found is reported");
     cr_assert_eq(dev->packages, -1, "nothing on disk yet");
     report_free(&r);
@@ -98,7 +100,7 @@ Test(engine, plans_apply_and_report)
         cr_assert_eq(r.envs[i].state, ST_OK, "%s: %s", r.envs[i].name,
                      r.envs[i].reason ? r.envs[i].reason : "");
         cr_assert(r.envs[i].noop);
-        cr_assert_eq(r.envs[i].packages, 0);
+        cr_assert_eq(r.envs[i].packages, strcmp(r.envs[i].name, "dev") == 0 ? 1 : 0);
     }
     cr_assert(!en.discovered, "a no-op does not look for interpreters");
     report_free(&r);
