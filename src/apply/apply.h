@@ -22,6 +22,7 @@
 #include "util/err.h"
 #include "fetch/fetch.h"
 #include "venv/copytree.h"
+#include "wheel/install.h"
 
 /* The package side of a plan: the interpreter whose scheme the environment has after the plan
  * (the new one for create/recreate/relink, the source's for a copy, else its own), and the
@@ -30,6 +31,7 @@ typedef struct pkg_step {
     const interp_t *py;
     const fetch_t *fetch;
     bool compile;          /* byte-compile what is installed (manifest `compile`, --compile) */
+    wheel_link_mode_t link; /* how files come from the cache (`link-mode`, --link-mode) */
 } pkg_step_t;
 
 /* Applies p for env e. py is the interpreter the plan was made with (NULL when the plan needs

@@ -62,6 +62,7 @@ typedef struct install_job {
     const char *dir;
     const interp_t *py;
     const char *python, *pyver;
+    wheel_link_mode_t link;
     const fetched_pkg_t **tasks;
     wheel_installed_t *done;      /* parallel to tasks; zeroed until installed */
     size_t ntasks;
@@ -97,7 +98,7 @@ static void *install_worker(void *arg)
             .direct_url = fp->url,
             .direct_url_sha256 = fp->url ? fp->sha256 : NULL,
             .installer = NULL,
-            .link = WHEEL_LINK_AUTO,
+            .link = j->link,
         };
         err_t *e = wheel_install(fp->wheel, &t, &j->done[i]);
         if (e) {
@@ -134,7 +135,8 @@ static err_t *install_all(install_job_t *j)
 }
 
 err_t *apply_packages(const char *dir, const char *final_path, const interp_t *py,
-                      const env_plan_t *p, const fetch_t *f, bool compile)
+                      const env_plan_t *p, const fetch_t *f, bool compile,
+                      wheel_link_mode_t link)
 {
     if (!plan_has_packages(p))
         return NULL;
@@ -150,7 +152,7 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
     dist_list_free(&installed);
     char *python = path_joinv(final_path, py->venv_scripts, "python", NULL);
     char *pyver = xasprintf("%d.%d", py->major, py->minor);
-    install_job_t job = {.dir = dir, .py = py, .python = python, .pyver = pyver};
+    install_job_t job = {.dir = dir, .py = py, .python = python, .pyver = pyver, .link = link};
     job.tasks = xcalloc(p->nactions + 1, sizeof(*job.tasks));
     job.done = xcalloc(p->nactions + 1, sizeof(*job.done));
     for (size_t i = 0; i < p->nactions && !e; i++) {

@@ -14,13 +14,16 @@
 #include "plan/plan.h"
 #include "python/interp.h"
 #include "util/err.h"
+#include "wheel/install.h"
 
 /* py: the environment's interpreter (its scheme paths and version). What is installed in the
  * tree now is read from its site-packages. With compile, the installed .py files are
  * byte-compiled by one run of py (as pip does: failures are not errors, some wheels ship
- * files for other versions) and the .pyc files are added to each RECORD. */
+ * files for other versions) and the .pyc files are added to each RECORD. link: how installed
+ * files come from the wheel cache (wheel/install.h). */
 err_t *apply_packages(const char *dir, const char *final_path, const interp_t *py,
-                      const env_plan_t *p, const fetch_t *f, bool compile);
+                      const env_plan_t *p, const fetch_t *f, bool compile,
+                      wheel_link_mode_t link);
 
 /* True when p has package actions. */
 bool plan_has_packages(const env_plan_t *p);

@@ -472,6 +472,19 @@ static bool plan_recreates(const env_plan_t *p)
     return false;
 }
 
+/* The installer's link mode for a manifest `link-mode` (or --link-mode). */
+static wheel_link_mode_t wheel_link_mode(mf_link_mode_t m)
+{
+    switch (m) {
+    case LINK_MODE_CLONE: return WHEEL_LINK_REFLINK;
+    case LINK_MODE_HARDLINK: return WHEEL_LINK_HARDLINK;
+    case LINK_MODE_COPY: return WHEEL_LINK_COPY;
+    case LINK_MODE_SYMLINK: return WHEEL_LINK_SYMLINK;
+    case LINK_MODE_DEFAULT: break;
+    }
+    return WHEEL_LINK_AUTO;
+}
+
 /* What `pip check` would say about the environment's installed distributions, for its own
  * interpreter's markers. Starts no Python (facts come from the probe cache). */
 static void check_dependencies(engine_t *en, engine_env_t *ee)
@@ -728,7 +741,9 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
                 err_hint(x, "the environment was left as it was");
         return e;
     }
-    pkg_step_t step = {.py = spy, .fetch = &ee->fetch, .compile = en->compile || ee->env->compile};
+    pkg_step_t step = {.py = spy, .fetch = &ee->fetch, .compile = en->compile || ee->env->compile,
+                       .link = wheel_link_mode(en->link_mode != LINK_MODE_DEFAULT
+                                                   ? en->link_mode : ee->env->link_mode)};
     return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, &step);
 }
 

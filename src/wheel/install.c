@@ -216,6 +216,14 @@ static err_t *place_file(ctx_t *c, const char *src, const char *dest, mode_t mod
                          mode_t cache_mode)
 {
     wheel_link_mode_t lm = c->t->link;
+    if (lm == WHEEL_LINK_SYMLINK && mode == cache_mode) {
+        if (symlink(src, dest) == 0) {
+            c->r->n_symlinked++;
+            return NULL;
+        }
+        if (errno == ENOENT)
+            return err_sys(EXIT_APPLY, errno, "linking %s to %s", dest, src);
+    }
     if ((lm == WHEEL_LINK_AUTO || lm == WHEEL_LINK_REFLINK) && c->reflink_ok) {
         int rc = try_reflink(src, dest, mode);
         if (rc == 0) {

@@ -84,6 +84,9 @@ typedef enum {
     WHEEL_LINK_REFLINK,     /* reflink, else copy */
     WHEEL_LINK_HARDLINK,    /* hard link, else copy */
     WHEEL_LINK_COPY,        /* always copy */
+    WHEEL_LINK_SYMLINK,     /* a symbolic link to the cache file when its mode is the file's,
+                             * else copy: the environment then depends on the cache staying (and
+                             * an edit in the environment edits the cache) */
 } wheel_link_mode_t;
 
 typedef struct wheel_target {
@@ -121,7 +124,8 @@ typedef struct wheel_installed {
     size_t n_py_files;
     char **replaced;            /* destinations that existed before and were replaced */
     size_t n_replaced;
-    size_t n_reflinked, n_hardlinked, n_copied, n_written;  /* how each file was made */
+    size_t n_reflinked, n_hardlinked, n_symlinked, n_copied, n_written; /* how each file was
+                                                                         * made */
     uint64_t bytes;             /* total size of the files */
 } wheel_installed_t;
 

@@ -591,6 +591,37 @@ def test_link_mode_key_flag_and_variable(venvsync, tmp_project):
     venvsync("sync", cwd=tmp_project.root, env={"VENVSYNC_LINK_MODE": "hardlink"}, check_rc=0)
 
 
+def test_link_modes_decide_how_files_come_from_the_cache(venvsync, tmp_project, tmp_path):
+    """symlink: links into the cache; hardlink: the cache's inode; copy: a file of its own. The
+    flag beats the environment's key, which beats the top level's."""
+    make_wheel(tmp_project.path("wheels"), "hello", "1.0",
+               modules={"hello/__init__.py": "X = 1\n", "hello/data.txt": "data\n"})
+    cache = str(tmp_path / "cache")
+
+    def sync(top, env_mode, *flags):
+        shutil.rmtree(tmp_project.path(".venv"), ignore_errors=True)
+        tmp_project.write(f"version: 1\npython: \"{PY}\"\nlink-mode: {top}\n"
+                          "index: {find-links: [wheels/]}\n"
+                          f"environments:\n  dev: {{path: .venv, packages: [hello==1.0], seed: false"
+                          f"{', link-mode: ' + env_mode if env_mode else ''}}}\n")
+        venvsync("sync", *flags, cwd=tmp_project.root, env={"VENVSYNC_CACHE_DIR": cache},
+                 check_rc=0)
+        f = os.path.join(site_packages(tmp_project.path(".venv")), "hello", "data.txt")
+        out = subprocess.run([tmp_project.path(".venv", "bin", "python"), "-c",
+                              "import hello; print(hello.X)"], capture_output=True, text=True)
+        assert out.stdout == "1\n", out.stderr
+        return f
+
+    f = sync("copy", "symlink")
+    assert os.path.islink(f) and os.path.realpath(f).startswith(os.path.realpath(cache)), f
+    f = sync("symlink", None, "--link-mode", "hardlink")
+    assert not os.path.islink(f) and os.stat(f).st_nlink >= 2
+    f = sync("hardlink", "copy")
+    assert not os.path.islink(f) and os.stat(f).st_nlink == 1
+    f = sync("hardlink", "copy", "--link-mode", "symlink")
+    assert os.path.islink(f)
+
+
 # ---- the man page --------------------------------------------------------------------------------
 
 MAN = os.path.join(SRC, "docs", "venvsync.1")
