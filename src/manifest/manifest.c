@@ -55,11 +55,14 @@ enum { I_URL, I_EXTRA, I_FIND, I_N };
 static const char *const index_keys[I_N] = {"url", "extra-urls", "find-links"};
 
 enum { E_PATH, E_PYTHON, E_PROMPT, E_SSP, E_PACKAGES, E_REQS, E_EXACT, E_UPGRADE, E_COPY,
-       E_COMPILE, E_SEED, E_LINK, E_N };
+       E_COMPILE, E_SEED, E_LINK, E_PROJECT, E_N };
 static const char *const env_keys[E_N] = {
     "path",  "python",  "prompt",    "system-site-packages", "packages",
-    "requirements", "exact", "upgrade", "copy-from", "compile", "seed", "link-mode",
+    "requirements", "exact", "upgrade", "copy-from", "compile", "seed", "link-mode", "project",
 };
+
+enum { P_PATH, P_EDITABLE, P_EXTRAS, P_GROUPS, P_N };
+static const char *const project_keys[P_N] = {"path", "editable", "extras", "groups"};
 
 static const char *const link_modes[] = {"clone", "hardlink", "copy", "symlink"};
 
@@ -85,7 +88,8 @@ static mf_link_mode_t get_link_mode(ctx_t *c, const yaml_node_t *v, const what_t
     return id < 0 ? LINK_MODE_DEFAULT : (mf_link_mode_t)(LINK_MODE_CLONE + id);
 }
 
-/* Where a mapping is, for messages: level 0 the top, 1 'index', 2 environment env. */
+/* Where a mapping is, for messages: level 0 the top, 1 'index', 2 environment env, 3 the
+ * environment's 'project'. */
 static const char *scope_str(int level, const char *env, buf_t *b)
 {
     if (level == 0)
@@ -93,7 +97,7 @@ static const char *scope_str(int level, const char *env, buf_t *b)
     if (level == 1)
         return "in 'index'";
     buf_reset(b);
-    buf_printf(b, "in environment '%s'", env);
+    buf_printf(b, level == 3 ? "in 'project' of environment '%s'" : "in environment '%s'", env);
     return buf_cstr(b);
 }
 
@@ -106,7 +110,7 @@ static void unknown_key(ctx_t *c, const pair_t *p, int level, const char *env,
     const char *k = p->name;
     const char *sug = suggest_closest(k, keys, (size_t)n);
     if (level != 2 && mf_key_id(k, env_keys, E_N) >= 0 && strcmp(k, "python") != 0 &&
-        strcmp(k, "link-mode") != 0) {
+        strcmp(k, "link-mode") != 0 && !(level == 3 && strcmp(k, "path") == 0)) {
         mf_report(c, p->key, "unknown key '%s' %s ('%s' belongs inside an environment, under "
                              "'environments: NAME:')", k, scope, k);
     } else if (level != 1 && mf_key_id(k, index_keys, I_N) >= 0) {
@@ -249,6 +253,64 @@ static bool check_env_name(ctx_t *c, const yaml_node_t *k, const char *name)
     return false;
 }
 
+/* A list of strings (extras, groups) into a NULL-terminated vector (never NULL). */
+static char **string_list(ctx_t *c, yaml_node_t *v, const what_t *w)
+{
+    size_t n = 0;
+    yaml_node_t **it = mf_get_list(c, v, w, &n);
+    char **out = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; it && i < n; i++)
+        out[i] = xstrdup(mf_sval(it[i]));
+    free(it);
+    return out;
+}
+
+/* `project: PATH` or `project: {path, editable, extras, groups}`. */
+static void walk_project(ctx_t *c, mf_env_t *env, yaml_node_t *v)
+{
+    mf_project_t *p = &env->project;
+    p->editable = true;
+    p->pos = mf_npos(v);
+    yaml_node_t *path = NULL;
+    const pair_t *slot[P_N] = {0};
+    pairs_t ps = {0};
+    if (v->type == YAML_MAPPING_NODE) {
+        mf_collect(c, v, &ps, false, 0);
+        known_pairs(c, &ps, 3, env->name, project_keys, P_N, slot);
+        if (slot[P_PATH])
+            path = slot[P_PATH]->val;
+        else
+            mf_report(c, v, "'project' of environment '%s' needs a 'path' (the project's "
+                            "directory, e.g. '.')", env->name);
+    } else if (v->type == YAML_SCALAR_NODE && !mf_is_null(v)) {
+        path = v;
+    } else {
+        buf_t b = BUF_INIT;
+        mf_report(c, v, "'project' of environment '%s' must be a path or a mapping (path, "
+                        "editable, extras, groups), not %s", env->name, mf_describe(v, &b));
+        buf_free(&b);
+    }
+    const what_t wp = {.key = "project path", .env = env->name};
+    if (path && mf_get_string(c, path, &wp)) {
+        p->path = mf_resolve_path(c, path, mf_sval(path), &wp);
+    }
+    if (slot[P_EDITABLE])
+        mf_get_bool(c, slot[P_EDITABLE]->val, &(what_t){.key = "editable", .env = env->name},
+                    &p->editable);
+    p->extras = slot[P_EXTRAS] ? string_list(c, slot[P_EXTRAS]->val,
+                                             &(what_t){.key = "extras", .env = env->name})
+                               : xcalloc(1, sizeof(char *));
+    p->groups = slot[P_GROUPS] ? string_list(c, slot[P_GROUPS]->val,
+                                             &(what_t){.key = "groups", .env = env->name})
+                               : xcalloc(1, sizeof(char *));
+    if (!p->path) {
+        strv_free(p->extras);
+        strv_free(p->groups);
+        p->extras = p->groups = NULL;
+    }
+    mf_pairs_free(&ps);
+}
+
 static void walk_env(ctx_t *c, const manifest_t *m, mf_env_t *env, envx_t *x, yaml_node_t *v)
 {
 #define WHAT(k) (&(what_t){.key = (k), .env = env->name})
@@ -304,7 +366,9 @@ static void walk_env(ctx_t *c, const manifest_t *m, mf_env_t *env, envx_t *x, ya
         if (id >= 0)
             env->upgrade = id == 0 ? UPGRADE_MINOR : UPGRADE_EXACT;
     }
-    env->manages_packages = slot[E_PACKAGES] || slot[E_REQS];
+    if (slot[E_PROJECT])
+        walk_project(c, env, slot[E_PROJECT]->val);
+    env->manages_packages = slot[E_PACKAGES] || slot[E_REQS] || slot[E_PROJECT];
     if (slot[E_PACKAGES]) {
         size_t n;
         yaml_node_t **it = mf_get_list(c, slot[E_PACKAGES]->val, WHAT("packages"), &n);
@@ -569,6 +633,9 @@ void manifest_free(manifest_t *m)
             free(e->requirements[k].value);
         free(e->requirements);
         free(e->copy_from);
+        free(e->project.path);
+        strv_free(e->project.extras);
+        strv_free(e->project.groups);
     }
     free(m->envs);
     pyreq_free(m->python);

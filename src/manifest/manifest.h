@@ -36,6 +36,15 @@ typedef struct mf_item {         /* a string with where it was written */
     mf_pos_t pos;
 } mf_item_t;
 
+/* `project:`: the repository's own project (PEP 517/621) installed into the environment. */
+typedef struct mf_project {
+    char *path;                  /* absolute directory; NULL when the environment has none */
+    bool editable;               /* default true */
+    char **extras;               /* as written; NULL-terminated, never NULL when path is set */
+    char **groups;               /* [dependency-groups] names (PEP 735), as written; same */
+    mf_pos_t pos;                /* of the value */
+} mf_project_t;
+
 typedef struct mf_env {
     char *name;
     mf_pos_t pos;                /* of the environment's key */
@@ -46,7 +55,8 @@ typedef struct mf_env {
     bool system_site_packages;
     mf_item_t *packages;  size_t npackages;      /* PEP 508 requirement strings, as written */
     mf_item_t *requirements; size_t nrequirements; /* absolute paths of requirements files */
-    bool manages_packages;       /* `packages:` or `requirements:` is given (even empty): venvsync
+    bool manages_packages;       /* `packages:`, `requirements:` or `project:` is given (even
+                                    empty): venvsync
                                     owns site-packages; otherwise it leaves packages alone */
     bool exact;                  /* default true */
     mf_upgrade_t upgrade;        /* default minor */
@@ -54,6 +64,7 @@ typedef struct mf_env {
     bool compile;                /* byte-compile after installing (default false) */
     mf_seed_t seed;              /* `seed: true|false`, or SEED_UNSET */
     mf_link_mode_t link_mode;    /* its own `link-mode`, else the top level's, else DEFAULT */
+    mf_project_t project;        /* `project:`; path NULL when not given */
 } mf_env_t;
 
 typedef struct manifest {
