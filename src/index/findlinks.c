@@ -19,7 +19,7 @@
 
 typedef struct scan {
     fl_set_t *s;
-    size_t cap, src_cap;
+    size_t cap, src_cap, sdist_cap;
     size_t nremote;
 } scan_t;
 
@@ -35,6 +35,20 @@ static bool is_wheel_name(const char *name)
 {
     size_t n = strlen(name);
     return n > 4 && strcmp(name + n - 4, ".whl") == 0;
+}
+
+static bool is_sdist_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 7 && strcmp(name + n - 7, ".tar.gz") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".zip") == 0);
+}
+
+static void add_sdist(scan_t *sc, const char *path)
+{
+    fl_set_t *s = sc->s;
+    if (!strv_has(s->sdists, path))
+        strv_push(&s->sdists, &s->nsdists, &sc->sdist_cap, xstrdup(path));
 }
 
 /* Adds the wheel at path (already known to be a regular file of size `size`). */
@@ -67,7 +81,8 @@ static err_t *scan_dir(scan_t *sc, const char *dir, size_t source)
     errno = 0;
     while ((de = readdir(d)) != NULL) {
         const char *name = de->d_name;
-        if (!is_wheel_name(name))
+        bool sdist = is_sdist_name(name);
+        if (!sdist && !is_wheel_name(name))
             continue;
         struct stat st;
         char *path = path_join(dir, name);
@@ -77,7 +92,10 @@ static err_t *scan_dir(scan_t *sc, const char *dir, size_t source)
             errno = 0;
             continue;
         }
-        add_wheel(sc, path, name, (uint64_t)st.st_size, source);
+        if (sdist)
+            add_sdist(sc, path);
+        else
+            add_wheel(sc, path, name, (uint64_t)st.st_size, source);
         free(path);
         errno = 0;
     }
@@ -123,6 +141,7 @@ err_t *findlinks_scan(const char *const *sources, size_t n, fl_set_t **out)
     fl_set_t *s = xcalloc(1, sizeof *s);
     s->remote = xcalloc(1, sizeof *s->remote);
     s->notes = xcalloc(1, sizeof *s->notes);
+    s->sdists = xcalloc(1, sizeof *s->sdists);
     scan_t sc = {.s = s};
     err_t *errs = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -179,9 +198,11 @@ err_t *findlinks_scan(const char *const *sources, size_t n, fl_set_t **out)
             err_chain(&errs, scan_dir(&sc, path, si));
         } else if (S_ISREG(st.st_mode) && is_wheel_name(path_basename(path))) {
             add_wheel(&sc, path, path_basename(path), (uint64_t)st.st_size, si);
+        } else if (S_ISREG(st.st_mode) && is_sdist_name(path_basename(path))) {
+            add_sdist(&sc, path);
         } else {
-            note(&sc, xasprintf("find-links %s: ignored: neither a directory nor a .whl file",
-                                path));
+            note(&sc, xasprintf("find-links %s: ignored: neither a directory, a .whl file nor a "
+                                "source archive", path));
         }
     }
     if (errs) {
@@ -202,6 +223,7 @@ err_t *findlinks_scan(const char *const *sources, size_t n, fl_set_t **out)
         s->n = keep;
         qsort(s->cands, s->n, sizeof *s->cands, cmp_by_key);
     }
+    strv_sort(s->sdists);
     *out = s;
     return NULL;
 }
@@ -220,6 +242,7 @@ void findlinks_free(fl_set_t *s)
     free(s->sources);
     strv_free(s->remote);
     strv_free(s->notes);
+    strv_free(s->sdists);
     free(s);
 }
 

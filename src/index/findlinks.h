@@ -1,9 +1,11 @@
 /*
- * findlinks: the wheels available from local find-links sources (the manifest's
- * `index.find-links` and requirements files' -f/--find-links).
+ * findlinks: the wheels (and source distributions) available from local find-links sources
+ * (the manifest's `index.find-links` and requirements files' -f/--find-links).
  *
  * A source is a local directory (its *.whl files, not recursive), a single wheel file, or a
- * file: URL naming either. Relative paths are taken against the current directory (callers pass
+ * file: URL naming either. The *.tar.gz and *.zip files of a directory (or named directly) are
+ * listed apart, as `sdists`, by path only: which project and version one holds is the
+ * caller's reading of its name. Relative paths are taken against the current directory (callers pass
  * absolute ones). http(s) sources are not scanned here: they are listed in `remote` for the
  * index client. Scanning is one readdir per directory plus one stat per wheel (for its size):
  * nothing is opened or hashed.
@@ -44,6 +46,9 @@ typedef struct fl_set {
     size_t n;
     fl_source_t *sources;  /* the local sources, in the order given */
     size_t nsources;
+    char **sdists;         /* absolute paths of source archives, sorted; NULL-terminated, never
+                            * NULL */
+    size_t nsdists;
     char **remote;         /* http(s) sources, in order; NULL-terminated, never NULL */
     char **notes;          /* "wheels/foo.whl: skipped: ..." / "wheels: no such file or
                             * directory"; NULL-terminated, never NULL */

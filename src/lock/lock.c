@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "build/build.h"
+#include "build/pyproject.h"
 #include "lock/source.h"
 #include "pkg/name.h"
 #include "python/target.h"
@@ -15,6 +17,7 @@
 #include "util/hash.h"
 #include "util/path.h"
 #include "util/strv.h"
+#include "util/url.h"
 #include "util/xalloc.h"
 
 /* The CPython minors a lock covers when the request allows any of them. */
@@ -38,6 +41,60 @@ static const char *rel_to(const char *p, const char *dir)
     return p;
 }
 
+/* The environment's `project:`: the project itself (editable or not, with its extras) and the
+ * requirements of its dependency groups (PEP 735), all as if written in the manifest. */
+static err_t *add_project(const lock_ctx_t *c, const mf_env_t *env, const reqfile_env_t *renv,
+                          reqfile_t *rf)
+{
+    const mf_project_t *pr = &env->project;
+    const char *file = c->m->file;
+    if (!fs_is_dir(pr->path))
+        return err_new(EXIT_USAGE, "%s:%d:%d: project %s is not a directory", file, pr->pos.line,
+                       pr->pos.col, pr->path);
+    if (!c->builder)
+        return err_new(EXIT_USAGE, "%s:%d:%d: building projects is off", file, pr->pos.line,
+                       pr->pos.col);
+    char *name = NULL;
+    err_t *e = c->builder->project_name(c->builder->ctx, pr->path, &name);
+    if (e)
+        return err_ctx(e, "%s:%d:%d: project %s", file, pr->pos.line, pr->pos.col, pr->path);
+    buf_t t = BUF_INIT;
+    buf_adds(&t, name);
+    for (size_t i = 0; pr->extras[i]; i++)
+        buf_printf(&t, "%s%s", i ? "," : "[", pr->extras[i]);
+    if (pr->extras[0])
+        buf_addc(&t, ']');
+    char *url = url_from_path(pr->path);
+    buf_printf(&t, " @ %s", url);
+    free(url);
+    size_t before = rf->n;
+    e = reqfile_add_item(rf, buf_cstr(&t), file, pr->pos.line, pr->pos.col, renv);
+    buf_free(&t);
+    if (!e && rf->n == before + 1)
+        rf->entries[before].editable = pr->editable;
+    if (!e && pr->groups[0]) {
+        pyproject_t pp;
+        e = pyproject_load(pr->path, &pp);
+        char *toml = path_join(pr->path, "pyproject.toml");
+        for (size_t g = 0; !e && pr->groups[g]; g++) {
+            char **reqs = NULL;
+            e = pyproject_group_expand(&pp, pr->groups[g], &reqs);
+            const pyproject_group_t *grp = e ? NULL : pyproject_find_group(&pp, pr->groups[g]);
+            int line = grp && grp->key_at ? toml_line(grp->key_at) : 0;
+            for (size_t k = 0; !e && reqs && reqs[k]; k++)
+                e = reqfile_add_item(rf, reqs[k], toml, line, 1, renv);
+            strv_free(reqs);
+            if (e)
+                e = err_ctx(e, "%s:%d:%d: group '%s' of %s", file, pr->pos.line, pr->pos.col,
+                            pr->groups[g], toml);
+        }
+        free(toml);
+        pyproject_free(&pp);
+    }
+    free(name);
+    return e;
+}
+
 err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t *python,
                         lock_inputs_t *out)
 {
@@ -50,7 +107,13 @@ err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t 
     out->name = fname;
     out->path = path_join(c->m->dir, fname);
     reqfile_env_t renv = {.vars = c->cfg->env};
+    if (c->builder) {
+        renv.project_name = c->builder->project_name;
+        renv.project_ctx = c->builder->ctx;
+    }
     e = want_read(c->m, env, &renv, &out->rf);
+    if (!e && env->project.path)
+        e = add_project(c, env, &renv, out->rf);
     if (e)
         return e;
     const reqfile_t *rf = out->rf;
@@ -73,9 +136,20 @@ err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t 
         buf_printf(&d, "-f %s\n", rel_to(*p, c->m->dir));
     for (size_t i = 0; i < rf->n; i++) {
         const rf_entry_t *en = &rf->entries[i];
+        if (en->source == RF_SOURCE_DIR) {
+            /* what decides its build (dependencies, entry points, backend settings) */
+            char fp[65];
+            e = build_fingerprint(en->path_or_url, fp);
+            if (e) {
+                buf_free(&d);
+                return err_ctx(e, "%s", en->text);
+            }
+            buf_printf(&d, "project %s %s%s\n", rel_to(en->path_or_url, c->m->dir), fp,
+                       en->editable ? " editable" : "");
+        }
         char *origin = reqfile_origin(en);
         strv_push(&out->origins, &no, &ocap, origin);
-        rs_requirement_t r = {en->req, origin};
+        rs_requirement_t r = {en->req, origin, en->editable};
         if (en->is_constraint)
             out->constraints[out->nconstraints++] = r;
         else
@@ -317,7 +391,8 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     lock_source_opts_t so = {.fl = *c->fl,
                              .remote = remote_ok ? download_session_remote(*c->session) : NULL,
                              .sources = remote_ok ? &src : NULL, .meta = c->meta,
-                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir};
+                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir,
+                             .builder = c->no_build ? NULL : c->builder};
     lock_source_t *ls = lock_source_new(&so);
     int minors[NKNOWN + 1];
     size_t nminors = minors_for(in->python, here, minors);
@@ -341,7 +416,7 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
                           .constraints = in->constraints, .nconstraints = in->nconstraints,
                           .prefer_keys = pk, .prefer_versions = pv, .nprefer = np,
                           .upgrade = c->upgrade, .nupgrade = strv_len(c->upgrade),
-                          .upgrade_all = c->upgrade_all};
+                          .upgrade_all = c->upgrade_all, .no_build = c->no_build || !c->builder};
         rs_source_t rs = lock_source_solver(ls);
         e = ru_resolve(&rs, &rin, targets, nt, &res);
     }
@@ -378,13 +453,23 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
         free(unhashed);
         for (size_t i = 0; i < res.n && !e; i++) {
             const ru_package_t *p = &res.pkgs[i];
-            pylock_package_t *pp = pylock_add_package(l, p->key, p->version->text);
-            pp->marker = xstrdup(p->marker);
-            for (size_t k = 0; p->deps && p->deps[k]; k++)
-                pylock_add_dep(pp, p->deps[k], NULL);
             lock_file_t *files = NULL;
             size_t nf = 0;
             e = lock_source_files(ls, p->version, &files, &nf);
+            bool dir = !e && nf == 1 && files[0].is_dir;
+            /* PEP 751: a directory entry has no version (its build decides it) */
+            pylock_package_t *pp = pylock_add_package(l, p->key, dir ? NULL : p->version->text);
+            pp->marker = xstrdup(p->marker);
+            for (size_t k = 0; p->deps && p->deps[k]; k++)
+                pylock_add_dep(pp, p->deps[k], NULL);
+            if (dir) {
+                pp->source = PYLOCK_DIRECTORY;
+                char *rel = lock_path(files[0].path, lock_dir);
+                pp->directory.path = xstrdup(strcmp(rel, lock_dir) == 0 ? "." : rel);
+                free(rel);
+                pp->directory.editable = files[0].editable;
+                continue;
+            }
             for (size_t k = 0; k < nf && !e; k++) {
                 if (!pp->index && files[k].index)
                     pp->index = xstrdup(files[k].index);
@@ -438,11 +523,14 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
     size_t no = 0, ocap = 0;
     for (size_t i = 0; i < sel.n && !e; i++) {
         const pylock_pick_t *p = &sel.picks[i];
-        if (p->kind != PYLOCK_PICK_WHEEL) {
-            e = err_hint(err_new(EXIT_APPLY, "%s: %s %s has no wheel for %s, only a source "
-                                 "distribution", in->name, p->pkg->name,
-                                 p->pkg->version ? p->pkg->version : "", desc),
-                         "building projects from source is not wired into sync yet");
+        want_kind_t kind = p->kind == PYLOCK_PICK_WHEEL       ? WANT_WHEEL
+                           : p->kind == PYLOCK_PICK_SDIST     ? WANT_SDIST
+                           : p->kind == PYLOCK_PICK_DIRECTORY ? WANT_DIR
+                                                              : (want_kind_t)-1;
+        if ((int)kind < 0) {
+            e = err_hint(err_new(EXIT_USAGE, "%s: %s is an archive or version-control "
+                                 "reference, which venvsync does not install", in->name,
+                                 p->pkg->name), "install it from an index, a file or a folder");
             break;
         }
         const char *direct = NULL;
@@ -460,9 +548,10 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
             origin = origins[no - 1];
         }
         items[i] = (want_locked_t){p->pkg->name, p->pkg->version, p->location, p->is_local,
-                                   pylock_file_hash(p->file, "sha256"),
+                                   kind == WANT_DIR ? NULL : pylock_file_hash(p->file, "sha256"),
                                    p->requested || pylock_is_requested(l, p->pkg->name), origin,
-                                   direct};
+                                   direct, kind,
+                                   kind == WANT_DIR && p->pkg->directory.editable};
     }
     if (!e) {
         /* the requirements go with the want set, for their hashes and options */

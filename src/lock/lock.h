@@ -33,6 +33,7 @@
 #include "index/download.h"
 #include "index/findlinks.h"
 #include "index/metadata.h"
+#include "lock/source.h"
 #include "manifest/manifest.h"
 #include "python/interp.h"
 #include "resolve/pylock.h"
@@ -53,6 +54,8 @@ typedef struct lock_ctx {
     void *progress_ctx;
     bool upgrade_all;               /* --upgrade */
     char *const *upgrade;           /* --upgrade-package NAME... (normalized) */
+    const lock_builder_t *builder;  /* local projects and sdists (lock/source.h); NULL: none */
+    bool no_build;                  /* versions with only an sdist are unavailable */
 } lock_ctx_t;
 
 void lock_ctx_free(lock_ctx_t *c);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "pkg/name.h"
+#include "util/fs.h"
 #include "util/hash.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -14,6 +15,8 @@
 #include "util/xalloc.h"
 
 typedef struct lversion {
+    const char *key;            /* the project's (set by finish_project) */
+    const char *text;           /* the version as its files spell it (same) */
     lock_file_t *files;
     size_t nfiles, cap;
     rs_file_t *rfiles;
@@ -137,6 +140,8 @@ static void finish_project(lproject_t *p)
             lv->rfiles[k] = (rs_file_t){lv->files[k].filename, lv->files[k].wheel,
                                         lv->files[k].yanked, lv->files[k].yanked_reason,
                                         lv->files[k].requires_python};
+        lv->key = p->key;
+        lv->text = p->versions[i].text;
         p->versions[i].files = lv->rfiles;
         p->versions[i].nfiles = lv->nfiles;
         p->versions[i].data = lv;
@@ -165,9 +170,62 @@ static const rs_requirement_t *direct_for(const lock_source_t *s, const char *ke
     return NULL;
 }
 
-/* A direct reference: the one file it names. */
-static err_t *load_direct(lock_source_t *s, lproject_t *p, const req_t *r)
+/* Parses METADATA text a build gave into lv (as meta_take does for a wheel's), checking that it
+ * names the project (and the version, when the candidate has one). */
+static void meta_from_text(lversion_t *lv, const char *key, const char *version,
+                           const char *text, const char *label);
+
+/* A local project directory: its metadata (from the builder) gives the one version. */
+static err_t *load_dir(lock_source_t *s, lproject_t *p, const rs_requirement_t *d,
+                       const char *dir)
 {
+    if (!fs_is_dir(dir))
+        return err_new(EXIT_USAGE, "%s: %s is not a directory", d->origin, dir);
+    if (!s->o.builder)
+        return err_new(EXIT_USAGE, "%s: %s is a project directory, and building is off",
+                       d->origin, dir);
+    char *text = NULL;
+    err_t *e = s->o.builder->metadata(s->o.builder->ctx, d->editable ? LOCK_BUILD_EDITABLE
+                                                                     : LOCK_BUILD_DIR,
+                                      dir, NULL, NULL, &text);
+    if (e)
+        return err_ctx(e, "%s: reading the metadata of %s", d->origin, dir);
+    core_metadata_t cm;
+    e = meta_parse_metadata(text, strlen(text), dir, &cm);
+    version_t v;
+    if (!e && !pkg_name_eq(cm.name, d->req->name))
+        e = err_new(EXIT_USAGE, "%s: the project in %s is %s, not %s", d->origin, dir, cm.name,
+                    d->req->name);
+    if (!e && !version_parse(cm.version, &v))
+        e = err_new(EXIT_APPLY, "%s: the project in %s has an invalid version '%s'", d->origin,
+                    dir, cm.version);
+    if (e) {
+        free(text);
+        return e;
+    }
+    free(p->name);
+    p->name = xstrdup(cm.name);
+    p->versions = xcalloc(1, sizeof(rs_version_t));
+    p->lv = xcalloc(1, sizeof(lversion_t));
+    p->versions[0].version = v;
+    p->versions[0].text = xstrdup(cm.version);
+    p->versions[0].direct = true;
+    p->n = 1;
+    lversion_t *lv = &p->lv[0];
+    lv->files = xcalloc(1, sizeof(lock_file_t));
+    lv->files[0] = (lock_file_t){.path = xstrdup(dir), .filename = xstrdup(""), .size = -1,
+                                 .is_dir = true, .editable = d->editable};
+    lv->nfiles = lv->cap = 1;
+    meta_from_text(lv, p->key, NULL, text, dir);
+    core_metadata_free(&cm);
+    free(text);
+    return NULL;
+}
+
+/* A direct reference: the one file (or directory) it names. */
+static err_t *load_direct(lock_source_t *s, lproject_t *p, const rs_requirement_t *d)
+{
+    const req_t *r = d->req;
     lock_file_t f;
     memset(&f, 0, sizeof f);
     f.size = -1;
@@ -177,6 +235,11 @@ static err_t *load_direct(lock_source_t *s, lproject_t *p, const req_t *r)
         if (!f.path) {
             err_t *e = err_new(EXIT_USAGE, "%s @ %s: %s", r->name, r->url, why);
             free(why);
+            return e;
+        }
+        if (fs_is_dir(f.path)) {
+            err_t *e = load_dir(s, p, d, f.path);
+            file_free(&f);
             return e;
         }
         f.filename = xstrdup(path_basename(f.path));
@@ -196,6 +259,12 @@ static err_t *load_direct(lock_source_t *s, lproject_t *p, const req_t *r)
         if (!e && strcmp(f.wheel->key, p->key) != 0)
             e = err_new(EXIT_USAGE, "%s @ %s: the file is a wheel of %s", r->name, r->url,
                         f.wheel->name);
+    } else {
+        char *v = sdist_version(f.filename, p->key);
+        if (!v)
+            e = err_new(EXIT_USAGE, "%s @ %s: neither a wheel nor a source archive of %s",
+                        r->name, r->url, r->name);
+        free(v);
     }
     if (e) {
         file_free(&f);
@@ -225,6 +294,19 @@ static void add_local(lock_source_t *s, lproject_t *p)
             file_free(&f);
             continue;
         }
+        add_file(p, &f);
+    }
+    for (size_t i = 0; s->o.fl && i < s->o.fl->nsdists; i++) {
+        const char *path = s->o.fl->sdists[i];
+        char *v = sdist_version(path_basename(path), p->key);
+        if (!v)
+            continue;
+        free(v);
+        lock_file_t f;
+        memset(&f, 0, sizeof f);
+        f.filename = xstrdup(path_basename(path));
+        f.path = xstrdup(path);
+        f.size = -1;
         add_file(p, &f);
     }
 }
@@ -293,16 +375,12 @@ static void meta_req(const lock_file_t *f, metadata_req_t *r)
     r->metadata_sha256 = f->metadata_sha256[0] ? f->metadata_sha256 : NULL;
 }
 
-/* Parses what metadata_fetch answered into lv->meta. */
-static void meta_take(const rs_version_t *v, lversion_t *lv, metadata_req_t *r)
+/* Takes parsed core metadata into lv->meta (cm is lv's afterwards). */
+static void meta_set(lversion_t *lv, core_metadata_t *cm)
 {
     lv->meta_loaded = true;
-    if (r->err) {
-        lv->meta_why = xasprintf("its metadata could not be read: %s", r->err->msg);
-        return;
-    }
-    lv->cm = r->parsed;
-    memset(&r->parsed, 0, sizeof r->parsed);
+    lv->cm = *cm;
+    memset(cm, 0, sizeof *cm);
     lv->reqs = xcalloc(lv->cm.n_requires_dist + 1, sizeof(req_t *));
     for (size_t i = 0; i < lv->cm.n_requires_dist; i++) {
         req_t *q = NULL;
@@ -319,7 +397,74 @@ static void meta_take(const rs_version_t *v, lversion_t *lv, metadata_req_t *r)
         strv_push(&lv->extras, &lv->nextras, &cap, pkg_name_normalize(lv->cm.provides_extra[i]));
     lv->meta = (rs_meta_t){lv->reqs, lv->nreqs, lv->cm.requires_python, lv->extras, lv->nextras};
     lv->meta_ok = true;
-    (void)v;
+}
+
+/* Parses what metadata_fetch answered into lv->meta. */
+static void meta_take(lversion_t *lv, metadata_req_t *r)
+{
+    lv->meta_loaded = true;
+    if (r->err) {
+        lv->meta_why = xasprintf("its metadata could not be read: %s", r->err->msg);
+        return;
+    }
+    meta_set(lv, &r->parsed);
+}
+
+static void meta_from_text(lversion_t *lv, const char *key, const char *version,
+                           const char *text, const char *label)
+{
+    lv->meta_loaded = true;
+    core_metadata_t cm;
+    err_t *e = meta_parse_metadata(text, strlen(text), label, &cm);
+    if (!e) {
+        char *k = pkg_name_normalize(cm.name);
+        if (strcmp(k, key) != 0)
+            e = err_new(EXIT_APPLY, "%s: its metadata names %s", label, cm.name);
+        free(k);
+    }
+    if (!e && version) {
+        version_t a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        bool ok = version_parse(cm.version, &a) && version_parse(version, &b) &&
+                  version_cmp(&a, &b) == 0;
+        if (!ok)
+            e = err_new(EXIT_APPLY, "%s: its metadata has version %s", label, cm.version);
+        version_free(&a);
+        version_free(&b);
+    }
+    if (e) {
+        lv->meta_why = xasprintf("its metadata could not be read: %s", e->msg);
+        err_free(e);
+        core_metadata_free(&cm);
+        return;
+    }
+    meta_set(lv, &cm);
+}
+
+/* The metadata of a version that has no wheel, from a build of its sdist (a local file first).
+ * Without a builder the version is unavailable. */
+static err_t *sdist_meta(lock_source_t *s, lversion_t *lv)
+{
+    const lock_file_t *sd = NULL;
+    for (size_t i = 0; i < lv->nfiles; i++)
+        if (!lv->files[i].wheel && !lv->files[i].is_dir && (!sd || (!sd->path && lv->files[i].path)))
+            sd = &lv->files[i];
+    if (!sd || !s->o.builder) {
+        lv->meta_loaded = true;
+        lv->meta_why = xstrdup(sd ? "it has only a source distribution, and building is off"
+                                  : "it has no file venvsync can install");
+        return NULL;
+    }
+    char *text = NULL;
+    const char *where = sd->path ? sd->path : sd->url;
+    err_t *e = s->o.builder->metadata(s->o.builder->ctx, LOCK_BUILD_SDIST, where, sd->filename,
+                                      sd->sha256[0] ? sd->sha256 : NULL, &text);
+    if (e)
+        return err_ctx(e, "%s %s: reading the metadata of %s", lv->key, lv->text, sd->filename);
+    meta_from_text(lv, lv->key, lv->text, text, sd->filename);
+    free(text);
+    return NULL;
 }
 
 /* Fetches the metadata of the given versions in one batch (those not loaded yet). */
@@ -334,9 +479,12 @@ static err_t *fetch_meta(lock_source_t *s, lproject_t **ps, const rs_version_t *
             continue;
         long f = meta_file(lv);
         if (f < 0) {
-            lv->meta_loaded = true;
-            lv->meta_why = xstrdup("it has only a source distribution, and building projects "
-                                   "during resolution is not supported yet");
+            err_t *be = sdist_meta(s, lv);
+            if (be) {
+                free(reqs);
+                free(lvs);
+                return be;
+            }
             continue;
         }
         meta_req(&lv->files[f], &reqs[k]);
@@ -354,7 +502,7 @@ static err_t *fetch_meta(lock_source_t *s, lproject_t **ps, const rs_version_t *
     }
     for (size_t i = 0; i < k; i++) {
         if (!e)
-            meta_take(NULL, lvs[i], &reqs[i]);
+            meta_take(lvs[i], &reqs[i]);
         metadata_req_clear(&reqs[i]);
     }
     free(reqs);
@@ -420,7 +568,7 @@ static err_t *src_project(void *ctx, const char *key, const rs_project_t **out)
         const rs_requirement_t *d = direct_for(s, key);
         err_t *e = NULL;
         if (d) {
-            e = load_direct(s, p, d->req);
+            e = load_direct(s, p, d);
             finish_project(p);
         } else {
             e = load_batch(s, key);
@@ -479,7 +627,7 @@ err_t *lock_source_files(lock_source_t *s, const rs_version_t *v, lock_file_t **
     lversion_t *lv = v->data;
     for (size_t i = 0; i < lv->nfiles; i++) {
         lock_file_t *f = &lv->files[i];
-        if (f->path && !f->sha256[0]) {
+        if (f->path && !f->is_dir && !f->sha256[0]) {
             err_t *e = sha256_file_hex(f->path, f->sha256);
             if (e)
                 return e;

@@ -12,8 +12,10 @@
  *    the metadata of the newest version of each is fetched in the same round.
  *  - metadata(version): METADATA of one wheel of the version (uv assumes all wheels of a version
  *    share it): a local wheel first, else a remote one with a PEP 658 file, else any; parsed
- *    into requirements. A version with only a source distribution is unavailable until project
- *    builds are wired in (its explanation says so).
+ *    into requirements. A version with only a source distribution gets the metadata its build
+ *    would have, from the builder (a local sdist first, else a remote one); without a builder it
+ *    is unavailable (its explanation says why). A local project directory (a direct reference
+ *    to a folder) is its project's only candidate, at the version its metadata gives.
  * And for the lock: every file of a chosen version with its URL or path, size and sha256 (local
  * files are hashed when asked: lock_source_files).
  *
@@ -32,6 +34,27 @@
 #include "resolve/solve.h"
 #include "util/err.h"
 
+/* What the lock stage asks of the build stage. The engine provides it: making a build
+ * environment needs this very stage (to resolve build-system.requires) and the fetch stage. */
+typedef enum lock_build_kind {
+    LOCK_BUILD_DIR,          /* a local project directory, built as a wheel */
+    LOCK_BUILD_EDITABLE,     /* a local project directory, built editable (PEP 660) */
+    LOCK_BUILD_SDIST,        /* a source distribution: a local file or a URL */
+} lock_build_kind_t;
+
+typedef struct lock_builder {
+    void *ctx;
+    /* The core metadata (METADATA text, *out malloc'd) a build of `path` would give: static
+     * metadata where the standards allow it, else the backend's prepare hook. For an sdist,
+     * filename is its real name and sha256 its hash (lowercase hex) when known, else NULL. A
+     * failed build is an error (EXIT_APPLY), not a reason to try another version. */
+    err_t *(*metadata)(void *ctx, lock_build_kind_t kind, const char *path, const char *filename,
+                       const char *sha256, char **out);
+    /* The project name of a local directory (pyproject.toml's [project] name, else the
+     * backend's metadata), *name malloc'd. */
+    err_t *(*project_name)(void *ctx, const char *dir, char **name);
+} lock_builder_t;
+
 /* One file of a candidate version, for the lock. */
 typedef struct lock_file {
     char *filename;
@@ -45,7 +68,9 @@ typedef struct lock_file {
     bool yanked;
     char *yanked_reason;        /* NULL when not yanked or no reason given */
     char *requires_python;
-    wheelname_t *wheel;         /* NULL for a source distribution */
+    wheelname_t *wheel;         /* NULL for a source distribution or a directory */
+    bool is_dir;                /* a local project directory (path): no file, no hash */
+    bool editable;              /* is_dir: installed editable */
 } lock_file_t;
 
 typedef struct lock_source lock_source_t;
@@ -58,6 +83,7 @@ typedef struct lock_source_opts {
     const rs_requirement_t *direct;     /* requirements with a URL (`name @ ...`) */
     size_t ndirect;
     const char *base_dir;               /* for relative file: URLs */
+    const lock_builder_t *builder;      /* NULL: directories and sdists cannot be used */
 } lock_source_opts_t;
 
 lock_source_t *lock_source_new(const lock_source_opts_t *o);

@@ -53,7 +53,8 @@ static int cmp_dist(const void *a, const void *b)
 static void add_dist(dist_list_t *out, size_t *cap, char *name, char *version, const char *dir)
 {
     XGROW(out->items, *cap, out->n + 1);
-    out->items[out->n++] = (dist_t){name, pkg_name_normalize(name), version, xstrdup(dir), NULL};
+    out->items[out->n++] = (dist_t){.name = name, .key = pkg_name_normalize(name),
+                                    .version = version, .info_dir = xstrdup(dir)};
 }
 
 /* Reads Name and Version from the metadata file of entry `dir` in sp. */
@@ -160,7 +161,22 @@ void dist_list_free(dist_list_t *l)
         free(l->items[i].version);
         free(l->items[i].info_dir);
         free(l->items[i].damage);
+        free(l->items[i].source);
     }
     free(l->items);
     memset(l, 0, sizeof(*l));
+}
+
+void installed_read_source(const char *site_packages, dist_t *d)
+{
+    free(d->source);
+    d->source = NULL;
+    char *p = path_joinv(site_packages, d->info_dir, INSTALLED_SOURCE_FILE, (char *)NULL);
+    buf_t b = BUF_INIT;
+    if (fs_try_read(p, &b) && b.len) {
+        size_t n = strcspn(b.data, "\n");
+        d->source = xstrndup(b.data, n);
+    }
+    buf_free(&b);
+    free(p);
 }

@@ -18,12 +18,23 @@ typedef struct dist {
     char *damage;      /* set by a verification (sync --verify, check --deep): what differs from
                           its RECORD ("pkg/mod.py: modified, 3 files"); NULL when not checked or
                           intact */
+    char *source;      /* what a local project's build was made from (its INSTALLED_SOURCE_FILE,
+                          read by installed_read_source); NULL when not read or none */
 } dist_t;
 
 typedef struct dist_list {
     dist_t *items;     /* sorted by name, case-insensitively */
     size_t n;
 } dist_list_t;
+
+/* The file in a .dist-info directory where venvsync records what a local project's build was
+ * made from (one line: the project's file: URL, "editable" or "wheel", its build fingerprint),
+ * so that the next sync knows whether to build again. Listed in RECORD like any file. */
+#define INSTALLED_SOURCE_FILE "VENVSYNC_SOURCE"
+
+/* Reads d's INSTALLED_SOURCE_FILE (in site_packages) into d->source (the line without its
+ * newline); d->source stays NULL when there is none. */
+void installed_read_source(const char *site_packages, dist_t *d);
 
 /* Lists site_packages. A missing directory is an empty list. Entries without a readable
  * Name/Version are skipped. */

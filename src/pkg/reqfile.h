@@ -66,6 +66,9 @@
 
 #define REQFILE_MAX_DEPTH 32      /* nesting of -r / -c */
 
+typedef enum rf_source { RF_SOURCE_INDEX = 0, RF_SOURCE_WHEEL, RF_SOURCE_SDIST, RF_SOURCE_DIR
+} rf_source_t;
+
 typedef struct rf_entry {
     req_t *req;           /* PEP 508 form. For a direct wheel: "name[extras] @ file:///abs/x.whl"
                            * (or the remote URL), marker kept, name from the wheel filename */
@@ -81,6 +84,9 @@ typedef struct rf_entry {
     char *path_or_url;    /* direct wheel: absolute local path or the remote URL; else NULL */
     bool is_local;        /* path_or_url is a local path */
     char *direct_version; /* direct wheel: the version field of its filename; else NULL */
+    rf_source_t source;   /* INDEX: a name to look up (req->url NULL); the others: a direct
+                           * reference */
+    bool editable;        /* -e / --editable: RF_SOURCE_DIR only */
 } rf_entry_t;
 
 typedef struct rf_options {
@@ -115,6 +121,11 @@ typedef struct reqfile_env {
     env_lookup_t vars;
     err_t *(*read)(void *ctx, const char *abs_path, buf_t *out);   /* appends the content */
     void *ctx;                                                     /* read's */
+    /* The project name of a local directory (from its pyproject.toml, or its build backend):
+     * *name malloc'd. NULL hook: a directory requirement without "name @" is an error saying
+     * to write "name @ PATH". */
+    err_t *(*project_name)(void *ctx, const char *abs_dir, char **name);
+    void *project_ctx;
 } reqfile_env_t;
 
 reqfile_t *reqfile_new(void);

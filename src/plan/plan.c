@@ -231,6 +231,16 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
         char *why = xasprintf("pinned at %s", w->origin ? w->origin : "the manifest");
         if (!have) {
             add_pkg_action(p, ACT_INSTALL, w->name, NULL, w->version, why);
+        } else if (w->source) {
+            /* a local project: its version is whatever its build gives; what matters is that
+             * the installed build came from this very source and build inputs */
+            if (!have->source || strcmp(have->source, w->source) != 0)
+                add_pkg_action(p, ACT_REINSTALL, w->name, have->version, NULL,
+                               have->source ? "its build inputs changed (pyproject.toml, "
+                                              "setup.cfg or setup.py)"
+                                            : "not built from this project by venvsync");
+            else if (have->damage)
+                add_pkg_action(p, ACT_REINSTALL, w->name, have->version, NULL, have->damage);
         } else {
             version_t a, b;
             bool pa = version_parse(have->version, &a), pb = version_parse(w->version, &b);

@@ -85,8 +85,10 @@ typedef struct env_plan {
 typedef struct pkg_want {
     const char *key;       /* normalized name */
     const char *name;      /* as written */
-    const char *version;   /* the pinned version */
+    const char *version;   /* the pinned version; NULL for a local project (its build decides) */
     const char *origin;    /* where it was asked for ("venv.yaml:12:7"), for reasons */
+    const char *source;    /* a local project: the identity of its build (dist_t.source), which
+                              the installed distribution must carry; else NULL */
 } pkg_want_t;
 
 /* What the planner needs to know about the desired environment. */

@@ -98,6 +98,7 @@ typedef struct rs_source {
 typedef struct rs_requirement {
     const req_t *req;
     const char *origin;
+    bool editable;          /* a local project installed editable (the lock records it) */
 } rs_requirement_t;
 
 typedef struct rs_input {

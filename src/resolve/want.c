@@ -220,15 +220,6 @@ static bool entry_admits(const rf_entry_t *e, const char *v, pin_kind_t kind)
     return specset_contains_str(s, v, true);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void sort_strv(char **v)
-{
-    qsort(v, strv_len(v), sizeof *v, cmp_str);
-}
 
 
 /* One group of applicable entries with the same key: idx[0..n). */
@@ -376,8 +367,8 @@ static void resolve_group(rctx_t *c, const size_t *idx, size_t n, bool hash_mode
         for (size_t k = 0; k < e->req->nextras; k++)
             strv_push_unique(&extras, &nx, NULL, e->req->extras[k]);
     }
-    sort_strv(extras);
-    sort_strv(hashes);
+    strv_sort(extras);
+    strv_sort(hashes);
 
     memset(out, 0, sizeof *out);
     out->key = xstrdup(ch->req->key);
@@ -513,6 +504,8 @@ err_t *want_from_lock(reqfile_t *rf, const marker_env_t *env, const want_locked_
         p->is_local = it->is_local;
         p->url = xstrdup(it->direct_url);
         p->origin = xstrdup(it->origin);
+        p->kind = it->kind;
+        p->editable = it->editable;
         /* The hashes the requirements give for it (every applicable entry that gives any must
          * allow the locked file), else the lock's own. */
         char *lock_hash = it->sha256 ? xasprintf("sha256:%s", it->sha256) : NULL;
@@ -545,7 +538,7 @@ err_t *want_from_lock(reqfile_t *rf, const marker_env_t *env, const want_locked_
             strv_push(&p->hashes, &nh, &hcap, xstrdup(lock_hash));
         if (!p->hashes)
             p->hashes = xcalloc(1, sizeof(char *));
-        sort_strv(p->hashes);
+        strv_sort(p->hashes);
         p->nhashes = nh;
         free(lock_hash);
     }

@@ -36,6 +36,13 @@
 #include "pkg/reqfile.h"
 #include "util/err.h"
 
+/* What a package is installed from. */
+typedef enum want_kind {
+    WANT_WHEEL = 0,       /* a wheel file (path_or_url) */
+    WANT_SDIST,           /* a source distribution (path_or_url), built for the interpreter */
+    WANT_DIR,             /* a local project directory (path_or_url), built; version NULL */
+} want_kind_t;
+
 typedef struct want_pkg {
     char *key;            /* PEP 503 normalized name */
     char *name;           /* display name, as first written */
@@ -54,6 +61,8 @@ typedef struct want_pkg {
     char *url;            /* direct wheel: the URL for direct_url.json (file:///... for a local
                            * one, credentials not stripped); else NULL */
     char *origin;         /* "FILE:LINE" of the entry the pin came from */
+    want_kind_t kind;
+    bool editable;        /* WANT_DIR: installed editable (PEP 660) */
 } want_pkg_t;
 
 typedef struct want_set {
@@ -92,6 +101,8 @@ typedef struct want_locked {
     bool requested;         /* named by the environment's own requirements */
     const char *origin;     /* "pylock.dev.toml:12", or where it was asked for */
     const char *direct_url; /* for a direct reference: direct_url.json's URL; else NULL */
+    want_kind_t kind;
+    bool editable;
 } want_locked_t;
 
 /* The desired set of a lock's selection: each item pinned to its version and file. Hashes: the

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 err_t *fs_read(const char *path, buf_t *out)
@@ -249,11 +250,6 @@ err_t *fs_mkdtemp_in(const char *dir, const char *prefix, char **out)
     return NULL;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 err_t *fs_list_dir(const char *path, char ***out)
 {
     *out = NULL;
@@ -273,7 +269,7 @@ err_t *fs_list_dir(const char *path, char ***out)
     closedir(d);
     XGROW(v, cap, n + 1);
     v[n] = NULL;
-    qsort(v, n, sizeof(*v), cmp_str);
+    strv_sort(v);
     *out = v;
     return NULL;
 }

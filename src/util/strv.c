@@ -81,3 +81,14 @@ bool str_starts_with(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(char **v)
+{
+    if (v)
+        qsort(v, strv_len(v), sizeof *v, cmp_str);
+}

@@ -22,6 +22,8 @@ bool strv_has(char *const *v, const char *s);
 /* A deep copy (NULL for NULL). */
 char **strv_dup(char *const *v);
 size_t strv_len(char *const *v);
+/* Sorts v in place (strcmp order); NULL is fine. */
+void strv_sort(char **v);
 void strv_free(char **v);
 
 /* Whether s[0..len) ends with suffix (exactly, or ignoring ASCII case). */

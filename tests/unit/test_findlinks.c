@@ -123,6 +123,31 @@ Test(findlinks, directory_scan)
     free(outside);
 }
 
+Test(findlinks, source_archives_are_listed_apart)
+{
+    free(put("s/pkg-1.0.tar.gz", 1));
+    free(put("s/pkg-1.1.zip", 1));
+    free(put("s/pkg-1.1-py3-none-any.whl", 1));
+    free(put("s/pkg-0.9.tar.bz2", 1));
+    char *single = put("t/legacy-name-2.0.tar.gz", 1);
+    char *dir = path_join(tmpdir, "s");
+    const char *src[] = {dir, single, dir};
+    fl_set_t *s = scan_ok(src, 3);
+    cr_assert_eq(s->n, 1, "the wheel");
+    cr_assert_eq(s->nsdists, 3, "each archive once; .tar.bz2 is not one pip builds");
+    char *a = path_join(tmpdir, "s/pkg-1.0.tar.gz");
+    char *b = path_join(tmpdir, "s/pkg-1.1.zip");
+    cr_expect_str_eq(s->sdists[0], a);
+    cr_expect_str_eq(s->sdists[1], b);
+    cr_expect_str_eq(s->sdists[2], single);
+    cr_expect_null(s->sdists[3]);
+    findlinks_free(s);
+    free(a);
+    free(b);
+    free(dir);
+    free(single);
+}
+
 Test(findlinks, kinds_of_sources)
 {
     free(put("a/pkg-1.0-py3-none-any.whl", 1));
@@ -157,7 +182,8 @@ Test(findlinks, kinds_of_sources)
     cr_expect_str_eq(s->sources[5].path, a_file);
     cr_expect(s->sources[3].missing);
     cr_expect(has_note(s, "no such file or directory"));
-    cr_expect(has_note(s, "notes.txt: ignored: neither a directory nor a .whl file"));
+    cr_expect(has_note(s, "notes.txt: ignored: neither a directory, a .whl file nor a source "
+                          "archive"));
     cr_expect(has_note(s, "ftp://old.example/: ignored"));
 
     char *desc = findlinks_describe(s);

@@ -1,4 +1,5 @@
 /* The planner is pure: every state and transition, without touching the disk. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers" /* rows omit `source` */
 #include <criterion/criterion.h>
 #include <ctype.h>
 #include <stdlib.h>
@@ -475,6 +476,48 @@ static const char *action_of(const env_plan_t *p, action_kind_t k, const char *p
         if (p->actions[i].kind == k && p->actions[i].package && strcmp(p->actions[i].package, pkg) == 0)
             return p->actions[i].reason;
     return NULL;
+}
+
+Test(plan, a_local_project_is_rebuilt_only_when_its_build_inputs_change)
+{
+    observed_env_t o;
+    healthy(&o);
+    add_dist(&o, "proj", "0.3.dev1");
+    const char *src = "file:///work/proj editable 0123abcd";
+    pkg_want_t wants[] = {{"proj", "proj", NULL, "venv.yaml:7:14", src}};
+    desired_env_t d = {.env = &env, .wants = wants, .nwants = 1, .packages_known = true};
+    env_plan_t p;
+    /* installed by someone else (no source recorded): rebuilt */
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_str_eq(action_of(&p, ACT_REINSTALL, "proj"), "not built from this project by venvsync");
+    cr_assert_eq(p.nactions, 1);
+    env_plan_free(&p);
+    /* the same build: nothing to do, whatever its version */
+    o.dists.items[0].source = xstrdup(src);
+    plan_env(&d, &o, NULL, &p);
+    cr_assert(env_plan_is_noop(&p), "state %s", env_state_name(p.state));
+    env_plan_free(&p);
+    /* build inputs changed (another fingerprint), or editable -> wheel: rebuilt */
+    wants[0].source = "file:///work/proj editable 99999999";
+    plan_env(&d, &o, NULL, &p);
+    cr_assert(strstr(action_of(&p, ACT_REINSTALL, "proj"), "build inputs changed"));
+    env_plan_free(&p);
+    /* damaged files: reinstalled */
+    wants[0].source = src;
+    o.dists.items[0].damage = xstrdup("proj/__init__.py: modified");
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_str_eq(action_of(&p, ACT_REINSTALL, "proj"), "proj/__init__.py: modified");
+    env_plan_free(&p);
+    /* not installed: installed, with no version to show */
+    observed_env_t empty;
+    healthy(&empty);
+    plan_env(&d, &empty, NULL, &p);
+    cr_assert_not_null(action_of(&p, ACT_INSTALL, "proj"));
+    cr_assert_null(p.actions[0].to);
+    env_plan_free(&p);
+    drop(&empty);
+    dist_list_free(&o.dists);
+    drop(&o);
 }
 
 Test(plan, packages_are_installed_upgraded_downgraded_and_removed)
