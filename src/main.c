@@ -277,6 +277,7 @@ int main(int argc, char **argv)
     env_lookup_t env = config_process_env();
     config_t cfg;
     config_read(&cfg, &env);
+    cfg.environ = environ;
     g.cfg = &cfg;
     g.offline = g.offline || cfg.offline;
     g.cache_dir = cfg.cache_dir;

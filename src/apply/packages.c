@@ -96,7 +96,12 @@ static void *install_worker(void *arg)
             .python_version = j->pyver,
             .requested = fp->want->requested,
             .direct_url = fp->url,
-            .direct_url_sha256 = fp->url ? fp->sha256 : NULL,
+            .direct_url_sha256 = !fp->url ? NULL
+                                 : fp->built ? (fp->sha256_url[0] ? fp->sha256_url : NULL)
+                                             : fp->sha256,
+            .direct_url_dir = fp->want->kind == WANT_DIR,
+            .direct_url_editable = fp->want->kind == WANT_DIR && fp->want->editable,
+            .source_marker = fp->want->source,
             .installer = NULL,
             .link = j->link,
         };

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build/build.h"
 #include "cmd/common.h"
+#include "resolve/pylock.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/json.h"
@@ -57,6 +59,36 @@ static err_t *describe(engine_t *en, engine_env_t *ee, buf_t *b, char **python_l
         field(b, "requirements-sha256", hex);
         free(r);
     }
+    if (e->project.path) {
+        char fp[65];
+        err_t *err = build_fingerprint(e->project.path, fp);
+        if (err)
+            return err_code(err_ctx(err, "environment '%s'", e->name), EXIT_USAGE);
+        char *r = relative(e->project.path, m->dir);
+        field(b, "project", r);
+        field(b, "project-editable", e->project.editable ? "true" : "false");
+        field(b, "project-fingerprint", fp);
+        free(r);
+    }
+    /* the lock decides every version: its bytes are part of the key */
+    char *lockname = NULL;
+    err_t *le = pylock_filename(e->name, &lockname);
+    bool named = !le;
+    err_free(le);
+    if (named) {
+        char *lp = path_join(m->dir, lockname);
+        char hex[65];
+        err_t *err = fs_exists(lp) ? sha256_file_hex(lp, hex) : NULL;
+        if (err) {
+            free(lp);
+            free(lockname);
+            return err_code(err_ctx(err, "environment '%s'", e->name), EXIT_USAGE);
+        }
+        if (fs_exists(lp))
+            field(b, "lock-sha256", hex);
+        free(lp);
+    }
+    free(lockname);
     interp_t *py = NULL;
     err_t *err = engine_request_interp(en, ee, &py);
     if (err)

@@ -415,6 +415,17 @@ err_t *cmd_confirm(const cmd_ctx_t *ctx, const char *question, bool yes, bool *o
     return NULL;
 }
 
+err_t *cmd_build_policy(bool no_build, bool no_binary, engine_t *en)
+{
+    if (no_build && no_binary)
+        return err_new(EXIT_USAGE, "--no-build and --no-binary contradict each other: give one");
+    if (no_build || no_binary) {
+        en->build_given = true;
+        en->build = no_build ? BUILD_NEVER : BUILD_ALWAYS;
+    }
+    return NULL;
+}
+
 err_t *cmd_engine_from_args(const cmd_ctx_t *ctx, const cmd_flag_t *flags, manifest_t **m,
                             engine_t *en)
 {

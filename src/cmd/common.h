@@ -51,6 +51,8 @@ void cmd_activate_environ(const cmd_ctx_t *ctx, const char *venv_path, const cha
  * caller frees both with engine_free() then manifest_free(). */
 err_t *cmd_open_engine(const cmd_ctx_t *ctx, char *const *names, int n, manifest_t **m, engine_t *en);
 /* cmd_args with `flags`, then cmd_open_engine on the operands (environment names). */
+/* --no-build / --no-binary (both: an EXIT_USAGE error) as en's `build` for every environment. */
+err_t *cmd_build_policy(bool no_build, bool no_binary, engine_t *en);
 err_t *cmd_engine_from_args(const cmd_ctx_t *ctx, const cmd_flag_t *flags, manifest_t **m,
                             engine_t *en);
 /* Prints the engine's plans or results in mode, as text or JSON per --json; with -v, also one

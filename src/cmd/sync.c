@@ -9,17 +9,20 @@
 static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 {
     bool oneline = false, compile = false, verify = false, locked = false, frozen = false;
+    bool no_build = false, no_binary = false;
     const char *link = NULL;
     cmd_flag_t flags[] = {{"--oneline", &oneline, NULL}, {"--compile", &compile, NULL},
                           {"--verify", &verify, NULL}, {"--locked", &locked, NULL},
                           {"--frozen", &frozen, NULL}, {"--link-mode", NULL, &link},
+                          {"--no-build", &no_build, NULL}, {"--no-binary", &no_binary, NULL},
                           {NULL, NULL, NULL}};
     manifest_t *m;
     engine_t en;
     err_t *e = cmd_engine_from_args(ctx, flags, &m, &en);
     if (e)
         return e;
-    if ((e = cmd_link_mode(ctx, link, &en.link_mode))) {
+    if ((e = cmd_link_mode(ctx, link, &en.link_mode)) ||
+        (e = cmd_build_policy(no_build, no_binary, &en))) {
         engine_free(&en);
         manifest_free(m);
         return e;
@@ -40,7 +43,7 @@ static err_t *run_sync(const cmd_ctx_t *ctx, int *status)
 const cmd_t cmd_sync = {
     .name = "sync",
     .usage = "sync [--oneline] [--compile] [--verify] [--locked|--frozen] [--link-mode MODE] "
-             "[ENV...]",
+             "[--no-build|--no-binary] [ENV...]",
     .summary = "make the environments match venv.yaml (the default command)",
     .help = "Observes each environment named (all when none is), plans the difference and applies it:\n"
             "creates missing environments, fixes drifted ones in place, recreates those with the wrong\n"
@@ -54,6 +57,8 @@ const cmd_t cmd_sync = {
             "  --verify    check installed files against their RECORD and reinstall what differs\n"
             "  --link-mode MODE\n"
             "              clone, hardlink, copy or symlink: how files come from the cache\n"
-            "              (also VENVSYNC_LINK_MODE; overrides the manifest's `link-mode`)\n",
+            "              (also VENVSYNC_LINK_MODE; overrides the manifest's `link-mode`)\n"
+            "  --no-build  wheels only: never build an sdist or a project (`build: never`)\n"
+            "  --no-binary build every package from its sdist (`build: always`)\n",
     .run = run_sync,
 };

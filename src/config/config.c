@@ -67,6 +67,7 @@ void config_read(config_t *c, const env_lookup_t *env)
     c->offline = truthy(get(c, "VENVSYNC_OFFLINE"));
     c->index_url = dup_var(c, "VENVSYNC_INDEX_URL");
     c->default_index_url = dup_var(c, "VENVSYNC_DEFAULT_INDEX_URL");
+    c->build_timeout = dup_var(c, "VENVSYNC_BUILD_TIMEOUT");
     c->index_username = dup_var(c, "VENVSYNC_INDEX_USERNAME");
     c->index_password = dup_var(c, "VENVSYNC_INDEX_PASSWORD");
     c->ca_bundle = dup_var(c, "VENVSYNC_CA_BUNDLE");
@@ -97,7 +98,7 @@ void config_free(config_t *c)
                      &c->uv_python_dir, &c->path, &c->pyenv_root, &c->pyenv_version, &c->index_url,
                      &c->default_index_url, &c->index_username, &c->index_password, &c->ca_bundle,
                      &c->netrc, &c->concurrency, &c->http_timeout, &c->connect_timeout,
-                     &c->http_retries, &c->link_mode,
+                     &c->http_retries, &c->link_mode, &c->build_timeout,
                      &c->python_downloads, &c->python_mirror, &c->python_release, &c->shell,
                      &c->zdotdir};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)

@@ -50,6 +50,7 @@ typedef struct config {
     char *http_timeout;        /* VENVSYNC_HTTP_TIMEOUT */
     char *connect_timeout;     /* VENVSYNC_CONNECT_TIMEOUT */
     char *http_retries;        /* VENVSYNC_HTTP_RETRIES */
+    char *build_timeout;       /* VENVSYNC_BUILD_TIMEOUT: seconds per build hook, as written */
 
     /* Installing. */
     char *link_mode;           /* VENVSYNC_LINK_MODE as written (clone, hardlink, copy or
@@ -60,6 +61,10 @@ typedef struct config {
                                   never: the engine checks it when it needs it), or NULL */
     char *python_mirror;       /* VENVSYNC_PYTHON_MIRROR */
     char *python_release;      /* VENVSYNC_PYTHON_RELEASE */
+
+    /* The whole environment as "NAME=value" strings, for the processes venvsync starts with
+     * the user's environment (build backends): main sets it (environ(7)); NULL: empty. */
+    char *const *environ;
 
     /* The terminal and the user's shell. */
     bool no_color;             /* NO_COLOR set and not empty, or TERM=dumb */

@@ -52,10 +52,10 @@ err_t *engine_init(engine_t *en, const manifest_t *m, char *const *names, int n,
     en->cfg = cfg;
     en->cache_dir = cfg->cache_dir;
     en->lockc = (lock_ctx_t){.cfg = cfg, .m = m, .cache_dir = cfg->cache_dir,
-                             .session = &en->dl, .fl = &en->fl};
+                             .session = &en->dl, .fl = &en->fl, .builder = &en->builder.lock};
     en->log = log;
     en->verbosity = verbosity;
-    err_t *errs = NULL;
+    err_t *errs = builder_init(&en->builder, en);
     for (int i = 0; i < n; i++) {
         if (manifest_env(m, names[i]))
             continue;
@@ -313,7 +313,7 @@ static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, 
 static bool has_packages(const manifest_t *m, const mf_env_t *env)
 {
     for (const mf_env_t *e = env; e; e = e->copy_from ? manifest_env(m, e->copy_from) : NULL)
-        if (e->npackages || e->nrequirements)
+        if (e->npackages || e->nrequirements || e->project.path)
             return true;
     return false;
 }
@@ -340,6 +340,21 @@ static err_t *own_facts(engine_t *en, const observed_env_t *o, interp_t **out)
     return probe_interp(exe, en->cache_dir, out, NULL);
 }
 
+/* The `build` policy of ee: --no-build / --no-binary, else its manifest's. */
+static mf_build_t build_policy(const engine_t *en, const engine_env_t *ee)
+{
+    return en->build_given ? en->build : ee->env->build;
+}
+
+/* Sets the lock and build stages up for ee and interpreter py (before reading its inputs). */
+static void builder_for(engine_t *en, const engine_env_t *ee, const interp_t *py)
+{
+    en->lockc.no_build = build_policy(en, ee) == BUILD_NEVER;
+    en->lockc.no_binary = build_policy(en, ee) == BUILD_ALWAYS;
+    en->builder.py = py;
+    en->builder.opts = NULL;
+}
+
 /* The lock of ee for interpreter py: read, checked, resolved anew when stale (written by sync,
  * kept in memory by plan, an error with --locked, used as it is with --frozen; check never
  * resolves). in stays the caller's. */
@@ -348,9 +363,11 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
     en->lockc.offline = en->offline;
     en->lockc.progress = en->progress;
     en->lockc.progress_ctx = en->progress_ctx;
+    builder_for(en, ee, py);
     err_t *e = lock_inputs_read(&en->lockc, ee->env, ee->request, in);
     if (e)
         return e;
+    en->builder.opts = &in->rf->opts;
     if (!ee->lock_name)
         ee->lock_name = xstrdup(in->name);
     if (ee->lock && (ee->lock_state == LOCK_RELOCKED || ee->lock_state == LOCK_WOULD_RELOCK))
@@ -415,12 +432,25 @@ static err_t *compute_wants(engine_t *en, engine_env_t *ee, const interp_t *py)
     lock_inputs_free(&in);
     if (e || !ee->wants)
         return e;
+    /* local projects: what their build is made from now, and what the installed one was */
+    for (size_t i = 0; i < ee->wants->n && !e; i++) {
+        want_pkg_t *w = &ee->wants->pkgs[i];
+        if (w->kind != WANT_DIR)
+            continue;
+        e = builder_source_id(w->path_or_url, w->editable, &w->source);
+        dist_t *d = ee->obs.site_packages ? (dist_t *)dist_list_find(&ee->obs.dists, w->key)
+                                          : NULL;
+        if (!e && d)
+            installed_read_source(ee->obs.site_packages, d);
+    }
+    if (e)
+        return e;
     /* the planner's view, borrowing from the want set */
     pkg_want_t *v = xcalloc(ee->wants->n + 1, sizeof(*v));
     for (size_t i = 0; i < ee->wants->n; i++) {
         const want_pkg_t *w = &ee->wants->pkgs[i];
         v[i] = (pkg_want_t){.key = w->key, .name = w->name, .version = w->version,
-                            .origin = w->origin};
+                            .origin = w->origin, .source = w->source};
     }
     ee->wview = v;
     return NULL;
@@ -728,7 +758,9 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     fetch_free(&ee->fetch);
     fetch_opts_t fo = {.cfg = en->cfg, .cache_dir = en->cache_dir, .offline = en->offline,
                        .progress = en->progress, .progress_ctx = en->progress_ctx,
-                       .session = &en->dl};
+                       .session = &en->dl,
+                       .builder = build_policy(en, ee) == BUILD_NEVER ? NULL : &en->builder.fetch};
+    en->builder.opts = ee->wants ? &ee->wants->rf->opts : NULL;
     err_t *e = fetch_wheels(en->m, ee->wants, &ee->plan, spy, &fo, &en->fl, &ee->fetch);
     for (size_t i = 0; !e && i < ee->plan.nactions; i++)
         if (ee->plan.actions[i].kind == ACT_SEED)
@@ -903,6 +935,7 @@ void engine_free(engine_t *en)
         free(en->envs[i].seed_note);
     }
     free(en->envs);
+    builder_free(&en->builder);
     lock_ctx_free(&en->lockc);
     pyreq_free(en->version_file_req);
     if (en->discovered)
@@ -934,8 +967,11 @@ err_t *engine_lock(engine_t *en)
             e = engine_request_interp(en, ee, &here);
         lock_inputs_t in;
         memset(&in, 0, sizeof in);
+        builder_for(en, ee, here);
         if (!e)
             e = lock_inputs_read(&en->lockc, ee->env, ee->request, &in);
+        if (!e)
+            en->builder.opts = &in.rf->opts;
         pylock_t *old = NULL, *nl = NULL;
         if (!e)
             err_free(lock_load(&in, &old)); /* a lock that does not read is made anew */

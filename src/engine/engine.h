@@ -10,6 +10,7 @@
 #define VENVSYNC_ENGINE_ENGINE_H
 #include <stdbool.h>
 #include <stdio.h>
+#include "engine/builder.h"
 #include "engine/report.h"
 #include "fetch/fetch.h"
 #include "lock/lock.h"
@@ -81,13 +82,15 @@ typedef struct engine {
     bool locked;               /* sync --locked: a stale or missing lock is an error */
     bool frozen;               /* sync --frozen: the lock as it is, never resolve */
     lock_ctx_t lockc;          /* what locking shares across environments */
+    engine_builder_t builder;  /* local projects and sdists (engine/builder.h) */
+    bool build_given;          /* --no-build / --no-binary: `build` for every environment */
+    mf_build_t build;
     bool offline;              /* --offline: only caches and local files */
     http_progress_fn progress; /* live download progress (a terminal without -q/--no-progress) */
     void *progress_ctx;
     int verbosity;
     mf_link_mode_t link_mode;  /* --link-mode or VENVSYNC_LINK_MODE: overrides each environment's
-                                  `link-mode`; LINK_MODE_DEFAULT when neither is given. Checked
-                                  and recorded only: the installer does not read it yet */
+                                  `link-mode`; LINK_MODE_DEFAULT when neither is given */
 } engine_t;
 
 /* Selects the named environments (all when n == 0) in manifest order. Unknown names are an

@@ -165,6 +165,38 @@ static err_t *fetch_local(const manifest_t *m, const want_set_t *ws, const want_
     return e ? e : finish_one(ws, w, cache_dir, path, NULL, out);
 }
 
+/* A wheel built from an sdist or a local project, unpacked into the cache like any. */
+static err_t *fetch_built(const want_set_t *ws, const want_pkg_t *w, const interp_t *py,
+                          const fetch_opts_t *o, fetched_pkg_t *out)
+{
+    if (!o->builder)
+        return err_new(EXIT_APPLY, "%s: %s needs a build, and building is off", w->origin,
+                       w->name);
+    char sdist_sha[65] = "";
+    char *wheel = NULL;
+    err_t *e = o->builder->wheel(o->builder->ctx, w, py, &wheel, sdist_sha);
+    if (e)
+        return e;
+    out->built = true;
+    out->wheel_path = wheel;
+    e = sha256_file_hex(wheel, out->sha256);
+    if (!e)
+        e = wheel_cache_unpack(o->cache_dir, wheel, out->sha256, &out->wheel);
+    if (!e && !pkg_name_eq(out->wheel->name, w->name))
+        e = err_new(EXIT_APPLY, "%s: the build of %s made a wheel of '%s'", w->origin, w->name,
+                    out->wheel->name);
+    if (!e && w->version && !want_pkg_matches(w, out->wheel->version))
+        e = err_new(EXIT_APPLY, "%s: the build of %s %s made version %s", w->origin, w->name,
+                    w->version, out->wheel->version);
+    if (!e && w->url) {
+        /* PEP 610: the URL asked for (a directory, or an sdist with its hash), no credentials */
+        out->url = url_strip_credentials(w->url, NULL, NULL);
+        memcpy(out->sha256_url, sdist_sha, 65);
+    }
+    (void)ws;
+    return e;
+}
+
 /* Downloads (or finds in the download cache) the pins of `items`, then finishes each. */
 static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const interp_t *py,
                            const tagset_t *tags, const char *desc, const fetch_opts_t *fo,
@@ -238,6 +270,10 @@ err_t *fetch_wheels(const manifest_t *m, const want_set_t *ws, const env_plan_t 
             continue; /* cannot happen: actions come from the same set */
         fetched_pkg_t *f = &out->items[out->n++];
         f->want = w;
+        if (w->kind != WANT_WHEEL) {
+            err_chain(&errs, fetch_built(ws, w, py, o, f));
+            continue;
+        }
         bool from_index = false;
         err_t *e = fetch_local(m, ws, w, tags, desc, cache_dir, fl, f, &from_index);
         if (from_index) {

@@ -4,7 +4,9 @@
  *  - fetch_wheels(): for every install/upgrade/downgrade action, the wheel chosen from the local
  *    sources (the manifest's find-links and the requirements files' --find-links, or a direct
  *    wheel path), checked against the pin's hashes in hash-checking mode (fetch_check_hash), and
- *    its content unpacked into (or found in) the cache, verified against its RECORD.
+ *    its content unpacked into (or found in) the cache, verified against its RECORD. A source
+ *    distribution or a local project is built into a wheel first (fetch_builder_t), which is
+ *    then unpacked the same way; a failed build fails the set like a missing wheel.
  *
  * It only reads the environment; nothing is written outside the cache. A missing wheel, a hash
  * mismatch or a corrupt archive fails the whole set (EXIT_APPLY) so that the caller changes
@@ -26,9 +28,12 @@
 
 typedef struct fetched_pkg {
     const want_pkg_t *want;       /* borrowed from the want set */
+    bool built;                   /* the wheel was built from want's sdist or directory */
     char *wheel_path;             /* the .whl installed (absolute) */
     char *url;                    /* direct_url.json URL for a direct wheel, else NULL */
     char sha256[65];              /* of the .whl */
+    char sha256_url[65];          /* a built direct reference: the sdist's sha256 for
+                                   * direct_url.json ("" for a directory); else unused */
     wheel_unpacked_t *wheel;      /* owned */
 } fetched_pkg_t;
 
@@ -36,6 +41,16 @@ typedef struct fetch {
     fetched_pkg_t *items;         /* one per install/upgrade/downgrade action, in plan order */
     size_t n;
 } fetch_t;
+
+/* Builds the wheel of a WANT_SDIST or WANT_DIR want for py (the engine provides it: building
+ * needs build environments, made with the lock and fetch stages). *wheel_path: a wheel file
+ * (malloc'd path) that stays until the run ends; *sdist_sha256 (may be NULL) the verified hash
+ * of the sdist it came from, for direct_url.json. */
+typedef struct fetch_builder {
+    void *ctx;
+    err_t *(*wheel)(void *ctx, const want_pkg_t *w, const interp_t *py, char **wheel_path,
+                    char sdist_sha256[65]);
+} fetch_builder_t;
 
 typedef struct fetch_opts {
     const config_t *cfg;          /* the index URL override and HTTP settings */
@@ -46,6 +61,7 @@ typedef struct fetch_opts {
     download_session_t **session; /* the run's index client, created on first need and kept
                                      so that connections and parsed pages serve every
                                      environment (free with download_session_free) */
+    const fetch_builder_t *builder; /* sdists and local projects; NULL: they are errors */
 } fetch_opts_t;
 
 /* Chooses, verifies and unpacks the wheels plan p installs: from the local sources first, then,

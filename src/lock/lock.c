@@ -51,9 +51,10 @@ static err_t *add_project(const lock_ctx_t *c, const mf_env_t *env, const reqfil
     if (!fs_is_dir(pr->path))
         return err_new(EXIT_USAGE, "%s:%d:%d: project %s is not a directory", file, pr->pos.line,
                        pr->pos.col, pr->path);
-    if (!c->builder)
-        return err_new(EXIT_USAGE, "%s:%d:%d: building projects is off", file, pr->pos.line,
-                       pr->pos.col);
+    if (!c->builder || c->no_build)
+        return err_hint(err_new(EXIT_USAGE, "%s:%d:%d: a project is built, and building is off "
+                                "(build: never)", file, pr->pos.line, pr->pos.col),
+                        "allow builds, or install the project's wheel instead");
     char *name = NULL;
     err_t *e = c->builder->project_name(c->builder->ctx, pr->path, &name);
     if (e)
@@ -100,6 +101,7 @@ err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t 
 {
     memset(out, 0, sizeof(*out));
     out->python = python;
+    out->prefer_sdist = c->no_binary;
     char *fname = NULL;
     err_t *e = pylock_filename(env->name, &fname);
     if (e)
@@ -123,6 +125,8 @@ err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t 
     buf_t d = BUF_INIT;
     buf_printf(&d, "venvsync lock inputs 1\npython: %s\n", python ? python->text : "*");
     buf_printf(&d, "index: %s\n", c->m->index_url ? c->m->index_url : "");
+    if (c->no_build || c->no_binary)
+        buf_printf(&d, "build: %s\n", c->no_build ? "never" : "always");
     for (char *const *p = c->m->extra_urls; p && *p; p++)
         buf_printf(&d, "extra-url: %s\n", *p);
     for (char *const *p = c->m->find_links; p && *p; p++)
@@ -166,6 +170,45 @@ err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t 
     hash_name_hex(d.data, d.len, hex);
     buf_free(&d);
     out->digest = xasprintf("fnv128:%s", hex);
+    return NULL;
+}
+
+err_t *lock_inputs_build(const lock_ctx_t *c, const char *label, char *const *reqs,
+                         const rf_options_t *opts, lock_inputs_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->here_only = true;
+    out->name = xstrdup(label);
+    out->path = path_join(c->m->dir, "pylock.build.toml"); /* anchors relative paths only */
+    out->digest = xstrdup("");
+    buf_t t = BUF_INIT;
+    if (opts) {
+        if (opts->no_index)
+            buf_adds(&t, "--no-index\n");
+        if (opts->index_url)
+            buf_printf(&t, "-i %s\n", opts->index_url);
+        for (char *const *p = opts->extra_index_urls; p && *p; p++)
+            buf_printf(&t, "--extra-index-url %s\n", *p);
+        for (char *const *p = opts->find_links; p && *p; p++)
+            buf_printf(&t, "-f %s\n", *p);
+    }
+    for (char *const *r = reqs; r && *r; r++)
+        buf_printf(&t, "%s\n", *r);
+    reqfile_env_t renv = {.vars = c->cfg->env};
+    out->rf = reqfile_new();
+    err_t *e = reqfile_parse_text(out->rf, t.data ? t.data : "", t.len, out->path, false, &renv);
+    buf_free(&t);
+    if (e)
+        return err_ctx(e, "%s", label);
+    const reqfile_t *rf = out->rf;
+    size_t no = 0, ocap = 0;
+    out->reqs = xcalloc(rf->n + 1, sizeof(rs_requirement_t));
+    out->constraints = xcalloc(1, sizeof(rs_requirement_t));
+    for (size_t i = 0; i < rf->n; i++) {
+        strv_push(&out->origins, &no, &ocap, xstrdup(label));
+        out->reqs[out->nreqs++] = (rs_requirement_t){rf->entries[i].req, out->origins[no - 1],
+                                                     false};
+    }
     return NULL;
 }
 
@@ -400,6 +443,18 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     size_t nt = 0;
     e = ru_targets(minors, nminors, NULL, here_os(here), here_arch(here), here ? here->minor : -1,
                    &targets, &nt);
+    size_t nsolve = nt;
+    if (!e && in->here_only) { /* this machine's target alone, first */
+        nsolve = 0;
+        for (size_t i = 0; i < nt; i++)
+            if (targets[i].required) {
+                ru_target_t t = targets[0];
+                targets[0] = targets[i];
+                targets[i] = t;
+                nsolve = 1;
+                break;
+            }
+    }
     /* the old lock's versions are preferred: a relock changes as little as possible */
     char **pk = NULL;
     const char **pv = xcalloc((old ? old->npackages : 0) + 1, sizeof(char *));
@@ -416,9 +471,10 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
                           .constraints = in->constraints, .nconstraints = in->nconstraints,
                           .prefer_keys = pk, .prefer_versions = pv, .nprefer = np,
                           .upgrade = c->upgrade, .nupgrade = strv_len(c->upgrade),
-                          .upgrade_all = c->upgrade_all, .no_build = c->no_build || !c->builder};
+                          .upgrade_all = c->upgrade_all, .no_build = c->no_build || !c->builder,
+                          .no_binary = c->no_binary};
         rs_source_t rs = lock_source_solver(ls);
-        e = ru_resolve(&rs, &rin, targets, nt, &res);
+        e = ru_resolve(&rs, &rin, targets, nsolve, &res);
     }
     if (!e && !res.solved)
         e = err_hint(err_new(EXIT_USAGE, "no set of versions satisfies the requirements of '%s' "
@@ -514,6 +570,7 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
     char *desc = target_desc(py);
     char *lock_dir = path_dirname(in->path);
     pylock_target_t t = {.env = &menv, .tags = tags, .lock_dir = lock_dir,
+                         .prefer_sdist = in->prefer_sdist,
                          .lock_name = in->name, .describe = desc};
     pylock_selection_t sel;
     memset(&sel, 0, sizeof sel);

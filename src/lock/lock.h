@@ -56,6 +56,7 @@ typedef struct lock_ctx {
     char *const *upgrade;           /* --upgrade-package NAME... (normalized) */
     const lock_builder_t *builder;  /* local projects and sdists (lock/source.h); NULL: none */
     bool no_build;                  /* versions with only an sdist are unavailable */
+    bool no_binary;                 /* every version is built from its sdist (build: always) */
 } lock_ctx_t;
 
 void lock_ctx_free(lock_ctx_t *c);
@@ -71,10 +72,19 @@ typedef struct lock_inputs {
     char *path;                     /* the lock file, absolute */
     char *name;                     /* "pylock.dev.toml" */
     const pyreq_t *python;          /* the request in force (borrowed), NULL: any */
+    bool here_only;                 /* resolve for this machine's interpreter only (build
+                                     * environments), not universally */
+    bool prefer_sdist;              /* install sdists over wheels (the context's no_binary) */
 } lock_inputs_t;
 
 err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t *python,
                         lock_inputs_t *out);
+/* Inputs for a build environment: the requirements reqs (PEP 508 strings; NULL-terminated),
+ * read as lines of a requirements file named `label` in messages, with the package sources of
+ * the manifest and of opts (an environment's requirements files' -i / -f / --no-index; may be
+ * NULL), resolved for the machine's interpreter only. Never a file: nothing is saved. */
+err_t *lock_inputs_build(const lock_ctx_t *c, const char *label, char *const *reqs,
+                         const rf_options_t *opts, lock_inputs_t *out);
 void lock_inputs_free(lock_inputs_t *in);
 
 /* The lock file: *out NULL when there is none. A file that does not read as a lock is an

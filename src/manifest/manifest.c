@@ -46,19 +46,20 @@
 /* ------------------------------------------------------------------------------------------ */
 /* keys */
 
-enum { T_VERSION, T_PYTHON, T_ROOT, T_DOWNLOADS, T_INDEX, T_ENVS, T_LINK, T_N };
+enum { T_VERSION, T_PYTHON, T_ROOT, T_DOWNLOADS, T_INDEX, T_ENVS, T_LINK, T_BUILD, T_N };
 static const char *const top_keys[T_N] = {
-    "version", "python", "root", "python-downloads", "index", "environments", "link-mode",
+    "version", "python", "root", "python-downloads", "index", "environments", "link-mode", "build",
 };
 
 enum { I_URL, I_EXTRA, I_FIND, I_N };
 static const char *const index_keys[I_N] = {"url", "extra-urls", "find-links"};
 
 enum { E_PATH, E_PYTHON, E_PROMPT, E_SSP, E_PACKAGES, E_REQS, E_EXACT, E_UPGRADE, E_COPY,
-       E_COMPILE, E_SEED, E_LINK, E_PROJECT, E_N };
+       E_COMPILE, E_SEED, E_LINK, E_PROJECT, E_BUILD, E_N };
 static const char *const env_keys[E_N] = {
     "path",  "python",  "prompt",    "system-site-packages", "packages",
     "requirements", "exact", "upgrade", "copy-from", "compile", "seed", "link-mode", "project",
+    "build",
 };
 
 enum { P_PATH, P_EDITABLE, P_EXTRAS, P_GROUPS, P_N };
@@ -88,6 +89,28 @@ static mf_link_mode_t get_link_mode(ctx_t *c, const yaml_node_t *v, const what_t
     return id < 0 ? LINK_MODE_DEFAULT : (mf_link_mode_t)(LINK_MODE_CLONE + id);
 }
 
+static const char *const build_policies[] = {"auto", "never", "always"};
+
+bool manifest_build_parse(const char *s, mf_build_t *out)
+{
+    int id = s ? mf_key_id(s, build_policies, 3) : -1;
+    if (id < 0)
+        return false;
+    *out = (mf_build_t)id;
+    return true;
+}
+
+const char *manifest_build_name(mf_build_t b)
+{
+    return build_policies[b];
+}
+
+static mf_build_t get_build(ctx_t *c, const yaml_node_t *v, const what_t *w)
+{
+    int id = mf_get_enum(c, v, w, build_policies, 3);
+    return id < 0 ? BUILD_AUTO : (mf_build_t)id;
+}
+
 /* Where a mapping is, for messages: level 0 the top, 1 'index', 2 environment env, 3 the
  * environment's 'project'. */
 static const char *scope_str(int level, const char *env, buf_t *b)
@@ -110,7 +133,8 @@ static void unknown_key(ctx_t *c, const pair_t *p, int level, const char *env,
     const char *k = p->name;
     const char *sug = suggest_closest(k, keys, (size_t)n);
     if (level != 2 && mf_key_id(k, env_keys, E_N) >= 0 && strcmp(k, "python") != 0 &&
-        strcmp(k, "link-mode") != 0 && !(level == 3 && strcmp(k, "path") == 0)) {
+        strcmp(k, "link-mode") != 0 && strcmp(k, "build") != 0 &&
+        !(level == 3 && strcmp(k, "path") == 0)) {
         mf_report(c, p->key, "unknown key '%s' %s ('%s' belongs inside an environment, under "
                              "'environments: NAME:')", k, scope, k);
     } else if (level != 1 && mf_key_id(k, index_keys, I_N) >= 0) {
@@ -318,6 +342,7 @@ static void walk_env(ctx_t *c, const manifest_t *m, mf_env_t *env, envx_t *x, ya
     env->upgrade = UPGRADE_MINOR;
     env->seed = SEED_UNSET;
     env->link_mode = m->link_mode;
+    env->build = m->build;
 
     const pair_t *slot[E_N] = {0};
     pairs_t ps = {0};
@@ -360,6 +385,8 @@ static void walk_env(ctx_t *c, const manifest_t *m, mf_env_t *env, envx_t *x, ya
         env->seed = seed ? SEED_ON : SEED_OFF;
     if (slot[E_LINK])
         env->link_mode = get_link_mode(c, slot[E_LINK]->val, WHAT("link-mode"));
+    if (slot[E_BUILD])
+        env->build = get_build(c, slot[E_BUILD]->val, WHAT("build"));
     if (slot[E_UPGRADE]) {
         static const char *const ups[] = {"minor", "exact"};
         int id = mf_get_enum(c, slot[E_UPGRADE]->val, WHAT("upgrade"), ups, 2);
@@ -524,6 +551,8 @@ static void walk_top(ctx_t *c, manifest_t *m, yaml_node_t *root)
     }
     if (slot[T_LINK])
         m->link_mode = get_link_mode(c, slot[T_LINK]->val, &(what_t){.key = "link-mode"});
+    if (slot[T_BUILD])
+        m->build = get_build(c, slot[T_BUILD]->val, &(what_t){.key = "build"});
     if (slot[T_INDEX])
         walk_index(c, m, slot[T_INDEX]->val);
     if (slot[T_ENVS])

@@ -36,6 +36,11 @@ typedef struct mf_item {         /* a string with where it was written */
     mf_pos_t pos;
 } mf_item_t;
 
+/* `build`: may packages be built from source? AUTO: when no wheel fits; NEVER: wheels only
+ * (`project:` and sdist-only versions are refused); ALWAYS: from source even when a wheel
+ * fits (pip's --no-binary :all:). */
+typedef enum { BUILD_AUTO = 0, BUILD_NEVER = 1, BUILD_ALWAYS = 2 } mf_build_t;
+
 /* `project:`: the repository's own project (PEP 517/621) installed into the environment. */
 typedef struct mf_project {
     char *path;                  /* absolute directory; NULL when the environment has none */
@@ -65,6 +70,7 @@ typedef struct mf_env {
     mf_seed_t seed;              /* `seed: true|false`, or SEED_UNSET */
     mf_link_mode_t link_mode;    /* its own `link-mode`, else the top level's, else DEFAULT */
     mf_project_t project;        /* `project:`; path NULL when not given */
+    mf_build_t build;            /* its own `build`, else the top level's, else AUTO */
 } mf_env_t;
 
 typedef struct manifest {
@@ -79,6 +85,7 @@ typedef struct manifest {
     char **extra_urls;           /* NULL-terminated, never NULL itself */
     char **find_links;           /* NULL-terminated; local entries made absolute, URLs kept */
     mf_link_mode_t link_mode;    /* top-level `link-mode`, or DEFAULT */
+    mf_build_t build;            /* top-level `build`, or AUTO */
     mf_env_t *envs;              /* in file order */
     size_t nenvs;
 } manifest_t;
@@ -103,6 +110,9 @@ const mf_env_t *manifest_env(const manifest_t *m, const char *name);
  * VENVSYNC_LINK_MODE). parse: false for any other text (DEFAULT is never parsed). name: the
  * word, or "default". */
 bool manifest_link_mode_parse(const char *s, mf_link_mode_t *out);
+/* `build` values ("auto", "never", "always"), as for link modes. */
+bool manifest_build_parse(const char *s, mf_build_t *out);
+const char *manifest_build_name(mf_build_t b);
 const char *manifest_link_mode_name(mf_link_mode_t m);
 
 #endif

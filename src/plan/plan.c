@@ -155,7 +155,7 @@ static void plan_create_downloaded(env_plan_t *p, const desired_env_t *d, bool r
     p->python = xasprintf("Python '%s', to be downloaded", req);
     add_action(p, ACT_DOWNLOAD_PYTHON, NULL, req,
                "no interpreter here matches '%s' (python-downloads: automatic)", req);
-    const char *pk = d->env->npackages || d->env->nrequirements
+    const char *pk = d->env->npackages || d->env->nrequirements || d->env->project.path
                          ? "; its packages are planned once that Python is installed" : "";
     if (recreate)
         add_action(p, ACT_RECREATE, NULL, NULL,

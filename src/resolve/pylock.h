@@ -256,6 +256,8 @@ typedef struct pylock_target {
     const char *lock_name;       /* for messages ("pylock.dev.toml"); NULL = "pylock.toml" */
     const char *describe;        /* the target in messages ("cpython 3.11 on linux-x86_64");
                                   * NULL = made from env */
+    bool prefer_sdist;           /* an entry's sdist, when it has one, over its wheels (pip's
+                                  * --no-binary): the installer builds it */
 } pylock_target_t;
 
 typedef enum pylock_pick_kind {
@@ -296,7 +298,8 @@ typedef struct pylock_selection {
  *     the lock and the target;
  *  3. for each entry in order: marker false -> skipped; requires-python false -> error; a name
  *     already selected -> ambiguity error naming both entries;
- *  4. for each selected entry: directory / archive / vcs as they are; wheels: the one whose best
+ *  4. for each selected entry: directory / archive / vcs as they are; with t->prefer_sdist its
+ *     sdist when it has one; wheels: the one whose best
  *     tag ranks highest in t->tags (earlier in the file on ties), else the sdist, else an error
  *     listing the files ("no wheel of numpy 2.2.3 in pylock.dev.toml fits cpython 3.11 on
  *     linux-x86_64: its files are ...").

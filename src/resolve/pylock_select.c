@@ -216,6 +216,11 @@ static err_t *choose(const sel_t *s, size_t i, pylock_pick_t *pk)
     case PYLOCK_DIST:
         break;
     }
+    if (s->t->prefer_sdist && p->sdist) {
+        pk->kind = PYLOCK_PICK_SDIST;
+        pick_file(s, pk, p->sdist);
+        return NULL;
+    }
     long best = -1, best_rank = -1;
     for (size_t w = 0; w < p->nwheels; w++) {
         char *fname = pylock_file_name(&p->wheels[w]);

@@ -330,7 +330,8 @@ static char *unusable(const solver_t *s, const rs_version_t *v)
         if (f->requires_python && !rp)
             rp = f->requires_python;
         if (f->wheel)
-            wheel_ok = wheel_ok || wheelname_rank(f->wheel, s->in->tags) >= 0;
+            wheel_ok = wheel_ok ||
+                       (!s->in->no_binary && wheelname_rank(f->wheel, s->in->tags) >= 0);
         else
             sdist = true;
     }
@@ -349,6 +350,8 @@ static char *unusable(const solver_t *s, const rs_version_t *v)
     if (sdist)
         return xasprintf("no wheel fits %s and building is off",
                          s->in->region_label ? s->in->region_label : "the target");
+    if (s->in->no_binary)
+        return xstrdup("it has no source distribution, and wheels are not used (build: always)");
     return xasprintf("no wheel fits %s", s->in->region_label ? s->in->region_label : "the target");
 }
 

@@ -119,6 +119,7 @@ typedef struct rs_input {
     size_t nupgrade;
     bool upgrade_all;                   /* ignore every preference (--upgrade) */
     bool no_build;                      /* source distributions are not candidates */
+    bool no_binary;                     /* wheels are not: every version builds from its sdist */
 } rs_input_t;
 
 /* A dependency edge of a picked package, for lock markers and the lock's `dependencies`. */

@@ -26,6 +26,7 @@ static void pkg_free(want_pkg_t *p)
     free(p->path_or_url);
     free(p->url);
     free(p->origin);
+    free(p->source);
 }
 
 void want_set_free(want_set_t *w)

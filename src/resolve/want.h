@@ -63,6 +63,8 @@ typedef struct want_pkg {
     char *origin;         /* "FILE:LINE" of the entry the pin came from */
     want_kind_t kind;
     bool editable;        /* WANT_DIR: installed editable (PEP 660) */
+    char *source;         /* WANT_DIR: the identity of its build (pkg/installed.h's
+                           * INSTALLED_SOURCE_FILE line), set by the caller; else NULL */
 } want_pkg_t;
 
 typedef struct want_set {

@@ -1,5 +1,7 @@
 #include "wheel/install.h"
 
+#include "pkg/installed.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include "util/xalloc.h"
 #include "wheel/meta.h"
 #include "wheel/scripts.h"
+#include "pkg/installed.h"
 #include "pkg/record.h"
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -536,6 +539,13 @@ static err_t *do_launchers(ctx_t *c)
 static void direct_url_json(const wheel_target_t *t, buf_t *out)
 {
     /* json.dumps(..., sort_keys=True) with its default ", " and ": " separators. */
+    if (t->direct_url_dir) {
+        buf_adds(out, t->direct_url_editable ? "{\"dir_info\": {\"editable\": true}, \"url\": "
+                                             : "{\"dir_info\": {}, \"url\": ");
+        json_quote(out, t->direct_url);
+        buf_addc(out, '}');
+        return;
+    }
     buf_adds(out, "{\"archive_info\": {");
     if (t->direct_url_sha256) {
         buf_adds(out, "\"hash\": ");
@@ -571,6 +581,13 @@ static err_t *do_dist_info_files(ctx_t *c)
     if (!e && c->t->requested) {
         p = path_join(dir, "REQUESTED");
         e = write_generated_recorded(c, p, "", 0, mode);
+        free(p);
+    }
+    if (!e && c->t->source_marker) {
+        buf_reset(&b);
+        buf_printf(&b, "%s\n", c->t->source_marker);
+        p = path_join(dir, INSTALLED_SOURCE_FILE);
+        e = write_generated_recorded(c, p, b.data, b.len, mode);
         free(p);
     }
     buf_free(&b);

@@ -109,6 +109,11 @@ typedef struct wheel_target {
     const char *direct_url;     /* PEP 610 URL ("file:///abs/x.whl"), or NULL: no
                                  * direct_url.json */
     const char *direct_url_sha256;  /* hex sha256 for archive_info, or NULL ("archive_info": {}) */
+    bool direct_url_dir;        /* direct_url is a local project directory: "dir_info" instead
+                                 * of "archive_info" (PEP 610) */
+    bool direct_url_editable;   /* ... installed editable: "dir_info": {"editable": true} */
+    const char *source_marker;  /* the line of INSTALLED_SOURCE_FILE (pkg/installed.h) in the
+                                 * .dist-info (recorded like any file), or NULL: none */
     const char *installer;      /* INSTALLER's content less "\n"; NULL means "venvsync" */
     wheel_link_mode_t link;
 } wheel_target_t;

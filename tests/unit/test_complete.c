@@ -178,7 +178,7 @@ Test(complete, options_global_and_the_commands_own)
     EXPECT("--c", "--color\n");
     EXPECT("sync|--", "--file\n--global\n--json\n--quiet\n--verbose\n--offline\n--no-progress\n"
                       "--color\n--version\n--help\n--oneline\n--compile\n--verify\n--locked\n--frozen\n"
-                      "--link-mode\n");
+                      "--link-mode\n--no-build\n--no-binary\n");
     EXPECT("new|x|--s", "--system-site-packages\n--seed\n");
     EXPECT("run|dev|--|-", "@files\n");
 }

@@ -346,7 +346,7 @@ Test(manifest, unknown_key_placement_and_list)
     fails_with("version: 1\nenvironments:\n  dev:\n    zzzzzz: 1\n",
                F ":4:5: unknown key 'zzzzzz' in environment 'dev' (valid keys: path, python, "
                "prompt, system-site-packages, packages, requirements, exact, upgrade, copy-from, "
-               "compile, seed, link-mode, project)");
+               "compile, seed, link-mode, project, build)");
 }
 
 Test(manifest, wrong_types)
