@@ -3,7 +3,9 @@
  *
  * The input is split at "\n%%\n" into up to three files: /fuzz/r.txt (parsed first) and
  * /fuzz/a.txt, /fuzz/b.txt, which -r / -c lines can include (served from memory by the read
- * hook: the target never reads the disk). ${A} expands to "x", ${B} to "${A}". The first
+ * hook: the target never reads a file; it only stats the paths that must be project
+ * directories, and names them with a fake project_name hook). ${A} expands to "x", ${B} to
+ * "${A}". The first
  * input byte chooses whether r.txt is read as a constraints file. Every entry is checked against
  * reqfile.h's promises with abort(), so a broken invariant is a crash the fuzzer keeps.
  * Build and run: see fuzz/README.md.
@@ -14,6 +16,7 @@
 
 #include "pkg/name.h"
 #include "pkg/reqfile.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 typedef struct files {
@@ -42,6 +45,19 @@ static const char *fake_getenv(void *ctx, const char *name)
         return "x";
     if (strcmp(name, "B") == 0)
         return "${A}";
+    return NULL;
+}
+
+/* A directory's name: its last component when that is a valid name ("" otherwise, which the
+ * parser must refuse), or an error for one starting with 'x'. */
+static err_t *fake_project_name(void *ctx, const char *abs_dir, char **name)
+{
+    (void)ctx;
+    const char *b = strrchr(abs_dir, '/');
+    b = b ? b + 1 : abs_dir;
+    if (*b == 'x')
+        return err_new(EXIT_USAGE, "cannot read the name of %s", abs_dir);
+    *name = xstrdup(pkg_name_valid(b) ? b : "");
     return NULL;
 }
 
@@ -74,16 +90,20 @@ static void check_entry(const rf_entry_t *e)
             if (strcmp(e->hashes[k], h) == 0)
                 abort();
     }
-    if (e->path_or_url) {
-        if (!e->direct_version || !e->req->url)
+    if (e->source != RF_SOURCE_INDEX) {
+        if (!e->path_or_url || !e->req->url || e->is_constraint)
+            abort();
+        if ((e->source == RF_SOURCE_DIR) != !e->direct_version)
             abort();
         if (e->is_local && e->path_or_url[0] != '/')
             abort();
-        if (e->is_constraint)
+        if (e->source == RF_SOURCE_DIR && (!e->is_local || e->nhashes))
             abort();
-    } else if (e->direct_version || e->req->url) {
+    } else if (e->path_or_url || e->direct_version || e->req->url) {
         abort();
     }
+    if (e->editable && e->source != RF_SOURCE_DIR)
+        abort();
     if (e->is_constraint && e->req->nextras)
         abort();
     /* the key is the normalized name */
@@ -137,7 +157,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         f.len[i] = 0;
     }
 
-    reqfile_env_t env = {.vars = {fake_getenv, &f}, .read = mem_read, .ctx = &f};
+    reqfile_env_t env = {.vars = {fake_getenv, &f}, .read = mem_read, .ctx = &f,
+                         .project_name = fake_project_name};
     reqfile_t *rf = reqfile_new();
     err_t *e = reqfile_parse_text(rf, f.data[0], f.len[0], NAMES[0], constraint, &env);
     for (err_t *x = e; x; x = x->next) {

@@ -238,18 +238,145 @@ static void add_entry(ctx_t *c, const where_t *w, const char *text, parsed_req_t
     e->hashes = hashes;
     e->nhashes = strv_len(hashes);
     e->is_constraint = w->constraint;
+    e->source = p->source;
+    e->editable = p->editable;
     e->path_or_url = p->path_or_url;
     e->is_local = p->is_local;
     e->direct_version = p->direct_version;
-    strv_free(p->frag_hashes);
-    memset(p, 0, sizeof *p);
+    p->req = NULL;
+    p->path_or_url = p->direct_version = NULL;
+    rf_parsed_req_clear(p);
+}
+
+/* "-e VALUE" at the start of s (s[0] is '-'): whether the first token is -e / --editable (or
+ * "-eV", "--editable=V", an unambiguous prefix); then *value is VALUE (malloc'd: the text up to
+ * the next whitespace-separated token starting with '-', unquoted when it starts with a quote)
+ * and *rest the options after it, or NULL. *msg (malloc'd) when the value is missing or its
+ * quoting is wrong. */
+static bool split_editable(const char *s, char **value, const char **rest, char **msg)
+{
+    *value = NULL;
+    *rest = NULL;
+    *msg = NULL;
+    size_t tl = 0;
+    while (s[tl] && !rf_is_space((unsigned char)s[tl]))
+        tl++;
+    char *tok = xstrndup(s, tl);
+    const char *iv = NULL;
+    const opt_def_t *d = rf_find_option(tok, &iv);
+    bool ed = d && d->id == O_EDITABLE;
+    const char *p = iv ? s + (iv - tok) : s + tl;
+    bool empty_inline = iv && !*iv;
+    free(tok);
+    if (!ed)
+        return false;
+    if (empty_inline) {
+        *msg = xstrdup("option --editable needs a value (-e PATH)");
+        return true;
+    }
+    const char *start = p, *end = p;
+    for (bool first = true;; first = false) {
+        while (*p && rf_is_space((unsigned char)*p))
+            p++;
+        if (!*p || (*p == '-' && !(first && iv)))
+            break;
+        if (first)
+            start = p;
+        while (*p && !rf_is_space((unsigned char)*p))
+            p++;
+        end = p;
+    }
+    *rest = *p ? p : NULL;
+    if (end <= start) {
+        *msg = xstrdup("option --editable needs a value (-e PATH)");
+        return true;
+    }
+    char *v = xstrndup(start, (size_t)(end - start));
+    if (*v == '\'' || *v == '"') {
+        char **t = NULL;
+        size_t nt = 0;
+        const char *why = NULL;
+        if (!rf_shell_split(v, &t, &nt, &why))
+            *msg = xasprintf("cannot split '-e %s': %s", v, why);
+        else if (nt != 1)
+            *msg = xasprintf("-e %s: the quoted value must be one word (put a marker inside the "
+                             "quotes)", v);
+        else
+            *value = xstrdup(t[0]);
+        for (size_t i = 0; i < nt; i++)
+            free(t[i]);
+        free(t);
+        free(v);
+    } else {
+        *value = v;
+    }
+    return true;
+}
+
+/* The checks that need the parsed requirement p (a requirement or an -e value; text is what
+ * messages show), then the project_name hook for an unnamed directory, then the entry. Takes p
+ * and hashes (its --hash values) over; a problem is reported and adds nothing. */
+static void finish_entry(ctx_t *c, const where_t *w, const char *text, parsed_req_t *p,
+                         char **hashes)
+{
+    for (size_t i = 0; p->frag_hashes && p->frag_hashes[i]; i++)
+        strv_push_unique(&hashes, NULL, NULL, p->frag_hashes[i]);
+    if (w->constraint) {
+        const char *what = NULL;
+        if (p->source != RF_SOURCE_INDEX)
+            what = "a path or URL";
+        else if (p->req->nextras)
+            what = "extras";
+        if (what) {
+            report(c, w, "constraint '%s' has %s; constraints may only limit versions "
+                         "(name, specifiers, marker)", text, what);
+            goto fail;
+        }
+    }
+    if (p->source == RF_SOURCE_DIR && hashes[0]) {
+        report(c, w, "'%s' is a directory, which has no hash: it cannot have a --hash",
+               p->location);
+        goto fail;
+    }
+    if (!p->req) {
+        const reqfile_env_t *env = c->env;
+        if (!env || !env->project_name) {
+            report(c, w, "'%s' is a project directory without a name: write it as '%sNAME%s @ "
+                         "%s'", p->location, p->editable ? "-e " : "",
+                   p->extras ? p->extras : "", p->location);
+            goto fail;
+        }
+        char *name = NULL;
+        err_t *e = env->project_name(env->project_ctx, p->path_or_url, &name);
+        if (e) {
+            free(name);
+            if (w->col > 0)
+                err_ctx(e, "%s:%d:%d", w->shown, w->line, w->col);
+            else
+                err_ctx(e, "%s:%d", w->shown, w->line);
+            err_chain(&c->errs, e);
+            goto fail;
+        }
+        char *msg = rf_name_directory(p, name ? name : "");
+        free(name);
+        if (msg) {
+            report(c, w, "%s", msg);
+            free(msg);
+            goto fail;
+        }
+    }
+    add_entry(c, w, text, p, hashes);
+    return;
+fail:
+    rf_parsed_req_clear(p);
+    strv_free(hashes);
 }
 
 /* One logical line (comments stripped, trimmed, variables expanded, non-empty). */
 static void handle_line(ctx_t *c, const where_t *w, const char *line)
 {
     /* The requirement is everything before the first whitespace-separated token that starts
-     * with '-' (pip's break_args_options). */
+     * with '-' (pip's break_args_options); or the value of a leading -e. */
     size_t req_end = 0;
     const char *opts_start = NULL;
     for (size_t i = 0;;) {
@@ -266,16 +393,33 @@ static void handle_line(ctx_t *c, const where_t *w, const char *line)
         req_end = i;
     }
     char *reqtext = xstrndup(line, req_end);
+    char *text = NULL;          /* as shown in messages */
+    bool editable = false;
     char **tok = NULL;
     size_t ntok = 0;
     opt_val_t *vals = NULL;
     size_t nvals = 0;
+    if (!*reqtext && opts_start) {
+        char *value = NULL, *msg = NULL;
+        const char *rest = NULL;
+        if (split_editable(opts_start, &value, &rest, &msg)) {
+            if (msg) {
+                report(c, w, "%s", msg);
+                free(msg);
+                goto out;
+            }
+            editable = true;
+            free(reqtext);
+            reqtext = value;
+            opts_start = rest;
+        }
+    }
+    text = editable ? xasprintf("-e %s", reqtext) : xstrdup(reqtext);
     if (opts_start) {
         const char *why = NULL;
         if (!rf_shell_split(opts_start, &tok, &ntok, &why)) {
             report(c, w, "cannot split the options '%s': %s", opts_start, why);
-            free(reqtext);
-            return;
+            goto out;
         }
         char *msg = rf_parse_options(tok, ntok, &vals, &nvals);
         if (msg) {
@@ -286,9 +430,8 @@ static void handle_line(ctx_t *c, const where_t *w, const char *line)
     }
     for (size_t i = 0; i < nvals; i++) {
         if (vals[i].def->id == O_EDITABLE) {
-            report(c, w, "editable requirements (-e %s) are not supported: they need a build, "
-                         "and venvsync installs wheels only (build a wheel and name its file)",
-                   vals[i].value);
+            report(c, w, "option --editable must come first, followed by its path (-e PATH "
+                         "[options]), and only once");
             goto out;
         }
     }
@@ -302,7 +445,7 @@ static void handle_line(ctx_t *c, const where_t *w, const char *line)
                 else
                     report(c, w, "option %s is a global option: put it on a line of its own, "
                                  "not after the requirement '%s'", vals[i].def->long_name,
-                           reqtext);
+                           text);
                 bad = true;
             }
         }
@@ -321,35 +464,19 @@ static void handle_line(ctx_t *c, const where_t *w, const char *line)
             strv_push_unique(&hashes, NULL, NULL, h);
             free(h);
         }
-        parsed_req_t p;
-        char *msg = bad ? NULL : rf_parse_requirement(reqtext, w->dir, &p);
         if (bad) {
             strv_free(hashes);
             goto out;
         }
+        parsed_req_t p;
+        char *msg = rf_parse_requirement(reqtext, w->dir, editable, &p);
         if (msg) {
             report(c, w, "%s", msg);
             free(msg);
             strv_free(hashes);
             goto out;
         }
-        for (size_t i = 0; p.frag_hashes && p.frag_hashes[i]; i++)
-            strv_push_unique(&hashes, NULL, NULL, p.frag_hashes[i]);
-        if (w->constraint) {
-            const char *what = NULL;
-            if (p.path_or_url)
-                what = "a wheel path or URL";
-            else if (p.req->nextras)
-                what = "extras";
-            if (what) {
-                report(c, w, "constraint '%s' has %s; constraints may only limit versions "
-                             "(name, specifiers, marker)", reqtext, what);
-                rf_parsed_req_clear(&p);
-                strv_free(hashes);
-                goto out;
-            }
-        }
-        add_entry(c, w, reqtext, &p, hashes);
+        finish_entry(c, w, text, &p, hashes);
     } else {
         bool bad = false;
         for (size_t i = 0; i < nvals; i++) {
@@ -379,6 +506,7 @@ out:
         free(tok[i]);
     free(tok);
     free(reqtext);
+    free(text);
 }
 
 static char *expand_vars(const ctx_t *c, const char *s)

@@ -9,12 +9,13 @@
  *                      line continuations, comments, ${VAR} expansion (steps 1 to 5)
  *   reqfile_options.c  the options: their table, shell-like splitting, parsing, --hash values,
  *                      and applying global options to rf_options_t
- *   reqfile_req.c      one requirement: PEP 508 or a direct wheel reference (path, URL,
- *                      "name @ URL")
+ *   reqfile_req.c      one requirement: PEP 508 or a direct reference (path, URL,
+ *                      "name @ URL") to a wheel, an sdist or a project directory
  *
- * Every function here is pure but for rf_parse_requirement (which looks whether a local path is
- * a directory, for its message) and reports problems as a malloc'd message or a `why` string,
- * never through the driver's error list.
+ * Every function here is pure but for rf_parse_requirement (which looks at a local path that is
+ * not a wheel or an sdist: whether it is a directory holding pyproject.toml or setup.py) and
+ * reports problems as a malloc'd message or a `why` string, never through the driver's error
+ * list. The project_name hook (reqfile_env_t) is called by the driver only.
  */
 #ifndef VENVSYNC_PKG_REQFILE_INTERNAL_H
 #define VENVSYNC_PKG_REQFILE_INTERNAL_H
@@ -81,6 +82,10 @@ typedef struct opt_val {
 /* shlex.split(s) in POSIX mode into *out (*n malloc'd strings in a malloc'd array; NULL when
  * none). Returns false with *why (static) on an unterminated quote or a trailing backslash. */
 bool rf_shell_split(const char *s, char ***out, size_t *n, const char **why);
+/* The option a token names: a long option ("--opt", "--opt=V"), the one long option it is an
+ * unambiguous prefix of, or a short one ("-o", "-oV"); *value points into tok at an inline
+ * value, else NULL. NULL when tok names no option (or an ambiguous prefix). */
+const opt_def_t *rf_find_option(const char *tok, const char **value);
 /* Parses option tokens into *out (*nout values, free with rf_free_opt_vals). Returns NULL, or
  * the message (malloc'd) for the first bad token, with nothing in *out. */
 char *rf_parse_options(char **tok, size_t ntok, opt_val_t **out, size_t *nout);
@@ -101,16 +106,28 @@ char *rf_parse_hash(const char *v, char **why);
 /* ---- requirements (reqfile_req.c) ---------------------------------------------------------- */
 
 typedef struct parsed_req {
-    req_t *req;
-    char *path_or_url;
+    req_t *req;            /* NULL only for a directory whose name is not known yet
+                            * (rf_name_directory) */
+    rf_source_t source;
+    bool editable;
+    char *location;        /* the path or URL as written (after "name @"), for messages; NULL
+                            * for RF_SOURCE_INDEX */
+    char *path_or_url;     /* as rf_entry_t's */
     bool is_local;
     char *direct_version;
     char **frag_hashes;    /* hashes from a URL fragment (#sha256=...), NULL-terminated, or NULL */
+    char *extras;          /* pending until rf_name_directory: "[a,b]" as written, or NULL */
+    char *marker;          /* pending until rf_name_directory: the marker's text, or NULL */
 } parsed_req_t;
 
 void rf_parsed_req_clear(parsed_req_t *p);
-/* Parses one requirement (trimmed, non-empty) into *out; relative wheel paths are relative to
- * base_dir. Returns NULL, or the message (malloc'd). */
-char *rf_parse_requirement(const char *s, const char *base_dir, parsed_req_t *out);
+/* Parses one requirement (trimmed, non-empty) into *out; relative paths are relative to
+ * base_dir. editable: the value of -e (a local project directory, written as a path, a file:
+ * URL or "name @ PATH"). Returns NULL, or the message (malloc'd). A directory written without
+ * "name @" comes back with out->req NULL. */
+char *rf_parse_requirement(const char *s, const char *base_dir, bool editable, parsed_req_t *out);
+/* Names the directory p (out->req NULL): builds p->req with name, the pending extras and
+ * marker. Returns NULL, or the message (malloc'd): name is not a valid project name. */
+char *rf_name_directory(parsed_req_t *p, const char *name);
 
 #endif

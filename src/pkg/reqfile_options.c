@@ -93,6 +93,47 @@ fail_tok:
     return true;
 }
 
+/* The long option t[0..len) names: exactly, or as the one option it is a prefix of (optparse).
+ * *nprefix: how many options it is a prefix of. */
+static const opt_def_t *lookup_long(const char *t, size_t len, int *nprefix)
+{
+    const opt_def_t *prefix = NULL;
+    *nprefix = 0;
+    for (size_t k = 0; k < NOPTS; k++) {
+        const char *ln = OPTS[k].long_name;
+        if (strlen(ln) == len && strncmp(ln, t, len) == 0)
+            return &OPTS[k];
+        if (strlen(ln) > len && strncmp(ln, t, len) == 0) {
+            prefix = &OPTS[k];
+            (*nprefix)++;
+        }
+    }
+    return *nprefix == 1 ? prefix : NULL;
+}
+
+const opt_def_t *rf_find_option(const char *tok, const char **value)
+{
+    *value = NULL;
+    if (strncmp(tok, "--", 2) == 0 && tok[2]) {
+        const char *eq = strchr(tok, '=');
+        int nprefix;
+        const opt_def_t *def = lookup_long(tok, eq ? (size_t)(eq - tok) : strlen(tok), &nprefix);
+        if (def && eq)
+            *value = eq + 1;
+        return def;
+    }
+    if (tok[0] == '-' && tok[1] && tok[1] != '-') {
+        for (size_t k = 0; k < NOPTS; k++) {
+            if (OPTS[k].short_name == tok[1]) {
+                if (tok[2])
+                    *value = tok + 2;
+                return &OPTS[k];
+            }
+        }
+    }
+    return NULL;
+}
+
 char *rf_parse_options(char **tok, size_t ntok, opt_val_t **out, size_t *nout)
 {
     opt_val_t *vals = NULL;
@@ -106,21 +147,8 @@ char *rf_parse_options(char **tok, size_t ntok, opt_val_t **out, size_t *nout)
         if (strncmp(t, "--", 2) == 0 && t[2]) {
             const char *eq = strchr(t, '=');
             size_t len = eq ? (size_t)(eq - t) : strlen(t);
-            const opt_def_t *prefix = NULL;
             int nprefix = 0;
-            for (size_t k = 0; k < NOPTS; k++) {
-                const char *ln = OPTS[k].long_name;
-                if (strlen(ln) == len && strncmp(ln, t, len) == 0) {
-                    def = &OPTS[k];
-                    break;
-                }
-                if (strlen(ln) > len && strncmp(ln, t, len) == 0) {
-                    prefix = &OPTS[k];
-                    nprefix++;
-                }
-            }
-            if (!def && nprefix == 1)
-                def = prefix;
+            def = lookup_long(t, len, &nprefix);
             if (!def) {
                 if (nprefix > 1) {
                     buf_t b = BUF_INIT;
@@ -289,8 +317,8 @@ void rf_apply_option(rf_options_t *opts, const char *dir, const char *shown, int
         break;
     case O_REQUIREMENT:          /* includes: the driver reads them */
     case O_CONSTRAINT:
-    case O_EDITABLE:             /* refused, or per requirement */
-    case O_HASH:
+    case O_EDITABLE:             /* the driver's: -e starts its line (reqfile.c) */
+    case O_HASH:                 /* per requirement */
     case O_GLOBAL_OPTION:
     case O_CONFIG_SETTINGS:
         break;

@@ -1,7 +1,7 @@
 /* reqfile_req: one requirement of a requirements file or a manifest item (reqfile.h,
- * "Requirements are one of"): PEP 508 text, or a direct reference to a wheel (a path, a URL, or
- * "name @ URL") checked to name a wheel file and turned into its PEP 508 "name @ URL" form, with
- * the hashes of a URL's fragment. */
+ * "Requirements are one of"): PEP 508 text, or a direct reference (a path, a URL, or
+ * "name @ URL") classified as a wheel, an sdist or a local project directory, checked, and
+ * turned into its PEP 508 "name @ URL" form, with the hashes of a URL's fragment. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +9,7 @@
 #include "pkg/marker.h"
 #include "pkg/name.h"
 #include "pkg/reqfile_internal.h"
+#include "pkg/version.h"
 #include "pkg/wheelname.h"
 #include "util/buf.h"
 #include "util/fs.h"
@@ -46,22 +47,38 @@ static bool is_vcs_url(const char *s)
 void rf_parsed_req_clear(parsed_req_t *p)
 {
     req_free(p->req);
+    free(p->location);
     free(p->path_or_url);
     free(p->direct_version);
     strv_free(p->frag_hashes);
+    free(p->extras);
+    free(p->marker);
     memset(p, 0, sizeof *p);
 }
 
-static const char *const ARCHIVE_EXTS[] = {".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz",
-                                           ".txz", ".tlz", ".tar.lz", ".tar.lzma", ".tar",
-                                           ".zip"};
+/* sdists venvsync builds (the spec's .tar.gz; .zip as pip and packaging accept it) */
+static const char *const SDIST_EXTS[] = {".tar.gz", ".zip"};
+/* other archives pip would take as sdists */
+static const char *const OTHER_ARCHIVE_EXTS[] = {".tgz", ".tar.bz2", ".tbz", ".tar.xz", ".txz",
+                                                 ".tlz", ".tar.lz", ".tar.lzma", ".tar"};
 
-static bool is_sdist_name(const char *s, size_t n)
+/* The archive extension s[0..n) ends with (case-insensitively), or NULL; *sdist (when not NULL)
+ * says whether it is one venvsync builds. */
+static const char *archive_ext(const char *s, size_t n, bool *sdist)
 {
-    for (size_t k = 0; k < sizeof ARCHIVE_EXTS / sizeof *ARCHIVE_EXTS; k++)
-        if (str_ends_with_ci(s, n, ARCHIVE_EXTS[k]))
-            return true;
-    return false;
+    for (size_t k = 0; k < sizeof SDIST_EXTS / sizeof *SDIST_EXTS; k++)
+        if (str_ends_with_ci(s, n, SDIST_EXTS[k])) {
+            if (sdist)
+                *sdist = true;
+            return SDIST_EXTS[k];
+        }
+    for (size_t k = 0; k < sizeof OTHER_ARCHIVE_EXTS / sizeof *OTHER_ARCHIVE_EXTS; k++)
+        if (str_ends_with_ci(s, n, OTHER_ARCHIVE_EXTS[k])) {
+            if (sdist)
+                *sdist = false;
+            return OTHER_ARCHIVE_EXTS[k];
+        }
+    return NULL;
 }
 
 static bool looks_like_path(const char *s, size_t n)
@@ -103,128 +120,230 @@ static void fragment_hashes(const char *url, char ***hashes)
     }
 }
 
-/* The wheel a direct reference names: fills out->req ("name[extras] @ URL ; marker"),
- * path_or_url, direct_version. `location` is a URL (remote or file:) or a path; want_name is
- * the name given in "name @ URL" or NULL. Returns an error message (malloc'd) or NULL. */
-static char *direct_wheel(const char *location, const char *base_dir, const char *want_name,
-                          const char *extras, const marker_t *marker, parsed_req_t *out)
+/* "name[extras] @ url ; marker" parsed into *out. Returns NULL or the message (malloc'd). */
+static char *make_req(const char *name, const char *extras, const char *url, const char *marker,
+                      req_t **out)
 {
-    char *path = NULL, *url = NULL;
-    const char *fname;
-    size_t fname_len;
-    bool local;
+    buf_t b = BUF_INIT;
+    buf_printf(&b, "%s%s @ %s", name, extras ? extras : "", url);
+    if (marker)
+        buf_printf(&b, " ; %s", marker);
+    char *msg = NULL;
+    err_t *e = req_parse(buf_cstr(&b), out, NULL);
+    if (e) {
+        msg = xstrdup(e->msg);
+        err_free(e);
+    }
+    buf_free(&b);
+    return msg;
+}
+
+/* Where a direct reference points: a local path (absolute, normalized) in *path, or a remote URL
+ * (without its fragment) in *url. Returns NULL or the message (malloc'd). */
+static char *locate(const char *location, const char *base_dir, char **path, char **url)
+{
     if (reqfile_is_url(location)) {
         if (is_vcs_url(location))
-            return xasprintf("'%s' is a version-control URL; it needs a build, and venvsync "
-                             "installs wheels only (build a wheel and name its file)", location);
-        if (strncasecmp(location, "file:", 5) == 0) {
-            char *why = NULL;
-            path = url_to_path(location, base_dir, &why);
-            if (!path)
-                return why;
-            local = true;
-        } else {
-            url = xstrndup(location, strcspn(location, "#"));
-            local = false;
-        }
-    } else {
-        if (strchr(location, ':') && !looks_like_path(location, strcspn(location, ":")))
-            return xasprintf("'%s' is not a URL venvsync can use (http, https or file)",
+            return xasprintf("'%s' is a version-control URL; venvsync does not install from "
+                             "version control (clone the repository and name its directory)",
                              location);
-        path = path_absolute(base_dir, location);
-        local = true;
+        if (url_is_file(location)) {
+            char *why = NULL;
+            *path = url_to_path(location, base_dir, &why);
+            return *path ? NULL : why;
+        }
+        *url = url_without_fragment(location);
+        return NULL;
     }
-    if (local) {
-        fname = path_basename(path);
-        fname_len = strlen(fname);
-    } else {
-        size_t end = strcspn(url, "?#");
-        size_t start = end;
-        while (start > 0 && url[start - 1] != '/')
-            start--;
-        fname = url + start;
-        fname_len = end - start;
-    }
-    char *msg = NULL;
-    if (!str_ends_with_ci(fname, fname_len, ".whl")) {
-        const char *shown = local ? path : url;
-        if (is_sdist_name(fname, fname_len))
-            msg = xasprintf("'%s' is a source archive; it needs a build, and venvsync installs "
-                            "wheels only (build a wheel and name its file)", location);
-        else if (local && fs_is_dir(shown))
-            msg = xasprintf("'%s' is a directory; it needs a build, and venvsync installs "
-                            "wheels only (build a wheel and name its file)", location);
-        else
-            msg = xasprintf("'%s' is not a wheel (.whl) file; venvsync installs wheels only",
-                            location);
-        free(path);
-        free(url);
-        return msg;
-    }
-    char *fn = xstrndup(fname, fname_len);
-    wheelname_t *w = NULL;
-    err_t *e = wheelname_parse(fn, &w);
-    free(fn);
-    if (e) {
-        msg = xstrdup(e->msg);
-        err_free(e);
-        free(path);
-        free(url);
-        return msg;
-    }
-    if (want_name && !pkg_name_eq(want_name, w->name)) {
-        msg = xasprintf("'%s @ %s' names %s but the wheel is %s", want_name, location, want_name,
-                        w->name);
-        wheelname_free(w);
-        free(path);
-        free(url);
-        return msg;
-    }
-    if (local)
-        url = url_from_path(path);
-    if (reqfile_is_url(location))
-        fragment_hashes(location, &out->frag_hashes);
-    buf_t b = BUF_INIT;
-    buf_printf(&b, "%s%s @ %s", want_name ? want_name : w->name, extras ? extras : "", url);
-    if (marker) {
-        char *ms = marker_str(marker);
-        buf_printf(&b, " ; %s", ms);
-        free(ms);
-    }
-    req_t *r = NULL;
-    e = req_parse(buf_cstr(&b), &r, NULL);
-    buf_free(&b);
-    if (e) {
-        msg = xstrdup(e->msg);
-        err_free(e);
-        wheelname_free(w);
-        free(path);
-        free(url);
-        return msg;
-    }
-    out->req = r;
-    out->direct_version = xstrdup(w->version_text);
-    out->is_local = local;
-    if (local) {
-        out->path_or_url = path;
-        free(url);
-    } else {
-        out->path_or_url = url;
-    }
-    wheelname_free(w);
+    if (strchr(location, ':') && !looks_like_path(location, strcspn(location, ":")))
+        return xasprintf("'%s' is not a URL venvsync can use (http, https or file)", location);
+    *path = path_absolute(base_dir, location);
     return NULL;
 }
 
-char *rf_parse_requirement(const char *s, const char *base_dir, parsed_req_t *out)
+/* An sdist's file name: the name before the last '-' and the version after it, up to the
+ * extension of length ext_len. Returns NULL or the message (malloc'd). */
+static char *sdist_name(const char *fname, size_t ext_len, char **name, char **version)
+{
+    size_t stem = strlen(fname) - ext_len;
+    size_t dash = stem;
+    while (dash > 0 && fname[dash - 1] != '-')
+        dash--;
+    if (dash <= 1 || dash == stem)
+        return xasprintf("'%s' is not an sdist file name: NAME-VERSION%s", fname,
+                         fname + stem);
+    if (!pkg_name_valid_n(fname, dash - 1))
+        return xasprintf("sdist file name '%s': '%.*s' is not a valid project name", fname,
+                         (int)(dash - 1), fname);
+    char *v = xstrndup(fname + dash, stem - dash);
+    version_t pv;
+    if (!version_parse(v, &pv)) {
+        char *msg = xasprintf("sdist file name '%s': '%s' is not a valid version", fname, v);
+        free(v);
+        return msg;
+    }
+    version_free(&pv);
+    *name = xstrndup(fname, dash - 1);
+    *version = v;
+    return NULL;
+}
+
+/* What a local path that is neither a wheel nor an sdist must be: a directory holding a Python
+ * project. Returns NULL or the message (malloc'd). */
+static char *check_project_dir(const char *location, const char *path, bool editable)
+{
+    if (fs_is_dir(path)) {
+        char *pp = path_join(path, "pyproject.toml"), *sp = path_join(path, "setup.py");
+        bool ok = fs_exists(pp) || fs_exists(sp);
+        free(pp);
+        free(sp);
+        if (ok)
+            return NULL;
+        return xasprintf("'%s' is a directory but not a Python project: it has neither "
+                         "pyproject.toml nor setup.py", location);
+    }
+    if (fs_exists(path))
+        return xasprintf("'%s' is %s", location,
+                         editable ? "not a directory; -e needs a local project directory"
+                                  : "neither a wheel (.whl), an sdist (.tar.gz, .zip) nor a "
+                                    "directory");
+    char *where = strcmp(location, path) != 0 ? xasprintf(" (%s)", path) : xstrdup("");
+    char *msg = xasprintf("'%s' does not exist%s; %s", location, where,
+                          editable ? "-e needs a local project directory"
+                                   : "a path names a project directory, a wheel (.whl) or an "
+                                     "sdist (.tar.gz, .zip)");
+    free(where);
+    return msg;
+}
+
+/* A direct reference: `location` is a URL (remote or file:) or a path; want_name is the name
+ * given in "name @ URL", or NULL; extras ("[a,b]") and marker (text) may be NULL. Fills out.
+ * Returns NULL or the message (malloc'd). */
+static char *direct_ref(const char *location, const char *base_dir, const char *want_name,
+                        const char *extras, const char *marker, bool editable, parsed_req_t *out)
+{
+    char *path = NULL, *url = NULL, *fname = NULL, *name = NULL, *version = NULL;
+    rf_source_t src = RF_SOURCE_DIR;
+    char *msg = locate(location, base_dir, &path, &url);
+    if (msg)
+        goto out;
+    if (editable && !path) {
+        msg = xasprintf("'%s' is a remote URL; -e needs a local project directory", location);
+        goto out;
+    }
+    fname = path ? xstrdup(path_basename(path)) : url_basename(url);
+    if (!fname) {
+        msg = xasprintf("'%s' does not end in a valid file name", location);
+        goto out;
+    }
+    size_t fl = strlen(fname);
+    bool is_sdist = false;
+    const char *ext = archive_ext(fname, fl, &is_sdist);
+    if (str_ends_with_ci(fname, fl, ".whl")) {
+        src = RF_SOURCE_WHEEL;
+    } else if (ext && is_sdist) {
+        src = RF_SOURCE_SDIST;
+    } else if (ext) {
+        msg = xasprintf("'%s' is a %s archive; venvsync builds sdists from .tar.gz and .zip "
+                        "files only", location, ext);
+        goto out;
+    } else if (!path) {
+        msg = xasprintf("'%s' is neither a wheel (.whl) nor an sdist (.tar.gz, .zip)", location);
+        goto out;
+    }
+    if (editable && src != RF_SOURCE_DIR) {
+        msg = xasprintf("'%s' is %s; -e needs a local project directory", location,
+                        src == RF_SOURCE_WHEEL ? "a wheel" : "an sdist");
+        goto out;
+    }
+    const char *what = src == RF_SOURCE_WHEEL ? "wheel" : "sdist";
+    if (src == RF_SOURCE_WHEEL) {
+        wheelname_t *w = NULL;
+        err_t *e = wheelname_parse(fname, &w);
+        if (e) {
+            msg = xstrdup(e->msg);
+            err_free(e);
+            goto out;
+        }
+        name = xstrdup(w->name);
+        version = xstrdup(w->version_text);
+        wheelname_free(w);
+    } else if (src == RF_SOURCE_SDIST) {
+        msg = sdist_name(fname, strlen(ext), &name, &version);
+        if (msg)
+            goto out;
+    } else {
+        msg = check_project_dir(location, path, editable);
+        if (msg)
+            goto out;
+    }
+    if (want_name && name && !pkg_name_eq(want_name, name)) {
+        msg = xasprintf("'%s @ %s' names %s but the %s is %s", want_name, location, want_name,
+                        what, name);
+        goto out;
+    }
+    if (reqfile_is_url(location))
+        fragment_hashes(location, &out->frag_hashes);
+    char *req_url = path ? url_from_path(path) : xstrdup(url);
+    if (want_name || name) {
+        msg = make_req(want_name ? want_name : name, extras, req_url, marker, &out->req);
+    } else {
+        out->extras = xstrdup(extras);
+        out->marker = xstrdup(marker);
+    }
+    free(req_url);
+    if (msg) {
+        strv_free(out->frag_hashes);
+        out->frag_hashes = NULL;
+        goto out;
+    }
+    out->source = src;
+    out->editable = editable;
+    out->location = xstrdup(location);
+    out->is_local = path != NULL;
+    out->path_or_url = path ? path : url;
+    path = url = NULL;
+    out->direct_version = version;
+    version = NULL;
+out:
+    free(path);
+    free(url);
+    free(fname);
+    free(name);
+    free(version);
+    return msg;
+}
+
+char *rf_name_directory(parsed_req_t *p, const char *name)
+{
+    if (!pkg_name_valid(name))
+        return xasprintf("the project in %s is named '%s', which is not a valid project name",
+                         p->path_or_url, name);
+    char *url = url_from_path(p->path_or_url);
+    char *msg = make_req(name, p->extras, url, p->marker, &p->req);
+    free(url);
+    if (!msg) {
+        free(p->extras);
+        free(p->marker);
+        p->extras = p->marker = NULL;
+    }
+    return msg;
+}
+
+char *rf_parse_requirement(const char *s, const char *base_dir, bool editable, parsed_req_t *out)
 {
     memset(out, 0, sizeof *out);
     size_t n = strlen(s);
     bool url = reqfile_is_url(s);
     /* Only the part before a marker decides (a marker may hold '/'); a PEP 508 requirement
-     * without "@ URL" never contains '/' there. */
+     * without "@ URL" never contains '/' there. A file name ends before "[extras]". */
     size_t head = strcspn(s, ";");
+    size_t fn = strcspn(s, ";[");
+    while (fn > 0 && rf_is_space((unsigned char)s[fn - 1]))
+        fn--;
     const char *at = memchr(s, '@', head);
-    bool pathish = !url && (looks_like_path(s, head) || str_ends_with_ci(s, strcspn(s, ";["), ".whl"));
+    bool pathish = !url && (editable || looks_like_path(s, head) ||
+                            str_ends_with_ci(s, fn, ".whl") || archive_ext(s, fn, NULL));
     if (pathish && at && !looks_like_path(s, (size_t)(at - s)))
         pathish = false;   /* "name @ ./x.whl": PEP 508 with a path as the URL */
     if (url || pathish) {
@@ -234,12 +353,13 @@ char *rf_parse_requirement(const char *s, const char *base_dir, parsed_req_t *ou
         while (loc_len > 0 && rf_is_space((unsigned char)s[loc_len - 1]))
             loc_len--;
         char *loc = xstrndup(s, loc_len);
-        marker_t *m = NULL;
+        char *mtext = NULL;
         if (sep) {
             const char *mt = sep + 1;
             while (rf_is_space((unsigned char)*mt))
                 mt++;
             if (*mt) {
+                marker_t *m = NULL;
                 err_t *e = marker_parse(mt, &m, NULL);
                 if (e) {
                     char *msg = xstrdup(e->msg);
@@ -247,11 +367,14 @@ char *rf_parse_requirement(const char *s, const char *base_dir, parsed_req_t *ou
                     free(loc);
                     return msg;
                 }
+                mtext = marker_str(m);
+                marker_free(m);
             }
         }
+        /* extras after a path or a file: URL ("./proj[dev]", "file:///p/proj[dev]") */
         char *extras = NULL;
         size_t ll = strlen(loc);
-        if (!url && ll > 2 && loc[ll - 1] == ']') {
+        if ((!url || url_is_file(loc)) && ll > 2 && loc[ll - 1] == ']') {
             char *open = strrchr(loc, '[');
             if (open && open > loc && !memchr(open + 1, ']', (size_t)(loc + ll - 1 - open - 1))) {
                 extras = xstrdup(open);
@@ -261,10 +384,24 @@ char *rf_parse_requirement(const char *s, const char *base_dir, parsed_req_t *ou
                     loc[--k] = '\0';
             }
         }
-        char *msg = direct_wheel(loc, base_dir, NULL, extras, m, out);
+        char *msg = NULL;
+        if (extras) {
+            /* validated as PEP 508 extras */
+            char *probe = xasprintf("x%s", extras);
+            req_t *r = NULL;
+            err_t *e = req_parse(probe, &r, NULL);
+            if (e) {
+                msg = xasprintf("'%s%s': invalid extras %s", loc, extras, extras);
+                err_free(e);
+            }
+            req_free(r);
+            free(probe);
+        }
+        if (!msg)
+            msg = direct_ref(loc, base_dir, NULL, extras, mtext, editable, out);
         free(extras);
+        free(mtext);
         free(loc);
-        marker_free(m);
         return msg;
     }
     req_t *r = NULL;
@@ -275,6 +412,10 @@ char *rf_parse_requirement(const char *s, const char *base_dir, parsed_req_t *ou
         return msg;
     }
     if (!r->url) {
+        if (editable) {
+            req_free(r);
+            return xasprintf("'%s' is not a path; -e needs a local project directory", s);
+        }
         out->req = r;
         return NULL;
     }
@@ -285,8 +426,10 @@ char *rf_parse_requirement(const char *s, const char *base_dir, parsed_req_t *ou
             buf_printf(&ex, "%s%s", i ? "," : "", r->extras[i]);
         buf_addc(&ex, ']');
     }
-    char *msg = direct_wheel(r->url, base_dir, r->name, ex.len ? buf_cstr(&ex) : NULL,
-                             r->marker, out);
+    char *mtext = r->marker ? marker_str(r->marker) : NULL;
+    char *msg = direct_ref(r->url, base_dir, r->name, ex.len ? buf_cstr(&ex) : NULL, mtext,
+                           editable, out);
+    free(mtext);
     buf_free(&ex);
     req_free(r);
     return msg;

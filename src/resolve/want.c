@@ -422,6 +422,14 @@ err_t *want_resolve(reqfile_t *rf, const marker_env_t *env, want_set_t **out)
             err_free(e);
             continue;
         }
+        if (applies && (rf->entries[i].source == RF_SOURCE_SDIST ||
+                        rf->entries[i].source == RF_SOURCE_DIR)) {
+            /* no pin semantics here yet (the resolver and build stage own them) */
+            problem(&c, i, &rf->entries[i], "'%s' names %s, which needs a build; exact-pin "
+                    "resolution takes wheels only", rf->entries[i].text,
+                    rf->entries[i].source == RF_SOURCE_SDIST ? "an sdist" : "a project directory");
+            continue;
+        }
         if (applies)
             idx[na++] = i;
     }

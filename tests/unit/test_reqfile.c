@@ -122,6 +122,9 @@ Test(reqfile, pip_docs_example)
         cr_expect_eq(rf->entries[i].col, 0);
         cr_expect_not(rf->entries[i].is_constraint);
         cr_expect_null(rf->entries[i].path_or_url);
+        cr_expect_eq(rf->entries[i].source, RF_SOURCE_INDEX);
+        cr_expect_not(rf->entries[i].editable);
+        cr_expect_null(rf->entries[i].direct_version);
         cr_expect_eq(rf->entries[i].nhashes, 0);
         cr_expect_not_null(rf->entries[i].hashes);
     }
@@ -415,8 +418,8 @@ Test(reqfile, option_errors_with_exact_lines)
 {
     char *got = parse_err("e.txt",
         "ok==1\n"
-        "-e .\n"
-        "--editable=git+https://github.com/x/y\n"
+        "-e\n"
+        "--pre -e ./x\n"
         "--hash=sha256:" H64A "\n"
         "foo==1.0 --pre\n"
         "--re x.txt\n"
@@ -433,11 +436,9 @@ Test(reqfile, option_errors_with_exact_lines)
         "-i x \"\"\n");
     char *t = tmpdir;
     char *want = xasprintf(
-        "%s/e.txt:2: editable requirements (-e .) are not supported: they need a build, and "
-        "venvsync installs wheels only (build a wheel and name its file)\n"
-        "%s/e.txt:3: editable requirements (-e git+https://github.com/x/y) are not supported: "
-        "they need a build, and venvsync installs wheels only (build a wheel and name its "
-        "file)\n"
+        "%s/e.txt:2: option --editable needs a value (-e PATH)\n"
+        "%s/e.txt:3: option --editable must come first, followed by its path (-e PATH "
+        "[options]), and only once\n"
         "%s/e.txt:4: option --hash needs a requirement before it on the same line\n"
         "%s/e.txt:5: option --pre is a global option: put it on a line of its own, not after "
         "the requirement 'foo==1.0'\n"
@@ -497,6 +498,10 @@ Test(reqfile, wheel_paths_and_urls)
     cr_expect_str_eq(e[0].direct_version, "1.0");
     cr_expect_str_eq(e[0].req->name, "Foo_Bar");
     cr_expect_str_eq(e[0].req->key, "foo-bar");
+    for (size_t i = 0; i < rf->n; i++) {
+        cr_expect_eq(e[i].source, RF_SOURCE_WHEEL, "entry %zu", i);
+        cr_expect_not(e[i].editable);
+    }
     char *u0 = url_from_path(p0);
     cr_expect_str_eq(e[0].req->url, u0);
     free(u0);
@@ -534,25 +539,28 @@ Test(reqfile, direct_reference_errors)
 {
     char *got = parse_err("d.txt",
         "other @ file:///srv/foo-1.0-py3-none-any.whl\n"
-        "https://h.example/foo-1.0.tar.gz\n"
+        "https://h.example/foo-1.0.tar.bz2\n"
         "git+https://github.com/pypa/pip@main#egg=pip\n"
         "./not-a-wheel\n"
         "./dist/bad-name.whl\n"
         "file://otherhost/srv/foo-1.0-py3-none-any.whl\n"
-        "./pkg-1.0.zip\n");
+        "https://h.example/simple/foo/\n");
     char *t = tmpdir;
     cr_expect(has(got, "%s/d.txt:1: 'other @ file:///srv/foo-1.0-py3-none-any.whl' "
                                     "names other but the wheel is foo\n", t), "%s", got);
-    cr_expect(has(got, "%s/d.txt:2: 'https://h.example/foo-1.0.tar.gz' is a source archive; it "
-                       "needs a build", t), "%s", got);
+    cr_expect(has(got, "%s/d.txt:2: 'https://h.example/foo-1.0.tar.bz2' is a .tar.bz2 archive; "
+                       "venvsync builds sdists from .tar.gz and .zip files only\n", t), "%s",
+              got);
     cr_expect(has(got, "%s/d.txt:3: 'git+https://github.com/pypa/pip@main#egg=pip' "
                                     "is a version-control URL", t), "%s", got);
-    cr_expect(has(got, "%s/d.txt:4: './not-a-wheel' is not a wheel (.whl) file",
-                                    t), "%s", got);
+    cr_expect(has(got, "%s/d.txt:4: './not-a-wheel' does not exist (%s/not-a-wheel); a path "
+                       "names a project directory, a wheel (.whl) or an sdist (.tar.gz, .zip)\n",
+                  t, t), "%s", got);
     cr_expect(has(got, "%s/d.txt:5: ", t), "%s", got);
     cr_expect(has(got, "%s/d.txt:6: 'file://otherhost/srv/foo-1.0-py3-none-any.whl' "
                                     "names the host 'otherhost'", t), "%s", got);
-    cr_expect(has(got, "%s/d.txt:7: './pkg-1.0.zip' is a source archive", t), "%s", got);
+    cr_expect(has(got, "%s/d.txt:7: 'https://h.example/simple/foo/' is neither a wheel (.whl) "
+                       "nor an sdist (.tar.gz, .zip)\n", t), "%s", got);
     /* 7 problems, one per line */
     size_t nl = 0;
     for (const char *p = got; *p; p++)
@@ -562,7 +570,8 @@ Test(reqfile, direct_reference_errors)
 
     free(put("adir/x", ""));
     got = parse_err("dd.txt", "./adir\n");
-    cr_expect(strstr(got, "'./adir' is a directory; it needs a build") != NULL, "%s", got);
+    cr_expect(strstr(got, "dd.txt:1: './adir' is a directory but not a Python project: it has "
+                          "neither pyproject.toml nor setup.py\n") != NULL, "%s", got);
     free(got);
 }
 
@@ -573,7 +582,7 @@ Test(reqfile, constraints_only_limit_versions)
     char *want = xasprintf(
         "%s/c.txt:2: constraint 'foo[bar]==1' has extras; constraints may only limit versions "
         "(name, specifiers, marker)\n"
-        "%s/c.txt:3: constraint './foo-1.0-py3-none-any.whl' has a wheel path or URL; "
+        "%s/c.txt:3: constraint './foo-1.0-py3-none-any.whl' has a path or URL; "
         "constraints may only limit versions (name, specifiers, marker)\n",
         tmpdir, tmpdir);
     expect_lines(got, want);
