@@ -4,6 +4,8 @@
 #include "build/sdist.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,6 +17,7 @@
 #include "util/strv.h"
 #include "util/tar.h"
 #include "util/xalloc.h"
+#include "wheel/zip.h"
 
 bool sdist_pkg_info_static(const char *text, size_t len)
 {
@@ -49,16 +52,49 @@ bool sdist_pkg_info_static(const char *text, size_t len)
     return ok;
 }
 
+/* A .zip sdist (legacy, still on indexes): wheel/zip.h's checks (safe relative names, no links
+ * or special files, zip-bomb limits), files 0644 or 0755. */
+static err_t *zip_extract_tree(const char *archive, const char *dest)
+{
+    zip_t *z = NULL;
+    err_t *e = zip_open(archive, NULL, &z);
+    for (size_t i = 0; !e && i < zip_count(z); i++) {
+        const zip_entry_t *en = zip_entry_at(z, i);
+        char *p = path_join(dest, en->name);
+        if (en->name[en->name_len - 1] == '/') {
+            e = fs_mkdirs(p, 0755);
+            free(p);
+            continue;
+        }
+        char *parent = path_dirname(p);
+        e = fs_mkdirs(parent, 0755);
+        free(parent);
+        int fd = e ? -1 : open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                               zip_entry_is_executable(en) ? 0755 : 0644);
+        if (!e && fd < 0)
+            e = err_sys(EXIT_APPLY, errno, "creating %s", p);
+        if (!e) {
+            e = zip_extract_fd(z, en, fd, NULL);
+            if (close(fd) != 0 && !e)
+                e = err_sys(EXIT_APPLY, errno, "writing %s", p);
+        }
+        free(p);
+    }
+    zip_close(z);
+    return e;
+}
+
 err_t *sdist_unpack(const char *archive, const char *display, const char *dest, sdist_t *out)
 {
     memset(out, 0, sizeof *out);
     const char *name = display ? display : archive;
     const char *fname = path_basename(name);
     size_t flen = strlen(fname);
-    if (!str_ends_with_ci(fname, flen, ".tar.gz") && !str_ends_with_ci(fname, flen, ".tgz"))
-        return err_new(EXIT_APPLY, "%s: not a .tar.gz source distribution (other formats, "
-                       ".zip among them, are not supported)", name);
-    err_t *e = tar_extract_file(archive, dest, NULL, NULL);
+    bool zip = str_ends_with_ci(fname, flen, ".zip");
+    if (!zip && !str_ends_with_ci(fname, flen, ".tar.gz") && !str_ends_with_ci(fname, flen, ".tgz"))
+        return err_new(EXIT_APPLY, "%s: not a source distribution venvsync reads (.tar.gz, "
+                       ".tgz or .zip)", name);
+    err_t *e = zip ? zip_extract_tree(archive, dest) : tar_extract_file(archive, dest, NULL, NULL);
     if (e)
         return err_ctx(e, "unpacking the source distribution %s", name);
     char **entries = NULL;

@@ -2,11 +2,13 @@
  * sdist: unpacking a source distribution (spec "Source distribution format", PEP 625/643) into
  * a directory, safely, and reading its PKG-INFO.
  *
- * Only gzip-compressed tar archives (.tar.gz, the one format the spec allows; also .tgz) are
- * read; .zip, .tar.bz2 and others are refused with a message. Extraction is util/tar's, with its
- * safety rules: member paths must be relative with no "..", links must stay inside the tree, no
- * devices, FIFOs or other special members, nothing written through a link, files 0644 or 0755
- * (setuid, setgid and sticky bits never survive), size and member limits.
+ * gzip-compressed tar archives (.tar.gz, the one format the spec allows; also .tgz) and, as pip
+ * still builds them, legacy .zip sdists are read; .tar.bz2 and others are refused with a
+ * message. Tar extraction is util/tar's, with its safety rules: member paths must be relative
+ * with no "..", links must stay inside the tree, no devices, FIFOs or other special members,
+ * nothing written through a link, files 0644 or 0755 (setuid, setgid and sticky bits never
+ * survive), size and member limits. Zip extraction is wheel/zip.h's hardened reader (safe
+ * relative names, no links or special members, zip-bomb limits), files 0644 or 0755.
  *
  * The archive must hold exactly one top-level directory ({name}-{version}/ by the spec; its name
  * is not checked against the file name, as pip does not) and nothing beside it: that directory is
@@ -38,9 +40,9 @@ typedef struct sdist {
 /* Extracts the sdist at archive into dest, an existing empty directory, and reads it into *out.
  * display is its file name for messages and the format check (an archive kept under another
  * name, a download cache's, passes its real name), NULL for the path. Errors (EXIT_APPLY) name
- * the archive: a format other than .tar.gz, an unsafe or damaged archive, no single top-level
- * directory, an unreadable or invalid PKG-INFO. On error dest may hold a partial tree (the
- * caller removes it). */
+ * the archive: a format other than .tar.gz, .tgz or .zip, an unsafe or damaged archive, no
+ * single top-level directory, an unreadable or invalid PKG-INFO. On error dest may hold a
+ * partial tree (the caller removes it). */
 err_t *sdist_unpack(const char *archive, const char *display, const char *dest, sdist_t *out);
 
 /* Whether PKG-INFO text makes the metadata static (see above). Pure. */

@@ -808,12 +808,66 @@ Test(build, sdist_unsafe_or_malformed_archives)
     sdist_t sd;
     err_t *e = unpack(zip, &sd);
     cr_assert_not_null(e);
-    char *want = xasprintf("%s: not a .tar.gz source distribution (other formats, .zip among "
-                           "them, are not supported)", zip);
+    cr_assert(strstr(e->msg, "not a zip archive"), "%s", e->msg);
+    err_free(e);
+    free(zip);
+    char *bz = path_join(tmp, "old-1.0.tar.bz2");
+    free(support_write(tmp, "old-1.0.tar.bz2", "BZh"));
+    e = unpack(bz, &sd);
+    cr_assert_not_null(e);
+    char *want = xasprintf("%s: not a source distribution venvsync reads (.tar.gz, .tgz or .zip)",
+                           bz);
     cr_assert_str_eq(e->msg, want);
     free(want);
     err_free(e);
-    free(zip);
+    free(bz);
+}
+
+/* Makes tmp/<name> with python's zipfile: members (name, data, unix mode). */
+static char *make_zip(const char *name, const char *body)
+{
+    char *path = path_join(tmp, name);
+    char *script = xasprintf(
+        "import sys, zipfile\n"
+        "z = zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED)\n"
+        "def f(name, data=b'', mode=0o644):\n"
+        "    i = zipfile.ZipInfo(name); i.external_attr = (0o100000 | mode) << 16\n"
+        "    z.writestr(i, data)\n"
+        "%s\nz.close()\n", body);
+    char *argv[] = {PY, "-c", script, path, NULL};
+    run_ok(argv, NULL);
+    free(script);
+    return path;
+}
+
+Test(build, zip_sdists_unpack_with_the_zip_readers_checks)
+{
+    char *a = make_zip("legacy-2.0.zip",
+                       "f('legacy-2.0/PKG-INFO', b'Metadata-Version: 2.1\\nName: legacy\\n"
+                       "Version: 2.0\\n')\n"
+                       "f('legacy-2.0/setup.py', b'from setuptools import setup\\nsetup()\\n')\n"
+                       "f('legacy-2.0/bin/tool', b'#!/bin/sh\\n', 0o4755)\n");
+    sdist_t sd;
+    err_t *e = unpack(a, &sd);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    cr_assert_str_eq(sd.top, "legacy-2.0");
+    cr_assert(sd.has_meta);
+    cr_assert_str_eq(sd.meta.version, "2.0");
+    cr_assert_not(sd.static_metadata, "Metadata-Version 2.1 is not static");
+    char *tool = path_join(sd.root, "bin/tool");
+    struct stat st;
+    cr_assert_eq(stat(tool, &st), 0);
+    cr_assert_eq(st.st_mode & 07777, 0755, "executable, setuid dropped");
+    free(tool);
+    sdist_free(&sd);
+    free(a);
+    /* a name that climbs out is refused by the reader */
+    char *bad = make_zip("evil-1.zip", "f('evil-1/../../x', b'')\n");
+    e = unpack(bad, &sd);
+    cr_assert_not_null(e);
+    cr_assert(strstr(e->msg, ".."), "%s", e->msg);
+    err_free(e);
+    free(bad);
 }
 
 /* ---- setuptools, for real ------------------------------------------------------------------ */
