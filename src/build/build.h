@@ -134,7 +134,9 @@ err_t *build_sdist_wheel(build_source_t *s, const build_opts_t *o, const interp_
 /* A wheel's METADATA text (the one <name>-<version>.dist-info/METADATA member). */
 err_t *build_wheel_metadata(const char *wheel_path, char **out);
 
-/* The build fingerprint of the local project at dir: 64 hex digits in out (see above). Errors:
+/* The build fingerprint of the local project at dir: 32 hex digits in out (util/hash.h's fast
+ * name hash: it detects edits and guards nothing, and a no-op sync needs no libcrypto; see
+ * above). Errors:
  * an unreadable file, a pyproject.toml that is not TOML (EXIT_USAGE). */
 err_t *build_fingerprint(const char *dir, char out[65]);
 
