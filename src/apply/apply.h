@@ -30,6 +30,8 @@ typedef struct pkg_step {
     const interp_t *py;
     const fetch_t *fetch;
     bool compile;          /* byte-compile what is installed (manifest `compile`, --compile) */
+    const char *cache_dir; /* venvsync's cache: the unpacked wheels that stand in for a damaged
+                              distribution's missing RECORD (apply/packages.h) */
 } pkg_step_t;
 
 /* Applies p for env e. py is the interpreter the plan was made with (NULL when the plan needs

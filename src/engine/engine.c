@@ -670,7 +670,8 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
                 err_hint(x, "the environment was left as it was");
         return e;
     }
-    pkg_step_t step = {.py = spy, .fetch = &ee->fetch, .compile = en->compile || ee->env->compile};
+    pkg_step_t step = {.py = spy, .fetch = &ee->fetch, .compile = en->compile || ee->env->compile,
+                       .cache_dir = en->cache_dir};
     return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, &step);
 }
 
