@@ -42,7 +42,8 @@ static err_t *stage(const mf_env_t *e, const interp_t *py, const env_plan_t *p,
                         .system_site_packages = e->system_site_packages};
     err = venv_write(&vp, *out);
     if (!err && pkgs)
-        err = apply_packages(*out, e->path, py, p, pkgs->fetch, pkgs->compile, pkgs->link);
+        err = apply_packages(*out, e->path, py, p, pkgs->fetch, pkgs->cache_dir,
+                             pkgs->compile, pkgs->link);
     if (err) {
         err_free(fs_rmtree(*out));
         free(*out);
@@ -310,7 +311,8 @@ err_t *apply_env(const mf_env_t *e, const observed_env_t *o, const env_plan_t *p
     if (!err && activators)
         err = venv_write_activators(e->path, e->path, e->prompt);
     if (!err && !new_tree && pkgs)
-        err = apply_packages(e->path, e->path, pkgs->py, p, pkgs->fetch, pkgs->compile, pkgs->link);
+        err = apply_packages(e->path, e->path, pkgs->py, p, pkgs->fetch, pkgs->cache_dir,
+                             pkgs->compile, pkgs->link);
     return err;
 }
 
@@ -383,7 +385,8 @@ err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_
     if (!err)
         err = venv_write_activators(st, dst, e->prompt);
     if (!err && p && pkgs)
-        err = apply_packages(st, dst, pkgs->py, p, pkgs->fetch, pkgs->compile, pkgs->link);
+        err = apply_packages(st, dst, pkgs->py, p, pkgs->fetch, pkgs->cache_dir,
+                             pkgs->compile, pkgs->link);
     if (!err && rename(st, dst) != 0) {
         int en = errno;
         err = (en == ENOTEMPTY || en == EEXIST)

@@ -32,6 +32,8 @@ typedef struct pkg_step {
     const fetch_t *fetch;
     bool compile;          /* byte-compile what is installed (manifest `compile`, --compile) */
     wheel_link_mode_t link; /* how files come from the cache (`link-mode`, --link-mode) */
+    const char *cache_dir; /* venvsync's cache: the unpacked wheels that stand in for a damaged
+                              distribution's missing RECORD (apply/packages.h) */
 } pkg_step_t;
 
 /* Applies p for env e. py is the interpreter the plan was made with (NULL when the plan needs

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <string.h>
 
+#include "pkg/installed.h"
 #include "pkg/name.h"
 #include "util/path.h"
 #include "util/proc.h"
@@ -21,18 +22,80 @@ bool plan_has_packages(const env_plan_t *p)
     return false;
 }
 
-static err_t *uninstall(const char *dir, const char *site, const dist_list_t *installed,
-                        const char *package)
+/* The install target for the tree at dir with interpreter py (python: the interpreter path
+ * shebangs name, pyver "X.Y"); fp NULL for a target only used to compute paths. */
+static wheel_target_t target_for(const char *dir, const interp_t *py, const char *python,
+                                 const char *pyver, const fetched_pkg_t *fp,
+                                 wheel_link_mode_t link)
 {
-    char *key = pkg_name_normalize(package);
-    const dist_t *d = installed ? dist_list_find(installed, key) : NULL;
-    free(key);
-    if (!d)
-        return NULL; /* not in this tree (a new environment) */
-    char *info = path_join(site, d->info_dir);
-    err_t *e = wheel_uninstall(dir, site, info);
-    free(info);
-    return e ? err_ctx(e, "removing %s %s", d->name, d->version) : NULL;
+    return (wheel_target_t){
+        .root = dir,
+        .purelib = py->venv_purelib,
+        .platlib = py->venv_platlib && *py->venv_platlib ? py->venv_platlib : py->venv_purelib,
+        .scripts = py->venv_scripts && *py->venv_scripts ? py->venv_scripts : "bin",
+        .headers = NULL,
+        .data = "",
+        .python = python,
+        .python_version = pyver,
+        .requested = fp ? fp->want->requested : false,
+        .direct_url = fp ? fp->url : NULL,
+        .direct_url_sha256 = !fp || !fp->url ? NULL
+                             : fp->built ? (fp->sha256_url[0] ? fp->sha256_url : NULL)
+                                         : fp->sha256,
+        .direct_url_dir = fp && fp->want->kind == WANT_DIR,
+        .direct_url_editable = fp && fp->want->kind == WANT_DIR && fp->want->editable,
+        .source_marker = fp ? fp->want->source : NULL,
+        .installer = NULL,
+        .link = link,
+    };
+}
+
+/* One removal: an installed distribution (dist) or a leftover temporary dist-info (leftover),
+ * with the stand-in rows from the cache when its RECORD is missing. */
+typedef struct removal {
+    const dist_t *dist;
+    const char *leftover;
+    bool has_rows;
+    record_t rows;
+} removal_t;
+
+/* Before anything changes: what each removal will delete by. A distribution without RECORD
+ * whose wheel is not in the cache is refused here, so that the environment stays as it was.
+ * shown_site: site-packages where the environment lives, for the message. */
+static err_t *prepare_removals(removal_t *rm, size_t n, const char *shown_site,
+                               const wheel_target_t *t, const char *cache_dir)
+{
+    for (size_t i = 0; i < n; i++) {
+        removal_t *r = &rm[i];
+        char *info = NULL;
+        if (r->leftover) {
+            installed_tmp_parse(r->leftover, &info);
+            r->has_rows = info && wheel_cached_rows(cache_dir, info, t, &r->rows);
+        } else if (r->dist->missing & DIST_MISSING_RECORD) {
+            r->has_rows = wheel_cached_rows(cache_dir, r->dist->info_dir, t, &r->rows);
+            if (!r->has_rows)
+                return err_hint(err_new(EXIT_USAGE, "cannot remove %s %s: %s/%s has no RECORD "
+                                        "(an interrupted install?) and the wheel cache holds no "
+                                        "%s %s that tells which files are its; nothing was "
+                                        "changed", r->dist->name, r->dist->version, shown_site,
+                                        r->dist->info_dir, r->dist->name, r->dist->version),
+                                "recreate the environment (`venvsync remove` it, then `venvsync "
+                                "sync`), or delete that folder yourself (the package's files "
+                                "then stay behind) and sync again");
+        }
+        free(info);
+    }
+    return NULL;
+}
+
+static err_t *remove_one(const char *dir, const char *site, const removal_t *r)
+{
+    const record_t *rows = r->has_rows ? &r->rows : NULL;
+    if (r->leftover)
+        return err_ctx(wheel_remove_leftover(dir, site, r->leftover, rows, NULL),
+                       "removing the leftover %s/%s", site, r->leftover);
+    err_t *e = wheel_uninstall_fallback(dir, site, r->dist->info_dir, rows, NULL);
+    return e ? err_ctx(e, "removing %s %s", r->dist->name, r->dist->version) : NULL;
 }
 
 /* One run of the interpreter over every installed .py file (paths on stdin). */
@@ -84,27 +147,7 @@ static void *install_worker(void *arg)
         if (stop)
             break;
         const fetched_pkg_t *fp = j->tasks[i];
-        const interp_t *py = j->py;
-        wheel_target_t t = {
-            .root = j->dir,
-            .purelib = py->venv_purelib,
-            .platlib = py->venv_platlib && *py->venv_platlib ? py->venv_platlib : py->venv_purelib,
-            .scripts = py->venv_scripts && *py->venv_scripts ? py->venv_scripts : "bin",
-            .headers = NULL,
-            .data = "",
-            .python = j->python,
-            .python_version = j->pyver,
-            .requested = fp->want->requested,
-            .direct_url = fp->url,
-            .direct_url_sha256 = !fp->url ? NULL
-                                 : fp->built ? (fp->sha256_url[0] ? fp->sha256_url : NULL)
-                                             : fp->sha256,
-            .direct_url_dir = fp->want->kind == WANT_DIR,
-            .direct_url_editable = fp->want->kind == WANT_DIR && fp->want->editable,
-            .source_marker = fp->want->source,
-            .installer = NULL,
-            .link = j->link,
-        };
+        wheel_target_t t = target_for(j->dir, j->py, j->python, j->pyver, fp, j->link);
         err_t *e = wheel_install(fp->wheel, &t, &j->done[i]);
         if (e) {
             e = err_ctx(e, "installing %s %s", fp->wheel->name, fp->wheel->version);
@@ -140,7 +183,7 @@ static err_t *install_all(install_job_t *j)
 }
 
 err_t *apply_packages(const char *dir, const char *final_path, const interp_t *py,
-                      const env_plan_t *p, const fetch_t *f, bool compile,
+                      const env_plan_t *p, const fetch_t *f, const char *cache_dir, bool compile,
                       wheel_link_mode_t link)
 {
     if (!plan_has_packages(p))
@@ -148,15 +191,41 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
     char *site = path_join(dir, py->venv_purelib);
     dist_list_t installed;
     err_t *e = installed_scan(site, &installed);
+    /* leftovers first, then removals and the old versions of upgrades and downgrades */
+    removal_t *rm = xcalloc(p->nactions + 1, sizeof(*rm));
+    size_t nrm = 0;
     for (size_t i = 0; i < p->nactions && !e; i++) {
         const action_t *a = &p->actions[i];
-        if (a->kind == ACT_REMOVE || a->kind == ACT_UPGRADE || a->kind == ACT_DOWNGRADE ||
-            a->kind == ACT_REINSTALL)
-            e = uninstall(dir, site, &installed, a->package);
+        if (a->kind == ACT_CLEANUP && a->package) {
+            for (size_t k = 0; k < installed.nleftovers; k++)
+                if (strcmp(installed.leftovers[k], a->package) == 0)
+                    rm[nrm++] = (removal_t){.leftover = installed.leftovers[k]};
+        }
     }
+    for (size_t i = 0; i < p->nactions && !e; i++) {
+        const action_t *a = &p->actions[i];
+        if (a->kind != ACT_REMOVE && a->kind != ACT_UPGRADE && a->kind != ACT_DOWNGRADE &&
+            a->kind != ACT_REINSTALL)
+            continue;
+        char *key = pkg_name_normalize(a->package);
+        const dist_t *d = dist_list_find(&installed, key);
+        free(key);
+        if (d) /* else not in this tree (a new environment) */
+            rm[nrm++] = (removal_t){.dist = d};
+    }
+    char *pyver = xasprintf("%d.%d", py->major, py->minor);
+    wheel_target_t paths = target_for(dir, py, "python", pyver, NULL, link);
+    char *shown_site = path_join(final_path, py->venv_purelib);
+    if (!e)
+        e = prepare_removals(rm, nrm, shown_site, &paths, cache_dir);
+    free(shown_site);
+    for (size_t i = 0; i < nrm && !e; i++)
+        e = remove_one(dir, site, &rm[i]);
+    for (size_t i = 0; i < nrm; i++)
+        record_free(&rm[i].rows);
+    free(rm);
     dist_list_free(&installed);
     char *python = path_joinv(final_path, py->venv_scripts, "python", NULL);
-    char *pyver = xasprintf("%d.%d", py->major, py->minor);
     install_job_t job = {.dir = dir, .py = py, .python = python, .pyver = pyver, .link = link};
     job.tasks = xcalloc(p->nactions + 1, sizeof(*job.tasks));
     job.done = xcalloc(p->nactions + 1, sizeof(*job.done));

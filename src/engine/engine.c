@@ -775,7 +775,8 @@ static err_t *apply_with_packages(engine_t *en, engine_env_t *ee)
     }
     pkg_step_t step = {.py = spy, .fetch = &ee->fetch, .compile = en->compile || ee->env->compile,
                        .link = wheel_link_mode(en->link_mode != LINK_MODE_DEFAULT
-                                                   ? en->link_mode : ee->env->link_mode)};
+                                                   ? en->link_mode : ee->env->link_mode),
+                       .cache_dir = en->cache_dir};
     return apply_env(ee->env, &ee->obs, &ee->plan, ee->py, &step);
 }
 

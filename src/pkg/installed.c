@@ -3,9 +3,11 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "pkg/name.h"
 #include "util/buf.h"
@@ -38,6 +40,76 @@ char *metadata_header(const char *text, const char *key)
 }
 
 
+#define TMP_MARK ".venvsync-tmp-"
+
+char *installed_tmp_prefix(const char *dist_info)
+{
+    return xasprintf(".%s" TMP_MARK, dist_info);
+}
+
+bool installed_tmp_parse(const char *entry, char **dist_info)
+{
+    if (dist_info)
+        *dist_info = NULL;
+    if (entry[0] != '.')
+        return false;
+    const char *mark = strstr(entry, ".dist-info" TMP_MARK);
+    if (!mark || mark == entry + 1 || !mark[strlen(".dist-info" TMP_MARK)])
+        return false;
+    if (dist_info)
+        *dist_info = xstrndup(entry + 1, (size_t)(mark - entry - 1) + strlen(".dist-info"));
+    return true;
+}
+
+bool installed_split(const char *dist_info, char **name, char **version)
+{
+    *name = *version = NULL;
+    size_t n = strlen(dist_info);
+    if (str_ends_with(dist_info, n, ".dist-info"))
+        n -= strlen(".dist-info");
+    const char *dash = memchr(dist_info, '-', n);
+    if (!dash || dash == dist_info || dash + 1 >= dist_info + n)
+        return false;
+    *name = xstrndup(dist_info, (size_t)(dash - dist_info));
+    *version = xstrndup(dash + 1, (size_t)(dist_info + n - dash - 1));
+    return true;
+}
+
+const char *dist_missing_text(unsigned missing)
+{
+    switch (missing & (DIST_MISSING_METADATA | DIST_MISSING_RECORD)) {
+    case DIST_MISSING_METADATA: return "no METADATA";
+    case DIST_MISSING_RECORD: return "no RECORD";
+    case DIST_MISSING_METADATA | DIST_MISSING_RECORD: return "no METADATA and no RECORD";
+    default: return "";
+    }
+}
+
+/* Which of METADATA and RECORD the .dist-info `name` in the directory dfd lacks (not a regular
+ * file there). 0 for anything else. */
+static unsigned info_missing(int dfd, const char *name)
+{
+    size_t n = strlen(name);
+    if (dfd < 0 || !str_ends_with(name, n, ".dist-info"))
+        return 0;
+    unsigned m = 0;
+    static const char *const files[] = {"METADATA", "RECORD"};
+    static const unsigned bits[] = {DIST_MISSING_METADATA, DIST_MISSING_RECORD};
+    for (int i = 0; i < 2; i++) {
+        char *rel = xasprintf("%s/%s", name, files[i]);
+        struct stat st;
+        if (fstatat(dfd, rel, &st, 0) != 0 || !S_ISREG(st.st_mode))
+            m |= bits[i];
+        free(rel);
+    }
+    return m;
+}
+
+static void add_leftover(dist_list_t *out, size_t *cap, const char *name)
+{
+    strv_push(&out->leftovers, &out->nleftovers, cap, xstrdup(name));
+}
+
 /* The length of the ".dist-info" or ".egg-info" suffix of a metadata directory name, else 0. */
 static size_t info_suffix(const char *name)
 {
@@ -50,11 +122,21 @@ static int cmp_dist(const void *a, const void *b)
     return strcmp(((const dist_t *)a)->key, ((const dist_t *)b)->key);
 }
 
-static void add_dist(dist_list_t *out, size_t *cap, char *name, char *version, const char *dir)
+static void add_dist(dist_list_t *out, size_t *cap, char *name, char *version, const char *dir,
+                     unsigned missing)
 {
     XGROW(out->items, *cap, out->n + 1);
     out->items[out->n++] = (dist_t){.name = name, .key = pkg_name_normalize(name),
-                                    .version = version, .info_dir = xstrdup(dir)};
+                                    .version = version, .info_dir = xstrdup(dir),
+                                    .missing = missing};
+}
+
+/* Sorts what a listing found. */
+static void finish_list(dist_list_t *out)
+{
+    if (out->n)
+        qsort(out->items, out->n, sizeof(dist_t), cmp_dist);
+    strv_sort(out->leftovers);
 }
 
 /* Reads Name and Version from the metadata file of entry `dir` in sp. */
@@ -85,11 +167,16 @@ err_t *installed_scan(const char *sp, dist_list_t *out)
     DIR *d = opendir(sp);
     if (!d)
         return errno == ENOENT ? NULL : err_sys(EXIT_APPLY, errno, "reading %s", sp);
-    size_t cap = 0;
+    size_t cap = 0, lcap = 0;
+    int dfd = dirfd(d);
     buf_t text = BUF_INIT;
     struct dirent *de;
     while ((de = readdir(d))) {
         const char *n = de->d_name;
+        if (installed_tmp_parse(n, NULL)) {
+            add_leftover(out, &lcap, n);
+            continue;
+        }
         size_t suffix = info_suffix(n);
         if (!suffix)
             continue;
@@ -100,17 +187,16 @@ err_t *installed_scan(const char *sp, dist_list_t *out)
             const char *vend = memchr(dash + 1, '-', (size_t)(n + stem - dash - 1));
             char *name = xstrndup(n, (size_t)(dash - n));
             char *ver = xstrndup(dash + 1, (size_t)((vend ? vend : n + stem) - dash - 1));
-            add_dist(out, &cap, name, ver, n);
+            add_dist(out, &cap, name, ver, n, info_missing(dfd, n));
             continue;
         }
         char *name, *ver;
         if (read_meta(sp, n, &text, &name, &ver))
-            add_dist(out, &cap, name, ver, n);
+            add_dist(out, &cap, name, ver, n, info_missing(dfd, n));
     }
     closedir(d);
     buf_free(&text);
-    if (out->n)
-        qsort(out->items, out->n, sizeof(dist_t), cmp_dist);
+    finish_list(out);
     return NULL;
 }
 
@@ -136,20 +222,24 @@ err_t *installed_list(const char *sp, dist_list_t *out)
     DIR *d = opendir(sp);
     if (!d)
         return errno == ENOENT ? NULL : err_sys(EXIT_APPLY, errno, "reading %s", sp);
-    size_t cap = 0;
+    size_t cap = 0, lcap = 0;
+    int dfd = dirfd(d);
     buf_t text = BUF_INIT;
     struct dirent *de;
     while ((de = readdir(d))) {
+        if (installed_tmp_parse(de->d_name, NULL)) {
+            add_leftover(out, &lcap, de->d_name);
+            continue;
+        }
         if (!info_suffix(de->d_name))
             continue;
         char *name, *ver;
         if (read_meta(sp, de->d_name, &text, &name, &ver))
-            add_dist(out, &cap, name, ver, de->d_name);
+            add_dist(out, &cap, name, ver, de->d_name, info_missing(dfd, de->d_name));
     }
     closedir(d);
     buf_free(&text);
-    if (out->n)
-        qsort(out->items, out->n, sizeof(dist_t), cmp_dist);
+    finish_list(out);
     return NULL;
 }
 
@@ -164,6 +254,7 @@ void dist_list_free(dist_list_t *l)
         free(l->items[i].source);
     }
     free(l->items);
+    strv_free(l->leftovers);
     memset(l, 0, sizeof(*l));
 }
 

@@ -56,7 +56,9 @@ typedef struct observed_env {
     char **activators;
     size_t nactivators;
     char *site_packages;        /* absolute path of lib/pythonX.Y[t]/site-packages, owned */
-    dist_list_t dists;          /* installed distributions, from the directory names */
+    dist_list_t dists;          /* installed distributions, from the directory names, with
+                                 * what their .dist-info lacks and the temporary dist-infos
+                                 * killed runs left (pkg/installed.h) */
     size_t ndists;              /* dists.n */
 
     /* The user's own files in it (venv/user.h): not read by observe_env (it costs RECORD reads);

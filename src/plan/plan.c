@@ -219,16 +219,34 @@ static size_t plan_seeds(env_plan_t *p, const desired_env_t *d, const dist_list_
     return p->nactions - before;
 }
 
+/* Why a distribution whose .dist-info lacks METADATA or RECORD is damaged, malloc'd. */
+static char *missing_reason(const dist_t *h)
+{
+    return xasprintf("damaged: %s has %s, as an interrupted install leaves it (pip and "
+                     "importlib.metadata cannot read it whole)", h->info_dir,
+                     dist_missing_text(h->missing));
+}
+
 /* Package actions that make installed (NULL: a new, empty environment) hold exactly the wants
- * (with exact; otherwise extra packages stay; seeds stay always). Returns how many actions were
- * added. */
+ * (with exact; otherwise extra packages stay; seeds stay always), after removing what killed
+ * runs left in it. Returns how many actions were added. */
 static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_list_t *installed)
 {
     size_t before = p->nactions;
+    for (size_t i = 0; installed && i < installed->nleftovers; i++)
+        add_pkg_action(p, ACT_CLEANUP, installed->leftovers[i], NULL, NULL,
+                       "a temporary dist-info a killed install or removal left: it goes, with "
+                       "the files it lists that no installed package claims");
     for (size_t i = 0; i < d->nwants; i++) {
         const pkg_want_t *w = &d->wants[i];
         const dist_t *have = installed ? dist_list_find(installed, w->key) : NULL;
         char *why = xasprintf("pinned at %s", w->origin ? w->origin : "the manifest");
+        char *broken = have && have->missing ? missing_reason(have) : NULL;
+        if (broken) {
+            char *both = xasprintf("%s; %s", why, broken);
+            free(why);
+            why = both;
+        }
         if (!have) {
             add_pkg_action(p, ACT_INSTALL, w->name, NULL, w->version, why);
         } else if (w->source) {
@@ -249,11 +267,14 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
                 add_pkg_action(p, ACT_UPGRADE, w->name, have->version, w->version, why);
             else if (c > 0)
                 add_pkg_action(p, ACT_DOWNGRADE, w->name, have->version, w->version, why);
+            else if (broken)
+                add_pkg_action(p, ACT_REINSTALL, w->name, NULL, w->version, broken);
             else if (have->damage)
                 add_pkg_action(p, ACT_REINSTALL, w->name, NULL, w->version, have->damage);
             version_free(&a);
             version_free(&b);
         }
+        free(broken);
         free(why);
     }
     if (installed && d->env->exact) {
@@ -262,11 +283,15 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
             bool wanted = false;
             for (size_t k = 0; k < d->nwants && !wanted; k++)
                 wanted = strcmp(d->wants[k].key, h->key) == 0;
-            if (!wanted && !is_seed(d, h->key))
-                add_pkg_action(p, ACT_REMOVE, h->name, h->version, NULL,
-                               strcmp(h->key, "pip") == 0
-                                   ? "not in the manifest (exact: true; `seed: true` keeps pip)"
-                                   : "not in the manifest (exact: true)");
+            if (wanted || is_seed(d, h->key))
+                continue;
+            char *broken = h->missing ? missing_reason(h) : NULL;
+            char *why = xasprintf("not in the manifest (exact: true%s)%s%s",
+                                  strcmp(h->key, "pip") == 0 ? "; `seed: true` keeps pip" : "",
+                                  broken ? "; " : "", broken ? broken : "");
+            add_pkg_action(p, ACT_REMOVE, h->name, h->version, NULL, why);
+            free(why);
+            free(broken);
         }
     }
     return p->nactions - before;
@@ -385,12 +410,15 @@ static void note_damage(env_plan_t *p, const observed_env_t *o)
     size_t n = 0;
     const dist_t *first = NULL;
     for (size_t i = 0; i < o->dists.n; i++)
-        if (o->dists.items[i].damage && !n++)
+        if ((o->dists.items[i].damage || o->dists.items[i].missing) && !n++)
             first = &o->dists.items[i];
     if (!n || !p->reason)
         return;
+    char *broken = first->damage ? NULL : missing_reason(first);
     char *r = xasprintf("%s; and %s %s: %s%s", p->reason, first->name, first->version,
-                        first->damage, n > 1 ? " (and other packages)" : "");
+                        first->damage ? first->damage : broken,
+                        n > 1 ? " (and other packages)" : "");
+    free(broken);
     free(p->reason);
     p->reason = r;
 }

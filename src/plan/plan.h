@@ -10,6 +10,12 @@
  *      (plan->python_need); a no-op stops here.
  *   2. the caller resolves an interpreter for plan->python_need and calls plan_env again with it,
  *      which fills in the actions that need one (create, recreate, relink, adopt).
+ *
+ * Packages (when desired_env_t.packages_known) of an environment changed in place or copied: an
+ * ACT_CLEANUP per leftover temporary dist-info (dist_list_t.leftovers) first; then for each want
+ * an install, upgrade, downgrade, or a reinstall of a damaged one (dist_t.damage or
+ * dist_t.missing); with exact, an ACT_REMOVE for every other distribution. A damaged
+ * distribution the manifest does not manage (exact: false) is left alone.
  */
 #ifndef VENVSYNC_PLAN_PLAN_H
 #define VENVSYNC_PLAN_PLAN_H
@@ -38,13 +44,18 @@ typedef enum {
     ACT_WRITE_CFG,         /* rewrite pyvenv.cfg keys (prompt, system-site-packages, venvsync's) */
     ACT_WRITE_ACTIVATOR,   /* (re)write one activation script; `to` names it */
     ACT_REFUSE,            /* foreign: leave it alone and fail */
-    ACT_CLEANUP,           /* remove staging folders an interrupted run left beside the path */
+    ACT_CLEANUP,           /* remove staging folders an interrupted run left beside the path;
+                              with `package` set: the temporary dist-info of that name
+                              (pkg/installed.h) that a killed install or removal left in
+                              site-packages, finished by wheel_remove_leftover() */
     ACT_COPY,              /* start as a relocated copy of another environment (`from`) */
     ACT_INSTALL,           /* install `package` at version `to` */
     ACT_UPGRADE,           /* replace `package` `from` with the higher `to` */
     ACT_DOWNGRADE,         /* replace `package` `from` with the lower `to` */
     ACT_REMOVE,            /* uninstall `package` `from` (exact: the manifest does not list it) */
-    ACT_REINSTALL,         /* `package` `to` is installed but its files differ from its RECORD */
+    ACT_REINSTALL,         /* `package` `to` is installed but damaged: its files differ from its
+                              RECORD (check --deep, sync --verify), or its .dist-info lacks
+                              METADATA or RECORD (dist_t.missing) */
     ACT_DOWNLOAD_PYTHON,   /* no interpreter matches: download a managed one for `to` (the
                               request) first; the engine does it, then plans again */
     ACT_DELETE,            /* delete the whole environment (`remove`, `prune`) */
@@ -54,7 +65,7 @@ typedef enum {
 
 typedef struct action {
     action_kind_t kind;
-    char *package;         /* package actions (a later issue); NULL here */
+    char *package;         /* package actions; a leftover's name for ACT_CLEANUP; else NULL */
     char *from, *to;       /* e.g. old and new prompt, old and new interpreter; may be NULL */
     char *reason;          /* never NULL */
 } action_t;
@@ -145,8 +156,10 @@ char action_sigil(action_kind_t k);
 bool env_plan_downloads_python(const env_plan_t *p);
 /* True when applying the plan changes nothing (state ok, no actions). */
 bool env_plan_is_noop(const env_plan_t *p);
-/* True when the environment differs from the manifest (any state but ok). Leftovers of an
- * interrupted run alone are not drift: sync removes them, check does not complain. */
+/* True when the environment differs from the manifest (any state but ok). Staging leftovers of
+ * an interrupted run beside it alone are not drift: sync removes them, check does not complain.
+ * (A leftover inside it, a temporary dist-info in site-packages, comes with package changes and
+ * is drift: files of a half-installed or half-removed distribution are there.) */
 bool env_plan_is_drift(const env_plan_t *p);
 
 #endif

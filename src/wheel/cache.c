@@ -308,6 +308,91 @@ err_t *wheel_cache_lookup(const char *cache_dir, const char *sha256_hex, wheel_u
     return e;
 }
 
+/* Whether the INDEX of the entry at dir says name/version (normalised name, PEP 440 equality,
+ * else the same text). Reads the header only. */
+static bool entry_is(const char *dir, const char *key, const version_t *want, const char *version)
+{
+    char *index = path_join(dir, "INDEX");
+    int fd = open(index, O_RDONLY | O_CLOEXEC);
+    free(index);
+    if (fd < 0)
+        return false;
+    char head[4096];
+    ssize_t got = read(fd, head, sizeof head - 1);
+    close(fd);
+    if (got <= 0)
+        return false;
+    head[got] = '\0';
+    char *n = NULL, *v = NULL, *save = NULL;
+    for (char *line = strtok_r(head, "\n", &save); line && !(n && v);
+         line = strtok_r(NULL, "\n", &save)) {
+        header_value(line, "name", &n);
+        header_value(line, "version", &v);
+    }
+    bool same = false;
+    if (n && v) {
+        char *k = pkg_name_normalize(n);
+        version_t have;
+        if (strcmp(k, key) == 0) {
+            if (want && version_parse(v, &have)) {
+                same = version_cmp(&have, want) == 0;
+                version_free(&have);
+            } else {
+                same = strcmp(v, version) == 0;
+            }
+        }
+        free(k);
+    }
+    free(n);
+    free(v);
+    return same;
+}
+
+wheel_unpacked_t **wheel_cache_find(const char *cache_dir, const char *name,
+                                    const char *version, size_t *n)
+{
+    wheel_unpacked_t **out = NULL;
+    *n = 0;
+    char *base = entries_dir(cache_dir);
+    char **names = NULL;
+    err_free(fs_list_dir(base, &names)); /* no cache (or none readable): nothing found */
+    char *key = pkg_name_normalize(name);
+    version_t want;
+    bool parsed = version_parse(version, &want);
+    size_t cap = 0;
+    for (size_t i = 0; names && names[i]; i++) {
+        char *dir = path_join(base, names[i]);
+        wheel_unpacked_t *w = NULL;
+        if (is_hex64(names[i]) && entry_complete(dir) &&
+            entry_is(dir, key, parsed ? &want : NULL, version)) {
+            err_t *le = entry_load(dir, names[i], &w);
+            if (le) {
+                err_free(le); /* a damaged entry says nothing */
+                w = NULL;
+            }
+        }
+        if (w) {
+            XGROW(out, cap, *n + 2);
+            out[(*n)++] = w;
+            out[*n] = NULL;
+        }
+        free(dir);
+    }
+    if (parsed)
+        version_free(&want);
+    free(key);
+    strv_free(names);
+    free(base);
+    return out;
+}
+
+void wheel_unpacked_list_free(wheel_unpacked_t **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        wheel_unpacked_free(v[i]);
+    free(v);
+}
+
 /* Renames dir aside into base/.trash-XXXXXX and deletes it. */
 static err_t *trash_dir(const char *base, const char *dir)
 {

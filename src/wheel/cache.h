@@ -111,6 +111,16 @@ err_t *wheel_cache_unpack_named(const char *cache_dir, const char *wheel_path,
  * an error means an entry exists but its INDEX is unreadable or damaged. */
 err_t *wheel_cache_lookup(const char *cache_dir, const char *sha256_hex, wheel_unpacked_t **out);
 
+/* Every complete entry whose wheel is name at version (normalised name, PEP 440 equality), in
+ * the order of their sha256, for telling which files a distribution installed when its RECORD is
+ * gone (wheel/uninstall.h). Reads each entry's INDEX header, and the whole INDEX of those that
+ * match; nothing is checked or evicted (the files are not used). Returns them NULL-terminated
+ * (NULL when none; an unreadable cache or entry finds nothing), *n their number; free with
+ * wheel_unpacked_list_free(). */
+wheel_unpacked_t **wheel_cache_find(const char *cache_dir, const char *name,
+                                    const char *version, size_t *n);
+void wheel_unpacked_list_free(wheel_unpacked_t **v, size_t n);
+
 /* Re-hashes every file of an entry against its INDEX (sizes, sha256, exec bits). NULL when
  * intact, else an error naming the first damaged file. */
 err_t *wheel_cache_verify(const wheel_unpacked_t *w);

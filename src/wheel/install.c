@@ -90,8 +90,12 @@ typedef struct ctx {
     char *scheme[5];            /* purelib, platlib, headers, scripts, data: absolute */
     char *lib_dir;
     char *scripts_dir;
+    char *final_info;           /* <lib_dir>/<dist-info>: where the .dist-info goes, last */
+    char *tmp_info;             /* the temporary dist-info it is built in (pkg/installed.h) */
     char **created;             /* files that did not exist before (for rollback) */
     size_t n_created, cap_created;
+    char **created_dirs;        /* directories made for them, parents first (for rollback) */
+    size_t n_created_dirs, cap_created_dirs;
     size_t cap_files, cap_replaced;
     bool reflink_ok, hardlink_ok;
     record_t rec;
@@ -128,8 +132,43 @@ static err_t *check_protected(const ctx_t *c, const char *dest)
     return NULL;
 }
 
-/* Prepares dest for a new file: creates its directory, removes an existing file (recording
- * it as replaced) and refuses a directory in the way. */
+/* Where a file for dest is written: files of the .dist-info go into the temporary dist-info,
+ * which is renamed into place last (see install.h); everything else goes to dest. malloc'd. */
+static char *write_path(const ctx_t *c, const char *dest)
+{
+    if (c->tmp_info && path_is_within(dest, c->final_info) && strcmp(dest, c->final_info) != 0)
+        return xasprintf("%s%s", c->tmp_info, dest + strlen(c->final_info));
+    return xstrdup(dest);
+}
+
+/* mkdir -p dir (0777 & ~umask), noting the directories it makes for rollback. */
+static err_t *make_dirs(ctx_t *c, const char *dir)
+{
+    if (fs_is_dir(dir))
+        return NULL;
+    /* the directories about to be made, outermost first */
+    size_t at = c->n_created_dirs;
+    for (char *d = xstrdup(dir); d;) {
+        char *up = NULL;
+        if (!fs_exists(d) && path_is_within(d, c->root) && strcmp(d, c->root) != 0) {
+            strv_push(&c->created_dirs, &c->n_created_dirs, &c->cap_created_dirs, d);
+            up = path_dirname(d);
+        } else {
+            free(d);
+        }
+        d = up;
+    }
+    for (size_t i = at, j = c->n_created_dirs; i + 1 < j; i++, j--) {
+        char *x = c->created_dirs[i];
+        c->created_dirs[i] = c->created_dirs[j - 1];
+        c->created_dirs[j - 1] = x;
+    }
+    return fs_mkdirs(dir, 0777);
+}
+
+/* Prepares dest (the path written, see write_path) for a new file: creates its directory,
+ * removes an existing file (recording it as replaced, unless it is in the temporary dist-info,
+ * which holds only this install's files) and refuses a directory in the way. */
 static err_t *prepare_dest(ctx_t *c, const char *dest)
 {
     struct stat st;
@@ -138,15 +177,14 @@ static err_t *prepare_dest(ctx_t *c, const char *dest)
             return err_new(EXIT_APPLY, "cannot install %s: a directory is in the way", dest);
         if (unlink(dest) != 0)
             return err_sys(EXIT_APPLY, errno, "replacing %s", dest);
-        strv_push(&c->r->replaced, &c->r->n_replaced, &c->cap_replaced, xstrdup(dest));
+        if (!c->tmp_info || !path_is_within(dest, c->tmp_info))
+            strv_push(&c->r->replaced, &c->r->n_replaced, &c->cap_replaced, xstrdup(dest));
         return NULL;
     }
     if (errno != ENOENT && errno != ENOTDIR)
         return err_sys(EXIT_APPLY, errno, "checking %s", dest);
     char *dir = path_dirname(dest);
-    err_t *e = NULL;
-    if (!fs_is_dir(dir))
-        e = fs_mkdirs(dir, 0777);
+    err_t *e = make_dirs(c, dir);
     free(dir);
     if (!e)
         strv_push(&c->created, &c->n_created, &c->cap_created, xstrdup(dest));
@@ -283,9 +321,11 @@ static err_t *create_file(const char *dest, const void *data, size_t len, mode_t
 static err_t *write_generated(ctx_t *c, const char *dest, const void *data, size_t len,
                               mode_t mode)
 {
-    err_t *e = prepare_dest(c, dest);
+    char *at = write_path(c, dest);
+    err_t *e = prepare_dest(c, at);
     if (!e)
-        e = create_file(dest, data, len, mode);
+        e = create_file(at, data, len, mode);
+    free(at);
     if (e)
         return e;
     c->r->n_written++;
@@ -495,10 +535,12 @@ static err_t *do_member(ctx_t *c, const op_t *op)
     if (op->kind == OP_SCRIPT) {
         e = do_script(c, op, src);
     } else {
-        e = prepare_dest(c, op->dest);
+        char *at = write_path(c, op->dest);
+        e = prepare_dest(c, at);
         if (!e)
-            e = place_file(c, src, op->dest, member_mode(c, op->m->executable),
+            e = place_file(c, src, at, member_mode(c, op->m->executable),
                            op->m->executable ? 0755 : 0644);
+        free(at);
         if (!e) {
             note_file(c, op->dest, op->m->size);
             if (op->m->kind == WHEEL_MEMBER_SIGNATURE)
@@ -635,21 +677,86 @@ static err_t *write_record(ctx_t *c)
     return e;
 }
 
+/* Creates the temporary dist-info, first of all: while it exists, the install is under way
+ * (and when a kill leaves it, it names what was being installed). */
+static err_t *make_tmp_info(ctx_t *c)
+{
+    err_t *e = make_dirs(c, c->lib_dir);
+    char *prefix = installed_tmp_prefix(c->w->dist_info);
+    if (!e)
+        e = fs_mkdtemp_in(c->lib_dir, prefix, &c->tmp_info);
+    free(prefix);
+    /* mkdtemp makes 0700; the .dist-info gets the mode mkdir would give it */
+    if (!e && chmod(c->tmp_info, 0777 & ~c->um) != 0)
+        e = err_sys(EXIT_APPLY, errno, "setting the mode of %s", c->tmp_info);
+    return e;
+}
+
+/* The last step: the temporary dist-info becomes <lib_dir>/<dist-info> in one rename. An
+ * installed copy of the same .dist-info is swapped out in the same step (RENAME_EXCHANGE, or
+ * two renames where the file system cannot), then deleted: its files that this install wrote
+ * again are reported as replaced. */
+static err_t *publish_info(ctx_t *c)
+{
+    const char *final = c->final_info;
+    struct stat st;
+    if (lstat(final, &st) != 0) {
+        if (errno != ENOENT)
+            return err_sys(EXIT_APPLY, errno, "checking %s", final);
+        if (rename(c->tmp_info, final) != 0)
+            return err_sys(EXIT_APPLY, errno, "moving %s into place", final);
+        free(c->tmp_info);
+        c->tmp_info = NULL;
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return err_new(EXIT_APPLY, "cannot install %s: a file is in the way", final);
+    for (size_t i = 0; i < c->r->n_files; i++)
+        if (path_is_within(c->r->files[i], final) && lstat(c->r->files[i], &st) == 0)
+            strv_push(&c->r->replaced, &c->r->n_replaced, &c->cap_replaced,
+                      xstrdup(c->r->files[i]));
+    if (renameat2(AT_FDCWD, c->tmp_info, AT_FDCWD, final, RENAME_EXCHANGE) != 0) {
+        if (errno != EINVAL && errno != ENOSYS)
+            return err_sys(EXIT_APPLY, errno, "swapping %s into place", final);
+        char *prefix = installed_tmp_prefix(c->w->dist_info);
+        char *aside = NULL;
+        err_t *e = fs_mkdtemp_in(c->lib_dir, prefix, &aside);
+        free(prefix);
+        if (e)
+            return e;
+        if (rename(final, aside) != 0) {
+            e = err_sys(EXIT_APPLY, errno, "moving the old %s aside", final);
+            rmdir(aside);
+            free(aside);
+            return e;
+        }
+        if (rename(c->tmp_info, final) != 0) {
+            e = err_sys(EXIT_APPLY, errno, "moving %s into place", final);
+            rename(aside, final);
+            free(aside);
+            return e;
+        }
+        free(c->tmp_info);
+        c->tmp_info = aside;
+    }
+    /* tmp_info now holds the old .dist-info; if this fails it is a leftover the next sync
+     * removes (its files are claimed by the new RECORD) */
+    err_free(fs_rmtree(c->tmp_info));
+    free(c->tmp_info);
+    c->tmp_info = NULL;
+    return NULL;
+}
+
+/* Removes the files this install created, the directories it made for them (when empty: a
+ * directory that was there before is never removed) and the temporary dist-info. */
 static void rollback(ctx_t *c)
 {
-    for (size_t i = c->n_created; i-- > 0;) {
+    for (size_t i = c->n_created; i-- > 0;)
         unlink(c->created[i]);
-        /* Remove directories this install emptied, up to the lib dir or the root. */
-        char *d = path_dirname(c->created[i]);
-        while (path_is_within(d, c->root) && strcmp(d, c->root) != 0 &&
-               strcmp(d, c->lib_dir) != 0 && strcmp(d, c->scripts_dir) != 0 &&
-               rmdir(d) == 0) {
-            char *up = path_dirname(d);
-            free(d);
-            d = up;
-        }
-        free(d);
-    }
+    for (size_t i = c->n_created_dirs; i-- > 0;)
+        rmdir(c->created_dirs[i]);
+    if (c->tmp_info)
+        err_free(fs_rmtree(c->tmp_info));
 }
 
 static void ctx_free(ctx_t *c)
@@ -659,7 +766,10 @@ static void ctx_free(ctx_t *c)
         free(c->scheme[i]);
     free(c->lib_dir);
     free(c->scripts_dir);
+    free(c->final_info);
+    free(c->tmp_info);
     strv_free(c->created);
+    strv_free(c->created_dirs);
     record_free(&c->rec);
     script_set_free(&c->scripts);
     entry_points_free(&c->eps);
@@ -670,22 +780,22 @@ static int strp_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-err_t *wheel_install(const wheel_unpacked_t *w, const wheel_target_t *t,
-                     wheel_installed_t *result)
+/* Sets up c for installing w into t (result is filled in as the install goes). */
+static err_t *ctx_init(ctx_t *c, const wheel_unpacked_t *w, const wheel_target_t *t,
+                       wheel_installed_t *result)
 {
     memset(result, 0, sizeof *result);
+    memset(c, 0, sizeof *c);
+    c->w = w;
     if (!t->root || t->root[0] != '/' || !t->purelib || !t->platlib || !t->scripts ||
         !t->data || !t->python || (!t->headers && !t->python_version))
-        return err_new(EXIT_APPLY, "installing %s: incomplete install target", w->filename);
-    ctx_t c;
-    memset(&c, 0, sizeof c);
-    c.w = w;
-    c.t = t;
-    c.r = result;
-    c.um = fs_umask();
-    c.reflink_ok = true;
-    c.hardlink_ok = true;
-    c.root = path_normalize(t->root);
+        return err_new(EXIT_APPLY, "incomplete install target");
+    c->t = t;
+    c->r = result;
+    c->um = fs_umask();
+    c->reflink_ok = true;
+    c->hardlink_ok = true;
+    c->root = path_normalize(t->root);
     char *headers;
     if (t->headers) {
         headers = xstrdup(t->headers);
@@ -701,36 +811,56 @@ err_t *wheel_install(const wheel_unpacked_t *w, const wheel_target_t *t,
     }
     const char *rel[5] = {t->purelib, t->platlib, headers, t->scripts, t->data};
     for (int i = 0; i < 5; i++) {
-        char *j = path_join(c.root, rel[i]);
-        c.scheme[i] = path_normalize(j);
+        char *j = path_join(c->root, rel[i]);
+        c->scheme[i] = path_normalize(j);
         free(j);
     }
     free(headers);
-    c.lib_dir = xstrdup(c.scheme[w->root_is_purelib ? 0 : 1]);
-    c.scripts_dir = xstrdup(c.scheme[3]);
-    result->lib_dir = xstrdup(c.lib_dir);
-    result->dist_info = path_join(c.lib_dir, w->dist_info);
+    c->lib_dir = xstrdup(c->scheme[w->root_is_purelib ? 0 : 1]);
+    c->scripts_dir = xstrdup(c->scheme[3]);
+    c->final_info = path_join(c->lib_dir, w->dist_info);
+    result->lib_dir = xstrdup(c->lib_dir);
+    result->dist_info = xstrdup(c->final_info);
+    for (int i = 0; i < 5; i++)
+        if (!path_is_within(c->scheme[i], c->root))
+            return err_new(EXIT_APPLY, "the %s path %s is outside the environment %s",
+                           SCHEME_KEYS[i], c->scheme[i], c->root);
+    return load_entry_points(c);
+}
 
-    err_t *e = NULL;
-    for (int i = 0; i < 5 && !e; i++)
-        if (!path_is_within(c.scheme[i], c.root))
-            e = err_new(EXIT_APPLY, "the %s path %s is outside the environment %s",
-                        SCHEME_KEYS[i], c.scheme[i], c.root);
-    if (!e)
-        e = load_entry_points(&c);
+static void free_ops(op_t *ops, size_t nops)
+{
+    for (size_t i = 0; i < nops; i++)
+        free(ops[i].dest);
+    free(ops);
+}
+
+err_t *wheel_install(const wheel_unpacked_t *w, const wheel_target_t *t,
+                     wheel_installed_t *result)
+{
+    ctx_t c;
+    err_t *e = ctx_init(&c, w, t, result);
     op_t *ops = NULL;
     size_t nops = 0;
     if (!e)
         e = plan_ops(&c, &ops, &nops);
+    /* 1: the temporary dist-info */
+    if (!e)
+        e = make_tmp_info(&c);
+    /* 2: every file outside the .dist-info (and 3: its files, into the temporary one) */
     for (size_t i = 0; i < nops && !e; i++)
         if (!ops[i].superseded)
             e = do_member(&c, &ops[i]);
     if (!e)
         e = do_launchers(&c);
+    /* 3: INSTALLER, direct_url.json, REQUESTED, then RECORD */
     if (!e)
         e = do_dist_info_files(&c);
     if (!e)
         e = write_record(&c);
+    /* 4: the .dist-info appears */
+    if (!e)
+        e = publish_info(&c);
     if (!e) {
         size_t cap = 0;
         for (size_t i = 0; i < nops; i++)
@@ -741,15 +871,72 @@ err_t *wheel_install(const wheel_unpacked_t *w, const wheel_target_t *t,
     } else {
         rollback(&c);
     }
-    for (size_t i = 0; i < nops; i++)
-        free(ops[i].dest);
-    free(ops);
+    free_ops(ops, nops);
     ctx_free(&c);
     if (e) {
         wheel_installed_free(result);
         return werr(&c, e);
     }
     return NULL;
+}
+
+err_t *wheel_install_rows(const wheel_unpacked_t *w, const wheel_target_t *t, record_t *out)
+{
+    *out = (record_t)RECORD_INIT;
+    wheel_installed_t result;
+    ctx_t c;
+    err_t *e = ctx_init(&c, w, t, &result);
+    op_t *ops = NULL;
+    size_t nops = 0;
+    if (!e)
+        e = plan_ops(&c, &ops, &nops);
+    for (size_t i = 0; i < nops && !e; i++) {
+        const op_t *op = &ops[i];
+        if (op->superseded)
+            continue;
+        /* a script whose shebang is rewritten has other bytes than the member */
+        bool verbatim = op->kind == OP_MEMBER && op->m->kind == WHEEL_MEMBER_FILE;
+        add_row(&c, op->dest, verbatim ? op->m->hash : NULL,
+                verbatim ? (int64_t)op->m->size : -1);
+    }
+    size_t n = 0;
+    script_ep_t *g = e ? NULL : script_set_launchers(&c.scripts, t->python_version, &n);
+    for (size_t i = 0; i < n; i++) {
+        char *dest = path_join(c.scripts_dir, g[i].name);
+        add_row(&c, dest, NULL, -1);
+        free(dest);
+    }
+    script_eps_free(g, n);
+    static const char *const generated[] = {"INSTALLER", "direct_url.json", "REQUESTED",
+                                            "RECORD"};
+    for (size_t i = 0; i < 4 && !e; i++) {
+        char *dest = path_join(c.final_info, generated[i]);
+        add_row(&c, dest, NULL, -1);
+        free(dest);
+    }
+    if (!e) {
+        /* one row per path (a launcher or generated file over a member: without the hash, as
+         * the install writes it last) */
+        record_sort(&c.rec);
+        for (size_t i = 0; i < c.rec.n; i++) {
+            const record_row_t *row = &c.rec.rows[i];
+            const record_row_t *last = out->n ? &out->rows[out->n - 1] : NULL;
+            if (last && strcmp(last->path, row->path) == 0) {
+                if (row->hash)
+                    continue;
+                free(last->hash_algo);
+                free(last->hash);
+                out->rows[out->n - 1].hash_algo = out->rows[out->n - 1].hash = NULL;
+                out->rows[out->n - 1].size = -1;
+                continue;
+            }
+            record_add_algo(out, row->path, row->hash_algo, row->hash, row->size);
+        }
+    }
+    free_ops(ops, nops);
+    ctx_free(&c);
+    wheel_installed_free(&result);
+    return e ? werr(&c, e) : NULL;
 }
 
 err_t *wheel_install_record_pycs(const wheel_installed_t *r, const char *cache_tag)

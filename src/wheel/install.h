@@ -64,8 +64,31 @@
  * rewrites installed files (relocation) must replace them (write a new file, rename over),
  * never edit them in place, or every environment sharing the entry changes with it.
  *
- * Failure: on error, files this call created are removed again (best effort); files it
- * replaced are not restored. Callers that need all-or-nothing install into a staging copy.
+ * Order of work: the .dist-info appears last and in one step, so that a distribution is either
+ * installed whole (its METADATA and RECORD there, every file it lists in place) or not installed
+ * at all, whenever the process is killed:
+ *   1. a temporary dist-info `<lib dir>/.<dist-info>.venvsync-tmp-XXXXXX` is created (its name is
+ *      pkg/installed.h's; no tool takes it for a distribution);
+ *   2. every file outside the .dist-info is placed (members, scripts, launchers), replacing what
+ *      is at its destination;
+ *   3. the .dist-info's files are written into the temporary dist-info: its members, INSTALLER,
+ *      direct_url.json, REQUESTED, and RECORD last;
+ *   4. the temporary dist-info is renamed to `<lib dir>/<dist-info>`. When that exists (the same
+ *      version installed again without an uninstall), the two are swapped in one
+ *      renameat2(RENAME_EXCHANGE) (two renames where the file system cannot), and the old one,
+ *      now under the temporary name, is deleted.
+ * Invariants: a `<dist-info>` directory in the lib dir always has its METADATA and RECORD, and
+ * RECORD lists files that are all in place. A leftover temporary dist-info means an install of
+ * that name and version was killed between 1 and 4 (or the old copy of step 4 was not deleted
+ * yet): files of step 2 may be in place, owned by no RECORD. What to do with it is the
+ * uninstaller's wheel_remove_leftover(): the files its RECORD lists (or, when it has none yet, the
+ * ones wheel_install_rows() gives for the cached wheel of that name and version) that no
+ * installed distribution claims are deleted, then the directory; the next install puts
+ * everything back.
+ *
+ * Failure: on error, files this call created are removed again (best effort), with the
+ * directories it made for them and the temporary dist-info; files it replaced are not restored. Callers that need all-or-nothing
+ * install into a staging copy.
  *
  * Ownership: the caller owns the wheel_installed_t filled in and frees it with
  * wheel_installed_free(). Thread-safe (no shared state; the umask is read from /proc).
@@ -75,6 +98,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "pkg/record.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "wheel/cache.h"
@@ -137,6 +161,13 @@ typedef struct wheel_installed {
 /* Installs w into t. See above. Errors are EXIT_APPLY and name the wheel and the file. */
 err_t *wheel_install(const wheel_unpacked_t *w, const wheel_target_t *t,
                      wheel_installed_t *result);
+
+/* The rows the RECORD of wheel_install(w, t) would hold, sorted, one per path, without
+ * installing anything: for a distribution whose own RECORD is gone, which files are its.
+ * Members placed as they are have their hash and size; rewritten scripts, launchers and the
+ * generated .dist-info files (INSTALLER, direct_url.json and REQUESTED, all three named, as any
+ * may have been written) have none. *out is owned by the caller (record_free). */
+err_t *wheel_install_rows(const wheel_unpacked_t *w, const wheel_target_t *t, record_t *out);
 
 /* After byte-compiling r->py_files, adds a row with empty hash and size for each
  * `__pycache__/<stem>.<cache_tag>[.opt-N].pyc` that exists, as pip lists the pycs it compiled,

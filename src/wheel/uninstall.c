@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,8 +14,11 @@
 #include "util/path.h"
 #include "util/strv.h"
 #include "util/xalloc.h"
-#include "wheel/meta.h"
+#include "pkg/installed.h"
 #include "pkg/record.h"
+#include "wheel/cache.h"
+#include "wheel/install.h"
+#include "wheel/meta.h"
 
 typedef struct ctx {
     char *root;             /* normalised */
@@ -203,8 +207,70 @@ void wheel_uninstalled_free(wheel_uninstalled_t *r)
     r->n_removed = r->n_skipped = 0;
 }
 
-err_t *wheel_uninstall_ex(const char *env_root, const char *site_packages,
-                          const char *dist_info_dir, wheel_uninstalled_t *res)
+static int str_ptr_cmp(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, *(char *const *)elem);
+}
+
+/* Every path (absolute, normalised) that the RECORD of an installed *.dist-info in c->site lists,
+ * sorted. Unreadable RECORDs claim nothing. */
+static char **claimed_paths(const ctx_t *c, size_t *n)
+{
+    char **v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    char **names = NULL;
+    err_free(fs_list_dir(c->site, &names));
+    buf_t text = BUF_INIT;
+    for (size_t i = 0; names && names[i]; i++) {
+        if (!str_ends_with(names[i], strlen(names[i]), ".dist-info"))
+            continue;
+        char *rp = path_joinv(c->site, names[i], "RECORD", (char *)NULL);
+        record_t rec = RECORD_INIT;
+        buf_reset(&text);
+        if (fs_try_read(rp, &text)) {
+            err_t *e = record_parse(text.data ? text.data : "", text.len, rp, &rec);
+            err_free(e);
+        }
+        for (size_t k = 0; k < rec.n; k++) {
+            char *p = NULL;
+            err_t *bad = record_resolve_path(c->site, c->root, rec.rows[k].path, &p);
+            if (bad)
+                err_free(bad);
+            else
+                strv_push(&v, n, &cap, p);
+        }
+        record_free(&rec);
+        free(rp);
+    }
+    buf_free(&text);
+    strv_free(names);
+    if (*n > 1)
+        qsort(v, *n, sizeof(char *), str_cmp);
+    return v;
+}
+
+/* Whether p lies inside a *.dist-info directory of site-packages (another distribution's
+ * metadata: a leftover never takes anything from there). */
+static bool in_dist_info(const ctx_t *c, const char *p)
+{
+    if (!path_is_within(p, c->site) || strcmp(p, c->site) == 0)
+        return false;
+    const char *rel = p + strlen(c->site);
+    while (*rel == '/')
+        rel++;
+    size_t first = strcspn(rel, "/");
+    return rel[first] == '/' && first > 10 && memcmp(rel + first - 10, ".dist-info", 10) == 0;
+}
+
+static const char *const NO_RECORD_HINT =
+    "recreate the environment (`venvsync remove` it, then `venvsync sync`), or delete that "
+    "folder yourself (the distribution's files then stay behind)";
+
+/* The uninstall (or, with leftover, the removal of a leftover temporary dist-info) of the
+ * directory dist_info_dir in site_packages. See uninstall.h. */
+static err_t *uninstall(const char *env_root, const char *site_packages, const char *dist_info_dir,
+                        bool leftover, const record_t *fallback, wheel_uninstalled_t *res)
 {
     wheel_uninstalled_t local = {0};
     if (!res)
@@ -226,7 +292,11 @@ err_t *wheel_uninstall_ex(const char *env_root, const char *site_packages,
     err_t *e = NULL;
     buf_t text = BUF_INIT;
     record_t rec = RECORD_INIT;
+    const record_t *rows = &rec;
     char *info_parent = path_dirname(info);
+    char *aside = NULL;
+    char **spare = NULL;
+    size_t nspare = 0;
     struct stat st;
 
     c.real_root = path_real(c.root);
@@ -234,25 +304,56 @@ err_t *wheel_uninstall_ex(const char *env_root, const char *site_packages,
         e = err_sys(EXIT_USAGE, errno, "uninstall: %s", c.root);
     else if (!path_is_within(c.site, c.root) || strcmp(info_parent, c.site) != 0)
         e = err_new(EXIT_USAGE, "uninstall: %s is not a distribution in %s", info, c.site);
-    else if (strlen(name) > 9 && strcmp(name + strlen(name) - 9, ".egg-info") == 0)
+    else if (leftover && !installed_tmp_parse(name, NULL))
+        e = err_new(EXIT_USAGE, "uninstall: %s is not a temporary dist-info", info);
+    else if (!leftover && strlen(name) > 9 && strcmp(name + strlen(name) - 9, ".egg-info") == 0)
         e = err_hint(err_new(EXIT_USAGE, "refusing to uninstall %s: a legacy .egg-info "
                              "distribution has no RECORD listing its files", info),
                      "remove the environment and create it again");
-    else if (strlen(name) <= 10 || strcmp(name + strlen(name) - 10, ".dist-info") != 0)
+    else if (!leftover && !str_ends_with(name, strlen(name), ".dist-info"))
         e = err_new(EXIT_USAGE, "uninstall: %s is not a .dist-info directory", info);
     else if (lstat(info, &st) != 0 || !S_ISDIR(st.st_mode))
         e = err_new(EXIT_USAGE, "uninstall: %s is not a directory", info);
-    else if (!fs_try_read(record_path, &text))
-        e = err_hint(err_sys(EXIT_USAGE, errno, "refusing to uninstall %s: cannot read its "
-                             "RECORD, which lists the files to remove", info),
-                     "remove the environment and create it again");
-    if (!e)
+    else if (leftover) {
+        /* its RECORD may be torn or not written yet: what it lists and what fallback lists */
+        if (fs_try_read(record_path, &text))
+            err_free(record_parse(text.data ? text.data : "", text.len, record_path, &rec));
+        for (size_t i = 0; fallback && i < fallback->n; i++)
+            record_add_algo(&rec, fallback->rows[i].path, fallback->rows[i].hash_algo,
+                            fallback->rows[i].hash, fallback->rows[i].size);
+    } else if (fs_try_read(record_path, &text)) {
         e = record_parse(text.data ? text.data : "", text.len, record_path, &rec);
+        if (e && fallback) { /* torn */
+            err_free(e);
+            e = NULL;
+            rows = fallback;
+        }
+    } else if (fallback)
+        rows = fallback;
+    else
+        e = err_hint(err_new(EXIT_USAGE, "refusing to uninstall %s: it has no readable "
+                             "RECORD listing its files (an interrupted install?), and no wheel "
+                             "of that name and version in the cache says which they are", info),
+                     "%s", NO_RECORD_HINT);
     if (e)
         e = err_code(e, EXIT_USAGE);
 
-    for (size_t i = 0; i < rec.n && !e; i++) {
-        const char *row = rec.rows[i].path;
+    /* The distribution disappears first, in one rename; its RECORD goes along, so that a killed
+     * removal is a leftover the next run finishes. */
+    if (!e && !leftover) {
+        char *prefix = installed_tmp_prefix(name);
+        e = fs_mkdtemp_in(c.site, prefix, &aside);
+        free(prefix);
+        if (!e && rename(info, aside) != 0) {
+            e = err_sys(EXIT_APPLY, errno, "uninstall: moving %s aside", info);
+            rmdir(aside);
+        }
+    }
+    if (!e && leftover)
+        spare = claimed_paths(&c, &nspare);
+
+    for (size_t i = 0; i < rows->n && !e; i++) {
+        const char *row = rows->rows[i].path;
         char *p = NULL;
         err_t *bad = record_resolve_path(c.site, c.root, row, &p);
         if (bad) {
@@ -263,8 +364,12 @@ err_t *wheel_uninstall_ex(const char *env_root, const char *site_packages,
         bool missing = false;
         if (protected_path(&c, p)) {
             skip(&c, row, "belongs to the environment itself, not to the distribution");
-        } else if (path_is_within(p, info)) {
+        } else if (path_is_within(p, info) || (aside && path_is_within(p, aside))) {
             /* removed with the directory, last */
+        } else if (leftover &&
+                   (in_dist_info(&c, p) ||
+                    (nspare && bsearch(p, spare, nspare, sizeof(char *), str_ptr_cmp)))) {
+            /* an installed distribution's: kept */
         } else if (!parent_inside(&c, p, &missing)) {
             if (!missing)
                 skip(&c, row, "leads outside the environment through a symbolic link");
@@ -277,10 +382,12 @@ err_t *wheel_uninstall_ex(const char *env_root, const char *site_packages,
         free(p);
     }
     if (!e) {
-        e = fs_rmtree(info);
+        e = fs_rmtree(aside ? aside : info);
         if (!e)
             prune_dirs(&c);
     }
+    strv_free(spare);
+    free(aside);
     record_free(&rec);
     buf_free(&text);
     free(info_parent);
@@ -295,8 +402,81 @@ err_t *wheel_uninstall_ex(const char *env_root, const char *site_packages,
     return e;
 }
 
+err_t *wheel_uninstall_ex(const char *env_root, const char *site_packages,
+                          const char *dist_info_dir, wheel_uninstalled_t *res)
+{
+    return uninstall(env_root, site_packages, dist_info_dir, false, NULL, res);
+}
+
 err_t *wheel_uninstall(const char *env_root, const char *site_packages,
                        const char *dist_info_dir)
 {
-    return wheel_uninstall_ex(env_root, site_packages, dist_info_dir, NULL);
+    return uninstall(env_root, site_packages, dist_info_dir, false, NULL, NULL);
+}
+
+err_t *wheel_uninstall_fallback(const char *env_root, const char *site_packages,
+                                const char *dist_info_dir, const record_t *fallback,
+                                wheel_uninstalled_t *res)
+{
+    return uninstall(env_root, site_packages, dist_info_dir, false, fallback, res);
+}
+
+err_t *wheel_remove_leftover(const char *env_root, const char *site_packages,
+                             const char *leftover, const record_t *fallback,
+                             wheel_uninstalled_t *res)
+{
+    return uninstall(env_root, site_packages, leftover, true, fallback, res);
+}
+
+/* How many of the files rows name are in place under lib_dir (with the row's size, when it
+ * has one). */
+static size_t files_present(const record_t *rows, const char *lib_dir)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rows->n; i++) {
+        char *j = path_join(lib_dir, rows->rows[i].path);
+        struct stat st;
+        n += lstat(j, &st) == 0 && S_ISREG(st.st_mode) &&
+             (rows->rows[i].size < 0 || (int64_t)st.st_size == rows->rows[i].size);
+        free(j);
+    }
+    return n;
+}
+
+bool wheel_cached_rows(const char *cache_dir, const char *dist_info, const wheel_target_t *t,
+                       record_t *out)
+{
+    *out = (record_t)RECORD_INIT;
+    char *name = NULL, *version = NULL;
+    if (!cache_dir || !installed_split(dist_info, &name, &version))
+        return false;
+    size_t n = 0;
+    wheel_unpacked_t **cands = wheel_cache_find(cache_dir, name, version, &n);
+    size_t best_score = 0;
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        record_t rows = RECORD_INIT;
+        err_t *e = wheel_install_rows(cands[i], t, &rows);
+        if (e) {
+            err_free(e);
+            continue;
+        }
+        char *joined = path_join(t->root, cands[i]->root_is_purelib ? t->purelib : t->platlib);
+        char *lib = path_normalize(joined);
+        free(joined);
+        size_t score = files_present(&rows, lib);
+        free(lib);
+        if (!found || score > best_score) {
+            record_free(out);
+            *out = rows;
+            best_score = score;
+            found = true;
+        } else {
+            record_free(&rows);
+        }
+    }
+    wheel_unpacked_list_free(cands, n);
+    free(name);
+    free(version);
+    return found;
 }

@@ -286,3 +286,122 @@ def test_deep_check_and_verify_repair_modified_files(venvsync, tmp_project, whee
                           text=True).stdout == "hello 1.0\n"
     assert os.path.exists(os.path.join(sp, "extra", "__init__.py"))
     venvsync("check", "--deep", cwd=tmp_project.root, check_rc=0)
+
+
+WHOLE = r"""
+import base64, hashlib, importlib.metadata as m, json, os, sysconfig
+site = sysconfig.get_paths()["purelib"]
+dists, claimed, bad = {}, set(), []
+for d in m.distributions(path=[site]):
+    name = d.metadata["Name"]
+    if not name or not d.files:
+        bad.append(str(d._path))
+        continue
+    for f in d.files:
+        p = os.path.normpath(str(f.locate()))
+        claimed.add(p)
+        if f.hash and (not os.path.exists(p) or base64.urlsafe_b64encode(hashlib.new(
+                f.hash.mode, open(p, "rb").read()).digest()).rstrip(b"=").decode() != f.hash.value):
+            bad.append(str(f))
+    dists[name] = d.version
+orphans = sorted(os.path.relpath(os.path.join(dp, n), site) for dp, dn, fn in os.walk(site)
+                 for n in fn if "__pycache__" not in dp and os.path.normpath(os.path.join(dp, n)) not in claimed)
+print(json.dumps({"dists": dists, "bad": bad, "orphans": orphans, "hidden": sorted(
+    n for n in os.listdir(site) if n.startswith("."))}))
+"""
+
+
+def whole(env):
+    """importlib.metadata's view: name -> version for readable distributions, anything unreadable
+    or changed ("bad"), files no RECORD lists ("orphans"), hidden entries of site-packages."""
+    out = subprocess.run([os.path.join(env, "bin", "python"), "-c", WHOLE], capture_output=True,
+                         text=True, check=True).stdout
+    return json.loads(out)
+
+
+def pip_list(env):
+    out = subprocess.run([os.path.join(env, "bin", "python"), "-m", "pip", "list", "--format=json",
+                          "--disable-pip-version-check"], capture_output=True, text=True, check=True)
+    return {x["name"].lower(): x["version"] for x in json.loads(out.stdout)}
+
+
+def test_damaged_dist_infos_are_reported_and_repaired(venvsync, tmp_project, wheels):
+    """What a kill -9 in the middle of an install leaves (from an older venvsync, or another
+    installer): a .dist-info without RECORD, one without METADATA, and a temporary dist-info of an
+    install that never finished, with its files. check names each, sync repairs them (the cached
+    wheels tell which files are whose), and pip and importlib.metadata read the result whole."""
+    pips = glob.glob("/usr/share/python-wheels/pip-*.whl")
+    if not pips:
+        pytest.skip("no pip wheel in /usr/share/python-wheels")
+    shutil.copy(pips[0], wheels)
+    pip_pin = "pip==" + os.path.basename(pips[0]).split("-")[1]
+    make_wheel(wheels, "gone", "2.0", modules={"gone/__init__.py": "G = 2\n", "gone/util.py": "U = 1\n"})
+    manifest(tmp_project, [pip_pin, "hello==1.0", "extra==0.1", "gone==2.0"])
+    venvsync(cwd=tmp_project.root, check_rc=0)   # every wheel is in the cache now
+    manifest(tmp_project, [pip_pin, "hello==1.0", "extra==0.1"])
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    sp = site(env)
+    assert whole(env) == {"dists": {"pip": pip_pin[5:], "hello": "1.0", "extra": "0.1"}, "bad": [],
+                          "orphans": [], "hidden": []}
+
+    os.remove(os.path.join(sp, "hello-1.0.dist-info", "RECORD"))
+    os.remove(os.path.join(sp, "extra-0.1.dist-info", "METADATA"))
+    tmp = os.path.join(sp, ".gone-2.0.dist-info.venvsync-tmp-Zz9aB1")  # a killed install of gone
+    os.makedirs(os.path.join(sp, "gone"))
+    os.makedirs(tmp)
+    open(os.path.join(tmp, "METADATA"), "w").write("Metadata-Version: 2.1\nName: gone\nVersion: 2.0\n")
+    open(os.path.join(sp, "gone", "__init__.py"), "w").write("G = 2\n")
+    open(os.path.join(sp, "mine.py"), "w").write("# the user's own\n")   # never deleted
+    seen = whole(env)
+    assert len(seen["bad"]) == 2 and "gone/__init__.py" in seen["orphans"], seen
+
+    r = venvsync("check", cwd=tmp_project.root, check_rc=1)
+    assert "drifted" in r.stdout, r.stdout
+    assert "reinstall hello" in r.stdout and "hello-1.0.dist-info has no RECORD" in r.stdout, r.stdout
+    assert "reinstall extra" in r.stdout and "extra-0.1.dist-info has no METADATA" in r.stdout, r.stdout
+    assert "cleanup .gone-2.0.dist-info.venvsync-tmp-Zz9aB1" in r.stdout, r.stdout
+    plan = json.loads(venvsync("plan", "--json", cwd=tmp_project.root, check_rc=0).stdout)
+    kinds = [(a["kind"], a["package"]) for a in plan["environments"][0]["actions"]]
+    assert kinds == [("cleanup", ".gone-2.0.dist-info.venvsync-tmp-Zz9aB1"), ("reinstall", "extra"),
+                     ("reinstall", "hello")], kinds
+
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
+    assert whole(env) == {"dists": {"pip": pip_pin[5:], "hello": "1.0", "extra": "0.1"}, "bad": [],
+                          "orphans": ["mine.py"], "hidden": []}
+    assert pip_list(env) == {"pip": pip_pin[5:], "hello": "1.0", "extra": "0.1"}
+    assert not os.path.exists(os.path.join(sp, "gone"))
+    py = os.path.join(env, "bin", "python")
+    assert subprocess.run([py, "-m", "pip", "check"], capture_output=True, text=True).returncode == 0
+    assert subprocess.run([os.path.join(env, "bin", "hello")], capture_output=True,
+                          text=True).stdout == "hello 1.0\n"
+    # pip can uninstall what was repaired (its RECORD is whole again)
+    subprocess.run([py, "-m", "pip", "uninstall", "-y", "hello"], capture_output=True, check=True)
+    assert not os.path.exists(os.path.join(env, "bin", "hello"))
+    assert "hello" not in pip_list(env)
+
+
+def test_damaged_dist_info_without_a_cached_wheel_is_refused(venvsync, tmp_project, wheels):
+    """A .dist-info without RECORD whose wheel venvsync never had: nothing can tell which files are
+    its, so removing it is refused, naming the folder and what to do, and nothing changes."""
+    manifest(tmp_project, ["hello==1.0"])
+    venvsync(cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    sp = site(env)
+    info = os.path.join(sp, "ghost-1.0.dist-info")
+    os.makedirs(info)
+    open(os.path.join(info, "METADATA"), "w").write("Metadata-Version: 2.1\nName: ghost\nVersion: 1.0\n")
+    open(os.path.join(sp, "ghost.py"), "w").write("# ghost\n")
+    manifest(tmp_project, ["hello==2.0"])
+    r = venvsync("check", cwd=tmp_project.root, check_rc=1)
+    assert "remove ghost" in r.stdout and "ghost-1.0.dist-info has no RECORD" in r.stdout, r.stdout
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=2)
+    assert info in r.stderr and "no RECORD" in r.stderr and "venvsync remove" in r.stderr, r.stderr
+    assert os.path.exists(os.path.join(sp, "ghost.py")) and os.path.isdir(info)
+    assert os.path.isdir(os.path.join(sp, "hello-1.0.dist-info")), "nothing was changed"
+    # once the folder is gone (as the message says), sync goes on; the file it cannot attribute stays
+    shutil.rmtree(info)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert dists(env) == [("hello", "2.0")]
+    assert os.path.exists(os.path.join(sp, "ghost.py"))

@@ -225,23 +225,17 @@ def strace_supports_injection():
     return r.returncode == 0
 
 
+class DoesNotConverge(AssertionError):
+    """Crash points after which the environment does not converge back to whole packages."""
+
+
 @pytest.mark.skipif(not strace_supports_injection(),
                     reason="needs strace with syscall fault injection (apt-get install strace)")
-class DoesNotConverge(AssertionError):
-    """The known failure test_kill_during_in_place_package_changes_converges expects; any other
-    failure of that test is a real one."""
-
-
-@pytest.mark.xfail(strict=True, raises=DoesNotConverge, reason=(
-    "venvsync bug: a kill -9 during an in-place install, after the new .dist-info directory is "
-    "made and before its RECORD is written, leaves a distribution with no METADATA or no RECORD "
-    "that sync and check take as installed (from the directory's name) and pip or "
-    "importlib.metadata cannot read; a later change of that package fails for good ('cannot read "
-    "its RECORD', exit 2). Remove this marker with the fix."))
 def test_kill_during_in_place_package_changes_converges(venvsync, tmp_project, cache_dir):
     """In-place package changes (an upgrade, a removal, an install) killed at each file link and
     unlink they make (strace's fault injection sends SIGKILL at the Nth call): the environment
-    keeps working, and the next sync, and a sync back, converge to whole packages."""
+    keeps working, check passes on it only when it is still the old one, whole, and the next
+    sync, and a sync back, converge to whole packages."""
     py = os.path.realpath(DEBIAN_PYTHON)
     big_wheels(tmp_project, 8)
     old, new = ["big_a==1.0", "big_b==1.0"], ["big_a==2.0", "big_c==1.0"]
@@ -273,7 +267,15 @@ def test_kill_during_in_place_package_changes_converges(venvsync, tmp_project, c
                 break
             assert k.returncode in (-signal.SIGKILL, 128 + signal.SIGKILL), \
                 (syscall, when, k.returncode, k.stderr[-2000:])
-            env_state(d)  # still a working environment
+            now = env_state(d)  # still a working environment
+            # check never calls a half-changed environment fine: with the old manifest it passes
+            # only when the environment is still exactly the old one, whole
+            kill_manifest(tmp_project, py, "p", old, n_envs=1)
+            c = venvsync("check", cwd=tmp_project.root)
+            if c.returncode == 0 and (versions(now) != pins(old) or now["orphans"] or
+                                      not all(v[1] and not v[2] for v in now["dists"].values())):
+                problems.append(f"killed at {syscall} #{when}: check passes on {now['dists']}, "
+                                f"orphans {now['orphans']}")
             for target in (new, old):
                 kill_manifest(tmp_project, py, "p", target, n_envs=1)
                 r = venvsync("sync", cwd=tmp_project.root)

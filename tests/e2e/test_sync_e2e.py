@@ -390,6 +390,9 @@ def test_init_adopts_an_existing_environment(venvsync, tmp_project):
         d = os.path.join(sp, f"{name}-{ver}.dist-info")
         os.makedirs(d)
         open(os.path.join(d, "METADATA"), "w").write(f"Metadata-Version: 2.1\nName: {name}\nVersion: {ver}\n")
+        # as every installer writes it (without one, the .dist-info is a damaged install)
+        open(os.path.join(d, "RECORD"), "w").write(f"{name}-{ver}.dist-info/METADATA,,\n"
+                                                   f"{name}-{ver}.dist-info/RECORD,,\n")
     venvsync("init", "--adopt", cwd=tmp_project.root, check_rc=0)
     doc = yaml.safe_load(open(tmp_project.path("venv.yaml")))
     # exactly what is there, pip included (the first sync must not remove it)

@@ -8,6 +8,7 @@
 #include "plan/plan.h"
 #include "python/request.h"
 #include "util/buf.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "venv/activators.h"
 
@@ -465,7 +466,7 @@ static void add_dist(observed_env_t *o, const char *name, const char *version)
         at--;
     memmove(&l->items[at + 1], &l->items[at], (l->n - at) * sizeof(dist_t));
     l->items[at] = (dist_t){xstrdup(name), key, xstrdup(version),
-                            xasprintf("%s-%s.dist-info", name, version), NULL};
+                            xasprintf("%s-%s.dist-info", name, version), NULL, 0};
     l->n++;
     o->ndists = l->n;
 }
@@ -646,6 +647,190 @@ Test(plan, damaged_packages_are_reinstalled)
     plan_env(&d, &o, NULL, &p);
     cr_assert_eq(p.state, ST_DRIFTED);
     cr_assert_str_eq(action_of(&p, ACT_REINSTALL, "six"), "six.py: modified");
+    env_plan_free(&p);
+    dist_list_free(&o.dists);
+    drop(&o);
+}
+
+/* A .dist-info without RECORD or METADATA (an interrupted install) is damaged: reinstalled when
+ * wanted at that version, its reason naming the folder and what it lacks. */
+Test(plan, a_dist_info_missing_record_or_metadata_is_reinstalled)
+{
+    observed_env_t o;
+    healthy(&o);
+    add_dist(&o, "six", "1.16.0");
+    add_dist(&o, "idna", "3.7");
+    o.dists.items[1].missing = DIST_MISSING_RECORD;           /* six */
+    o.dists.items[0].missing = DIST_MISSING_METADATA;         /* idna */
+    pkg_want_t wants[] = {{"idna", "idna", "3.7", NULL}, {"six", "six", "1.16.0", NULL}};
+    desired_env_t d = {.env = &env, .wants = wants, .nwants = 2, .packages_known = true};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_DRIFTED);
+    cr_assert(env_plan_is_drift(&p), "check reports it");
+    cr_assert_eq(p.python_need, NEED_NONE);
+    cr_assert_eq(p.nactions, 2);
+    const char *r = action_of(&p, ACT_REINSTALL, "six");
+    cr_assert_not_null(r);
+    cr_assert(strstr(r, "six-1.16.0.dist-info has no RECORD"), "%s", r);
+    r = action_of(&p, ACT_REINSTALL, "idna");
+    cr_assert_not_null(r);
+    cr_assert(strstr(r, "idna-3.7.dist-info has no METADATA"), "%s", r);
+    env_plan_free(&p);
+
+    /* both missing, and damage found by a verification too: one reinstall */
+    o.dists.items[1].missing = DIST_MISSING_METADATA | DIST_MISSING_RECORD;
+    o.dists.items[1].damage = xstrdup("six.py: modified");
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(count_kind(&p, ACT_REINSTALL), 2);
+    r = action_of(&p, ACT_REINSTALL, "six");
+    cr_assert(strstr(r, "no METADATA and no RECORD"), "%s", r);
+    env_plan_free(&p);
+    dist_list_free(&o.dists);
+    drop(&o);
+}
+
+/* Wanted at another version: the upgrade or downgrade says it is damaged; unwanted with exact:
+ * removed; unwanted without exact: not the manifest's, left alone. */
+Test(plan, a_damaged_dist_info_at_another_version_or_unwanted)
+{
+    observed_env_t o;
+    healthy(&o);
+    add_dist(&o, "attrs", "23.1.0");
+    add_dist(&o, "idna", "3.4");
+    add_dist(&o, "zope", "1.0");
+    for (size_t i = 0; i < 3; i++)
+        o.dists.items[i].missing = DIST_MISSING_RECORD;
+    pkg_want_t wants[] = {{"attrs", "attrs", "22.0", "venv.yaml:3"},
+                          {"idna", "idna", "3.7", "venv.yaml:4"}};
+    desired_env_t d = {.env = &env, .wants = wants, .nwants = 2, .packages_known = true};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    const char *r = action_of(&p, ACT_UPGRADE, "idna");
+    cr_assert_not_null(r);
+    cr_assert(strstr(r, "venv.yaml:4") && strstr(r, "idna-3.4.dist-info has no RECORD"), "%s", r);
+    r = action_of(&p, ACT_DOWNGRADE, "attrs");
+    cr_assert(r && strstr(r, "attrs-23.1.0.dist-info has no RECORD"), "%s", r);
+    r = action_of(&p, ACT_REMOVE, "zope");
+    cr_assert(r && strstr(r, "exact") && strstr(r, "zope-1.0.dist-info has no RECORD"), "%s", r);
+    cr_assert_eq(count_kind(&p, ACT_REINSTALL), 0);
+    env_plan_free(&p);
+
+    env.exact = false;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_null(action_of(&p, ACT_REMOVE, "zope"));
+    cr_assert_null(action_of(&p, ACT_REINSTALL, "zope"), "not the manifest's package");
+    cr_assert_eq(p.nactions, 2);
+    env_plan_free(&p);
+
+    /* packages not managed: never looked at */
+    desired_env_t d2 = {.env = &env};
+    plan_env(&d2, &o, NULL, &p);
+    cr_assert(env_plan_is_noop(&p));
+    env_plan_free(&p);
+    dist_list_free(&o.dists);
+    drop(&o);
+}
+
+static void add_leftover(observed_env_t *o, const char *name)
+{
+    strv_push(&o->dists.leftovers, &o->dists.nleftovers, NULL, xstrdup(name));
+}
+
+/* A temporary dist-info a killed run left: a cleanup before any other package action, and drift
+ * (check reports it), even when every wanted package is there. */
+Test(plan, leftover_temporary_dist_infos_are_cleaned_up_first)
+{
+    observed_env_t o;
+    healthy(&o);
+    add_dist(&o, "six", "1.16.0");
+    add_leftover(&o, ".idna-3.7.dist-info.venvsync-tmp-AbC123");
+    add_leftover(&o, ".six-1.15.0.dist-info.venvsync-tmp-x1y2z3");
+    pkg_want_t wants[] = {{"six", "six", "1.16.0", NULL}};
+    desired_env_t d = {.env = &env, .wants = wants, .nwants = 1, .packages_known = true};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_DRIFTED);
+    cr_assert(env_plan_is_drift(&p));
+    cr_assert_not(env_plan_is_noop(&p));
+    cr_assert_eq(p.nactions, 2);
+    cr_assert_eq(p.actions[0].kind, ACT_CLEANUP);
+    cr_assert_str_eq(p.actions[0].package, ".idna-3.7.dist-info.venvsync-tmp-AbC123");
+    cr_assert_str_eq(p.actions[1].package, ".six-1.15.0.dist-info.venvsync-tmp-x1y2z3");
+    cr_assert(strstr(p.actions[0].reason, "killed"), "%s", p.actions[0].reason);
+    cr_assert_eq(action_sigil(p.actions[0].kind), '-');
+    env_plan_free(&p);
+
+    /* with other package work: the cleanups come first */
+    pkg_want_t more[] = {{"idna", "idna", "3.7", NULL}, {"six", "six", "1.16.0", NULL}};
+    desired_env_t d2 = {.env = &env, .wants = more, .nwants = 2, .packages_known = true};
+    plan_env(&d2, &o, NULL, &p);
+    cr_assert_eq(p.nactions, 3);
+    cr_assert_eq(p.actions[0].kind, ACT_CLEANUP);
+    cr_assert_eq(p.actions[1].kind, ACT_CLEANUP);
+    cr_assert_eq(p.actions[2].kind, ACT_INSTALL);
+    env_plan_free(&p);
+
+    /* packages not managed: left alone */
+    desired_env_t d3 = {.env = &env};
+    plan_env(&d3, &o, NULL, &p);
+    cr_assert(env_plan_is_noop(&p));
+    env_plan_free(&p);
+
+    /* recreated: the new tree has none, so no cleanup of them */
+    pyreq_t *r = req("3.12");
+    desired_env_t d4 = {.env = &env, .request = r, .wants = wants, .nwants = 1,
+                        .packages_known = true};
+    plan_env(&d4, &o, &py312, &p);
+    cr_assert_eq(p.actions[0].kind, ACT_RECREATE);
+    cr_assert_eq(count_kind(&p, ACT_CLEANUP), 0);
+    env_plan_free(&p);
+    pyreq_free(r);
+    dist_list_free(&o.dists);
+    drop(&o);
+}
+
+/* copy-from copies the source's tree, leftovers and all: the copy cleans them up. */
+Test(plan, a_copy_cleans_up_the_leftovers_it_copies)
+{
+    observed_env_t src;
+    healthy(&src);
+    src.path = "/proj/.venvs/dev";
+    add_dist(&src, "six", "1.16.0");
+    src.dists.items[0].missing = DIST_MISSING_RECORD;
+    add_leftover(&src, ".idna-3.7.dist-info.venvsync-tmp-AbC123");
+    env.copy_from = "dev";
+    pkg_want_t wants[] = {{"six", "six", "1.16.0", NULL}};
+    desired_env_t d = {.env = &env, .copy_src = &src, .wants = wants, .nwants = 1,
+                       .packages_known = true};
+    observed_env_t absent = {.path = ENV_PATH, .kind = OBS_ABSENT};
+    env_plan_t p;
+    plan_env(&d, &absent, NULL, &p);
+    cr_assert_eq(p.actions[0].kind, ACT_COPY);
+    cr_assert_eq(p.actions[1].kind, ACT_CLEANUP);
+    cr_assert_not_null(action_of(&p, ACT_REINSTALL, "six"));
+    env_plan_free(&p);
+    env.copy_from = NULL;
+    dist_list_free(&src.dists);
+    drop(&src);
+}
+
+/* A recreation reinstalls everything anyway; its reason still names the damaged package. */
+Test(plan, a_missing_record_is_reported_when_the_environment_is_recreated_anyway)
+{
+    observed_env_t o;
+    healthy(&o);
+    o.recorded_python_present = false;
+    o.recorded_python_same = false;
+    o.python_real = NULL;
+    add_dist(&o, "werkzeug", "3.1.3");
+    o.dists.items[0].missing = DIST_MISSING_RECORD;
+    desired_env_t d = {.env = &env};
+    env_plan_t p;
+    plan_env(&d, &o, NULL, &p);
+    cr_assert_eq(p.state, ST_BROKEN);
+    cr_assert(strstr(p.reason, "werkzeug 3.1.3: damaged: werkzeug-3.1.3.dist-info has no RECORD"),
+              "%s", p.reason);
     env_plan_free(&p);
     dist_list_free(&o.dists);
     drop(&o);

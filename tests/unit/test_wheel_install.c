@@ -11,10 +11,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@
 #include "util/strv.h"
 #include "util/url.h"
 #include "util/xalloc.h"
+#include "pkg/installed.h"
 #include "wheel/cache.h"
 #include "wheel/install.h"
 #include "pkg/record.h"
@@ -1261,6 +1264,392 @@ Test(wheel_uninstall, no_record_or_egg_info_is_refused)
     free(mod);
     free(meta);
     free(di);
+    env_free(&env);
+    free(root);
+}
+
+/* ---- interrupted installs and removals, damaged distributions ---------------------------- */
+
+/* The temporary dist-infos in site (pkg/installed.h), as one space-separated string. */
+static char *leftovers_in(const char *site)
+{
+    dist_list_t l;
+    cr_assert_null(installed_scan(site, &l));
+    buf_t b = BUF_INIT;
+    for (size_t i = 0; i < l.nleftovers; i++)
+        buf_printf(&b, "%s%s", i ? " " : "", l.leftovers[i]);
+    dist_list_free(&l);
+    return buf_detach(&b);
+}
+
+/* An install killed half-way (blocked on a FIFO the test put in the cache entry in place of a
+ * script, then SIGKILLed): no .dist-info, the files placed so far, and the temporary dist-info,
+ * which the cached wheel's rows remove with everything the install placed. */
+Test(wheel_install, a_killed_install_leaves_no_dist_info_and_its_leftover_is_removed)
+{
+    char *root = path_join(tmp, "env");
+    env_t env = make_env(root);
+    char *before = snapshot(root, false);
+    wheel_target_t t = target_for(&env);
+    wheel_unpacked_t *w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
+    /* .data/scripts come after every other member, the .dist-info's included */
+    char *fifo = path_join(w->tree, "demo_pkg-1.0.data/scripts/demo-script");
+    cr_assert_eq(unlink(fifo), 0);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        wheel_installed_t r;
+        err_free(wheel_install(w, &t, &r));
+        _exit(0);
+    }
+    int wfd = -1; /* opens once the child has the FIFO open for reading: it then blocks in read */
+    for (int i = 0; i < 1000 && wfd < 0; i++) {
+        wfd = open(fifo, O_WRONLY | O_NONBLOCK);
+        if (wfd < 0)
+            usleep(10000);
+    }
+    cr_assert_geq(wfd, 0, "the install reached the scripts");
+    char *info = path_join(env.site, "demo_pkg-1.0.dist-info");
+    char *placed = path_join(env.site, "demo_pkg/cli.py");
+    bool info_there = fs_exists(info), placed_there = fs_exists(placed);
+    char *left = leftovers_in(env.site);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    close(wfd);
+    cr_assert_not(info_there, "the .dist-info appears last");
+    cr_assert(placed_there, "files outside the .dist-info come first");
+    cr_assert(str_starts_with(left, ".demo_pkg-1.0.dist-info.venvsync-tmp-") && !strchr(left, ' '),
+              "one temporary dist-info: '%s'", left);
+    char *meta = path_joinv(env.site, left, "METADATA", (char *)NULL);
+    cr_assert(fs_exists(meta), "the .dist-info's members are in the temporary one");
+    char *rec = path_joinv(env.site, left, "RECORD", (char *)NULL);
+    cr_assert_not(fs_exists(rec), "RECORD is written last");
+    dist_list_t l;
+    cr_assert_null(installed_scan(env.site, &l));
+    cr_assert_null(dist_list_find(&l, "demo-pkg"), "not installed");
+    dist_list_free(&l);
+
+    record_t rows;
+    cr_assert(wheel_cached_rows(cache, "demo_pkg-1.0.dist-info", &t, &rows));
+    wheel_uninstalled_t u;
+    err_t *e = wheel_remove_leftover(root, env.site, left, &rows, &u);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    cr_assert_gt(u.n_removed, 5);
+    char *after = snapshot(root, false);
+    cr_assert_str_eq(after, before, "what the install placed is gone:\n%s", after);
+    wheel_uninstalled_free(&u);
+    record_free(&rows);
+    free(after);
+    free(rec);
+    free(meta);
+    free(left);
+    free(placed);
+    free(info);
+    free(fifo);
+    free(before);
+    wheel_unpacked_free(w);
+    env_free(&env);
+    free(root);
+}
+
+/* A failure after the .dist-info's members were placed takes the temporary dist-info with it. */
+Test(wheel_install, a_failed_install_leaves_no_temporary_dist_info)
+{
+    char *root = path_join(tmp, "env");
+    env_t env = make_env(root);
+    char *block = path_join(env.bin, "demogui");   /* a launcher, written after every member */
+    cr_assert_null(fs_mkdirs(block, 0755));
+    char *before = snapshot(root, false);
+    wheel_target_t t = target_for(&env);
+    wheel_unpacked_t *w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
+    wheel_installed_t r;
+    err_t *e = wheel_install(w, &t, &r);
+    cr_assert_not_null(e);
+    cr_assert(strstr(e->msg, "a directory is in the way"), "%s", e->msg);
+    err_free(e);
+    char *after = snapshot(root, false);
+    cr_assert_str_eq(after, before, "a failed install left files:\n%s", after);
+    free(after);
+    free(before);
+    free(block);
+    wheel_unpacked_free(w);
+    env_free(&env);
+    free(root);
+}
+
+static char *record_paths(const record_t *r)
+{
+    buf_t b = BUF_INIT;
+    for (size_t i = 0; i < r->n; i++)
+        buf_printf(&b, "%s\n", r->rows[i].path);
+    return buf_detach(&b);
+}
+
+/* wheel_install_rows says what RECORD an install writes: the same paths, the same hashes for
+ * members placed as they are. */
+Test(wheel_install, rows_are_the_record_an_install_writes)
+{
+    const char *names[] = {"demo_pkg-1.0-py3-none-any.whl", "Plat_Pkg-2.0-py3-none-any.whl"};
+    for (size_t k = 0; k < 2; k++) {
+        char *root = xasprintf("%s/env%zu", tmp, k);
+        env_t env = make_env(root);
+        wheel_target_t t = target_for(&env);
+        t.requested = true;
+        t.direct_url = "file:///w/x.whl";
+        wheel_unpacked_t *w = must_unpack(names[k]);
+        wheel_installed_t r;
+        must_install(w, &t, &r);
+        char *rp = path_join(r.dist_info, "RECORD");
+        char *text = slurp(rp);
+        record_t written = RECORD_INIT, rows;
+        cr_assert_null(record_parse(text, strlen(text), rp, &written));
+        cr_assert_null(wheel_install_rows(w, &t, &rows));
+        char *a = record_paths(&written), *b = record_paths(&rows);
+        cr_assert_str_eq(b, a, "%s", names[k]);
+        size_t hashed = 0;
+        for (size_t i = 0; i < rows.n; i++) {
+            if (!rows.rows[i].hash)
+                continue;
+            const record_row_t *x = record_find(&written, rows.rows[i].path);
+            cr_assert_str_eq(rows.rows[i].hash, x->hash, "%s", x->path);
+            cr_assert_eq(rows.rows[i].size, x->size);
+            hashed++;
+        }
+        cr_assert_gt(hashed, 3);
+        free(a);
+        free(b);
+        record_free(&rows);
+        record_free(&written);
+        free(text);
+        free(rp);
+        wheel_installed_free(&r);
+        wheel_unpacked_free(w);
+        env_free(&env);
+        free(root);
+    }
+}
+
+Test(wheel_cache, find_by_name_and_version)
+{
+    size_t n = 9;
+    cr_assert_null(wheel_cache_find(cache, "demo_pkg", "1.0", &n), "no cache yet");
+    cr_assert_eq(n, 0);
+    wheel_unpacked_free(must_unpack("demo_pkg-1.0-py3-none-any.whl"));
+    wheel_unpacked_free(must_unpack("Plat_Pkg-2.0-py3-none-any.whl"));
+    wheel_unpacked_t **v = wheel_cache_find(cache, "Demo.Pkg", "1.0.0", &n);
+    cr_assert_eq(n, 1, "normalised name, PEP 440 equal version");
+    cr_assert_str_eq(v[0]->dist_info, "demo_pkg-1.0.dist-info");
+    cr_assert_gt(v[0]->n_members, 5, "the whole index");
+    cr_assert_null(v[1]);
+    wheel_unpacked_list_free(v, n);
+    v = wheel_cache_find(cache, "plat-pkg", "2.0", &n);
+    cr_assert_eq(n, 1);
+    wheel_unpacked_list_free(v, n);
+    cr_assert_null(wheel_cache_find(cache, "demo_pkg", "1.1", &n));
+    cr_assert_null(wheel_cache_find(cache, "demo", "1.0", &n));
+    cr_assert_eq(n, 0);
+}
+
+/* Two builds of one name and version in the cache: the one whose files are in place wins. */
+Test(wheel_uninstall, cached_rows_pick_the_build_that_was_installed)
+{
+    char *out = path_join(tmp, "twins");
+    char *code = xasprintf(
+        "import sys; sys.path.insert(0, %s'%s/tests/fixtures'); from wheels import make_wheel\n"
+        "make_wheel(sys.argv[1], 'twin', '1.0', modules={'twin/a.py': 'A = 1\\n'}, "
+        "tag='py3-none-any')\n"
+        "make_wheel(sys.argv[1], 'twin', '1.0', modules={'twin/b.py': 'B = 1\\n'}, "
+        "tag='py2.py3-none-any')\n", "", TEST_SRC_DIR);
+    char *argv[] = {"/usr/bin/python3", "-c", code, out, NULL};
+    run_ok(argv, NULL);
+    char *root = path_join(tmp, "env");
+    env_t env = make_env(root);
+    wheel_target_t t = target_for(&env);
+    char *p1 = path_join(out, "twin-1.0-py3-none-any.whl");
+    char *p2 = path_join(out, "twin-1.0-py2.py3-none-any.whl");
+    wheel_unpacked_t *w1 = NULL, *w2 = NULL;
+    cr_assert_null(wheel_cache_unpack(cache, p1, NULL, &w1));
+    cr_assert_null(wheel_cache_unpack(cache, p2, NULL, &w2));
+    for (int which = 0; which < 2; which++) {
+        wheel_installed_t r;
+        must_install(which ? w2 : w1, &t, &r);
+        record_t rows;
+        cr_assert(wheel_cached_rows(cache, "twin-1.0.dist-info", &t, &rows));
+        const char *mine = which ? "twin/b.py" : "twin/a.py";
+        const char *other = which ? "twin/a.py" : "twin/b.py";
+        cr_assert_not_null(record_find(&rows, mine), "%s", mine);
+        cr_assert_null(record_find(&rows, other), "%s", other);
+        record_free(&rows);
+        cr_assert_null(wheel_uninstall(root, env.site, "twin-1.0.dist-info"));
+        wheel_installed_free(&r);
+    }
+    record_t none;
+    cr_assert_not(wheel_cached_rows(cache, "twin-2.0.dist-info", &t, &none));
+    cr_assert_eq(none.n, 0);
+    cr_assert_not(wheel_cached_rows(NULL, "twin-1.0.dist-info", &t, &none));
+    cr_assert_not(wheel_cached_rows(cache, "twin.dist-info", &t, &none));
+    wheel_unpacked_free(w1);
+    wheel_unpacked_free(w2);
+    free(p1);
+    free(p2);
+    env_free(&env);
+    free(root);
+    free(code);
+    free(out);
+}
+
+/* No RECORD: refused unless the caller brings the rows of the cached wheel; then removed whole. */
+Test(wheel_uninstall, a_missing_record_is_refused_or_replaced_by_the_cached_wheel)
+{
+    char *root = path_join(tmp, "env");
+    env_t env = make_env(root);
+    char *pristine = snapshot(root, false);
+    wheel_target_t t = target_for(&env);
+    wheel_unpacked_t *w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
+    wheel_installed_t r;
+    must_install(w, &t, &r);
+    char *rec = path_join(r.dist_info, "RECORD");
+    cr_assert_eq(unlink(rec), 0);
+    char *before = snapshot(root, false);
+    err_t *e = wheel_uninstall_fallback(root, env.site, "demo_pkg-1.0.dist-info", NULL, NULL);
+    cr_assert_not_null(e);
+    cr_assert_eq(e->exit_code, EXIT_USAGE);
+    cr_assert(strstr(e->msg, r.dist_info) && strstr(e->msg, "no readable RECORD"), "%s", e->msg);
+    cr_assert_not_null(e->hint, "says what to do");
+    err_free(e);
+    char *after = snapshot(root, false);
+    cr_assert_str_eq(after, before, "nothing changed");
+    free(after);
+    record_t rows;
+    cr_assert(wheel_cached_rows(cache, "demo_pkg-1.0.dist-info", &t, &rows));
+    wheel_uninstalled_t u;
+    e = wheel_uninstall_fallback(root, env.site, "demo_pkg-1.0.dist-info", &rows, &u);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    after = snapshot(root, false);
+    cr_assert_str_eq(after, pristine, "everything the install placed is gone:\n%s", after);
+    free(after);
+    wheel_uninstalled_free(&u);
+    /* a torn RECORD too */
+    wheel_installed_free(&r);
+    must_install(w, &t, &r);
+    cr_assert_null(fs_write_atomic(rec, "\"unterminated", 13, 0644));
+    e = wheel_uninstall(root, env.site, "demo_pkg-1.0.dist-info");
+    cr_assert_not_null(e);
+    err_free(e);
+    cr_assert_null(wheel_uninstall_fallback(root, env.site, "demo_pkg-1.0.dist-info", &rows, NULL));
+    after = snapshot(root, false);
+    cr_assert_str_eq(after, pristine);
+    free(after);
+    record_free(&rows);
+    free(before);
+    free(rec);
+    free(pristine);
+    wheel_installed_free(&r);
+    wheel_unpacked_free(w);
+    env_free(&env);
+    free(root);
+}
+
+/* The .dist-info goes first, in one rename: a removal killed after that (simulated: the rename
+ * done, some files removed) is finished by wheel_remove_leftover, which keeps what installed
+ * distributions claim. */
+Test(wheel_uninstall, a_killed_removal_is_finished_from_its_leftover)
+{
+    char *root = path_join(tmp, "env");
+    env_t env = make_env(root);
+    wheel_target_t t = target_for(&env);
+    wheel_unpacked_t *plat = must_unpack("Plat_Pkg-2.0-py3-none-any.whl");
+    wheel_installed_t rp;
+    must_install(plat, &t, &rp);
+    char *pristine = snapshot(root, false);
+    wheel_unpacked_t *w = must_unpack("demo_pkg-1.0-py3-none-any.whl");
+    wheel_installed_t r;
+    must_install(w, &t, &r);
+    /* plat_pkg's RECORD claims a file demo_pkg's lists too; demo_pkg's names a file in
+     * plat_pkg's .dist-info */
+    char *shared = path_join(env.site, "demo_pkg/sub/data.json");
+    char *plat_rec = path_join(env.site, "plat_pkg-2.0.dist-info/RECORD");
+    char *plat_text = slurp(plat_rec);
+    FILE *f = fopen(plat_rec, "a");
+    cr_assert_not_null(f);
+    fputs("demo_pkg/sub/data.json,,\r\n", f);
+    fclose(f);
+    char *demo_rec = path_join(r.dist_info, "RECORD");
+    f = fopen(demo_rec, "a");
+    cr_assert_not_null(f);
+    fputs("plat_pkg-2.0.dist-info/INSTALLER,,\r\n", f);
+    fclose(f);
+    char *prefix = installed_tmp_prefix("demo_pkg-1.0.dist-info");
+    char *left_name = xasprintf("%sKiLl3d", prefix);
+    char *left = path_join(env.site, left_name);
+    cr_assert_eq(rename(r.dist_info, left), 0);
+    char *cli = path_join(env.site, "demo_pkg/cli.py");
+    cr_assert_eq(unlink(cli), 0);
+    char *listed = leftovers_in(env.site);
+    cr_assert_str_eq(listed, left_name);
+    free(listed);
+    wheel_uninstalled_t u;
+    err_t *e = wheel_remove_leftover(root, env.site, left_name, NULL, &u);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    wheel_uninstalled_free(&u);
+    cr_assert(fs_exists(shared), "claimed by plat_pkg: kept");
+    char *inst = path_join(env.site, "plat_pkg-2.0.dist-info/INSTALLER");
+    cr_assert(fs_exists(inst), "another .dist-info is never touched");
+    cr_assert_not(fs_exists(left));
+    /* the rest is gone: with the shared file and plat_pkg's RECORD put back as they were, the
+     * environment is what it was before demo_pkg */
+    char *pkgdir = path_join(env.site, "demo_pkg");
+    cr_assert_null(fs_rmtree(pkgdir));
+    cr_assert_null(fs_write_atomic(plat_rec, plat_text, strlen(plat_text), 0644));
+    char *after = snapshot(root, false);
+    cr_assert_str_eq(after, pristine, "%s", after);
+    /* a name that is not a temporary dist-info is refused */
+    e = wheel_remove_leftover(root, env.site, "plat_pkg-2.0.dist-info", NULL, NULL);
+    cr_assert_not_null(e);
+    err_free(e);
+    cr_assert(fs_exists(inst));
+    free(after);
+    free(pkgdir);
+    free(plat_text);
+    free(inst);
+    free(cli);
+    free(left);
+    free(left_name);
+    free(prefix);
+    free(demo_rec);
+    free(plat_rec);
+    free(shared);
+    free(pristine);
+    wheel_installed_free(&r);
+    wheel_installed_free(&rp);
+    wheel_unpacked_free(w);
+    wheel_unpacked_free(plat);
+    env_free(&env);
+    free(root);
+}
+
+/* A leftover without RECORD, and no wheel to stand in: only the folder goes (its files cannot be
+ * told from anyone else's). */
+Test(wheel_uninstall, a_leftover_nothing_attributes_files_to_loses_only_its_folder)
+{
+    char *root = path_join(tmp, "env");
+    env_t env = make_env(root);
+    char *left = path_join(env.site, ".foo-1.0.dist-info.venvsync-tmp-abcdef");
+    cr_assert_null(fs_mkdirs(left, 0755));
+    char *meta = path_join(left, "METADATA");
+    cr_assert_null(fs_write_new(meta, "Name: foo\nVersion: 1.0\n", 23, 0644));
+    char *mod = path_join(env.site, "foo.py");
+    cr_assert_null(fs_write_new(mod, "x", 1, 0644));
+    err_t *e = wheel_remove_leftover(root, env.site, ".foo-1.0.dist-info.venvsync-tmp-abcdef",
+                                     NULL, NULL);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    cr_assert_not(fs_exists(left));
+    cr_assert(fs_exists(mod));
+    free(mod);
+    free(meta);
+    free(left);
     env_free(&env);
     free(root);
 }
