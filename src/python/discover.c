@@ -271,7 +271,8 @@ static void scan_dir_real(scan_t *s, const char *dir, const char *rdir_known)
         r[nr++] = (ranked_t){rank, xstrdup(de->d_name)};
     }
     closedir(d);
-    qsort(r, nr, sizeof *r, cmp_ranked);
+    if (nr > 1)
+        qsort(r, nr, sizeof *r, cmp_ranked);
     for (size_t i = 0; i < nr; i++) {
         char *p = path_join(dir, r[i].name);
         watch(s, p);
