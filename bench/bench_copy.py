@@ -15,7 +15,8 @@ tests/fixtures/repack.py (without pyenv's 3.11.7, the default is Debian's dist-p
   - venvsync copy --copies SRC DST       (no sharing)
   - venvsync sync after the environment was moved (relocation in place, the whole command)
 Prints medians and the ratios against the targets: copy <= 1.3x `cp -al`, >= 4x faster than
-virtualenv-clone, relocation <= 50 ms.
+virtualenv-clone, relocation <= 50 ms. uv has no command that copies or relocates an
+environment (its column reads so; the other benches compare with uv).
 """
 import argparse
 import glob
@@ -132,6 +133,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the built environment for the next run")
     a = ap.parse_args()
     vs = os.path.abspath(a.venvsync)
+    print("uv: no equivalent command (uv cannot copy or relocate an environment): no uv column")
     work = os.path.join(a.dir, "venvsync-bench-copy")
     env_vars = dict(os.environ, VENVSYNC_CACHE_DIR=os.path.join(a.dir, "venvsync-bench-cache"),
                     NO_COLOR="1")

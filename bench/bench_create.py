@@ -1,69 +1,40 @@
 #!/usr/bin/env python3
-"""Creating an empty environment and a no-op sync, venvsync against its peers, in one run.
+"""Creating an empty environment and a no-op sync, venvsync against uv and its peers, in one run.
 
-    bench/bench_create.py [--venvsync build/venvsync] [--python /usr/bin/python3] [--runs 30]
+    bench/bench_create.py [--venvsync build/venvsync] [--python /usr/bin/python3] [--request 3.11]
+                          [--runs 30] [--dir DIR]
 
-Times, on the same interpreter:
-  - venvsync creating an empty environment (a one-environment manifest, fresh directory each run)
+Times, on the same interpreter, interleaved round by round (A, B, C, A, B, C...):
+  - spawning `true`: the floor of this method (posix_spawn + wait4)
+  - venvsync creating an empty environment, the interpreter named by its path (a one-environment
+    manifest, fresh directory each run)
+  - the same with a version request (`python: "3.11"`): interpreters are discovered
+  - uv venv --python PATH, and uv venv --python 3.11 (uv from the bench tools, warm cache;
+    skipped with the reason when PyPI cannot be reached)
   - python -m venv --without-pip
-  - virtualenv --no-seed (when installed)
+  - virtualenv --no-seed (pip-installed into the bench tools, else from PATH)
   - a no-op `venvsync sync` of a manifest with five environments
-Each command is started with posix_spawn and timed around waitpid; the cost of spawning `true`
-is measured the same way and reported, so the figures can be read against it. Prints medians,
-the spread, and the ratios.
+Each run's peak RSS is the child's ru_maxrss. Prints medians, min, max, the spread, peak RSS and
+the ratios against the goals: create >= 20x faster than `python -m venv --without-pip`, a no-op
+within 2 ms of spawning a process, venvsync's time and memory <= uv's.
 """
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def spawn_time(argv, env=None, cwd=None):
-    """Wall time of one run of argv, in seconds."""
-    old = os.getcwd()
-    if cwd:
-        os.chdir(cwd)
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        t0 = time.perf_counter()
-        pid = os.posix_spawnp(argv[0], argv, env or os.environ,
-                              file_actions=[(os.POSIX_SPAWN_DUP2, devnull, 1),
-                                            (os.POSIX_SPAWN_DUP2, devnull, 2)])
-        _, status = os.waitpid(pid, 0)
-        dt = time.perf_counter() - t0
-        os.close(devnull)
-    finally:
-        os.chdir(old)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark command failed: {' '.join(argv)}")
-    return dt
-
-
-def measure(name, runs, make_argv, env=None, cwd=None, setup=None):
-    times = []
-    for i in range(runs):
-        if setup:
-            setup(i)
-        times.append(spawn_time(make_argv(i), env=env, cwd=cwd))
-    times.sort()
-    return {"name": name, "median": statistics.median(times), "min": times[0],
-            "p90": times[int(len(times) * 0.9) - 1] if len(times) > 1 else times[0]}
-
-
-def fmt(r):
-    return f"{r['name']:<44} median {r['median']*1000:8.2f} ms   min {r['min']*1000:8.2f}   p90 {r['p90']*1000:8.2f}"
+sys.path.insert(0, HERE)
+import benchlib as bl  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--venvsync", default=os.path.join(HERE, "..", "build", "venvsync"))
     ap.add_argument("--python", default="/usr/bin/python3")
+    ap.add_argument("--request", default="3.11", help="the version request of the discovery rows")
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--dir", default=None, help="where to create the environments (default: $TMPDIR); "
                     "compare a disk file system with a tmpfs such as /dev/shm")
@@ -71,33 +42,26 @@ def main():
     vs = os.path.abspath(a.venvsync)
     py = os.path.realpath(a.python)
     work = tempfile.mkdtemp(prefix="vs-bench-", dir=a.dir)
+    print(f"machine: {bl.machine()}")
     print(f"file system: {subprocess.run(['stat', '-f', '-c', '%T', work], capture_output=True, text=True).stdout.strip()} ({work})")
     env = dict(os.environ, VENVSYNC_CACHE_DIR=os.path.join(work, "cache"), NO_COLOR="1")
+    uv, why = bl.find_uv()
+    print(f"uv: {bl.uv_version(uv)}" if uv else f"uv: skipped: {why}")
+    uvenv = bl.uv_env(os.path.join(work, "uv-cache"))
     try:
-        # one manifest per run so each creation starts from nothing
-        def vs_setup(i):
-            d = os.path.join(work, f"p{i}")
+        def manifest(d, python):
             os.makedirs(d)
             with open(os.path.join(d, "venv.yaml"), "w") as f:
-                f.write(f'version: 1\npython: "{py}"\nenvironments:\n  dev: {{path: env}}\n')
+                f.write(f'version: 1\npython: "{python}"\nenvironments:\n  dev: {{path: env}}\n')
 
-        # warm the interpreter-facts cache, as every run after the first has it
-        vs_setup("warm")
-        subprocess.run([vs, "-q", "sync"], cwd=os.path.join(work, "pwarm"), env=env, check=True)
-
-        results = [measure("spawn `true` (floor of this method)", a.runs, lambda i: ["true"])]
-        results.append(measure("venvsync sync (create empty env)", a.runs,
-                               lambda i: [vs, "-q", "-f", os.path.join(work, f"p{i}", "venv.yaml"), "sync"],
-                               env=env, setup=vs_setup))
-        results.append(measure("python -m venv --without-pip", max(5, a.runs // 3),
-                               lambda i: [py, "-m", "venv", "--without-pip", os.path.join(work, f"v{i}")]))
-        venv_r = results[-1]
-        ve = shutil.which("virtualenv")
-        ve_r = None
-        if ve:
-            ve_r = measure("virtualenv --no-seed", max(5, a.runs // 3),
-                           lambda i: [ve, "--no-seed", "-q", "-p", py, os.path.join(work, f"ve{i}")])
-            results.append(ve_r)
+        # warm the interpreter-facts caches, as every run after the first has them
+        for tag, python in (("path", py), ("req", a.request)):
+            manifest(os.path.join(work, f"warm-{tag}"), python)
+            subprocess.run([vs, "-q", "sync"], cwd=os.path.join(work, f"warm-{tag}"), env=env, check=True)
+        if uv:
+            for tag, python in (("path", py), ("req", a.request)):
+                subprocess.run([uv, "venv", "-q", "-p", python, os.path.join(work, f"uvwarm-{tag}")],
+                               env=uvenv, check=True)
 
         # five environments, synced once, then timed as no-ops
         five = os.path.join(work, "five")
@@ -107,19 +71,51 @@ def main():
             for n in ("dev", "test", "docs", "lint", "bench"):
                 f.write(f"  {n}: {{prompt: {n}}}\n")
         subprocess.run([vs, "-q", "sync"], cwd=five, env=env, check=True)
-        noop = measure("venvsync sync, no-op, 5 environments", a.runs, lambda i: [vs, "-q", "sync"],
-                       env=env, cwd=five)
-        results.append(noop)
 
-        for r in results:
-            print(fmt(r))
-        create = results[1]
-        print()
-        print(f"python -m venv --without-pip / venvsync create : {venv_r['median']/create['median']:6.1f}x  (target >= 20x)")
-        if ve_r:
-            print(f"virtualenv --no-seed / venvsync create         : {ve_r['median']/create['median']:6.1f}x")
-        print(f"venvsync create, median                        : {create['median']*1000:6.2f} ms (target <= 5 ms)")
-        print(f"venvsync no-op sync of 5 envs, median          : {noop['median']*1000:6.2f} ms (target <= 5 ms)")
+        W = lambda *p: os.path.join(work, *p)  # noqa: E731
+        cmds = [("spawn `true` (floor of this method)", lambda i: (["true"], None, None), None),
+                ("venvsync sync (create, python: PATH)",
+                 lambda i: ([vs, "-q", "-f", W(f"p{i}", "venv.yaml"), "sync"], env, None),
+                 lambda i: manifest(W(f"p{i}"), py)),
+                (f"venvsync sync (create, python: \"{a.request}\")",
+                 lambda i: ([vs, "-q", "-f", W(f"r{i}", "venv.yaml"), "sync"], env, None),
+                 lambda i: manifest(W(f"r{i}"), a.request))]
+        if uv:
+            cmds += [("uv venv -p PATH", lambda i: ([uv, "venv", "-q", "-p", py, W(f"u{i}")], uvenv, None), None),
+                     (f"uv venv -p {a.request}",
+                      lambda i: ([uv, "venv", "-q", "-p", a.request, W(f"ur{i}")], uvenv, None), None)]
+        cmds.append(("python -m venv --without-pip",
+                     lambda i: ([py, "-m", "venv", "--without-pip", W(f"v{i}")], None, None), None))
+        ve = bl.find_virtualenv()
+        if ve:
+            cmds.append(("virtualenv --no-seed",
+                         lambda i: ([ve, "--no-seed", "-q", "-p", py, W(f"ve{i}")], None, None), None))
+        cmds.append(("venvsync sync, no-op, 5 environments", lambda i: ([vs, "-q", "sync"], env, five), None))
+
+        res = bl.rounds(cmds, a.runs)
+        st = {k: bl.stats(v) for k, v in res.items()}
+        print(f"\n{a.runs} rounds, commands interleaved:")
+        for k, s in st.items():
+            print(bl.line(k, s))
+        true_ = st["spawn `true` (floor of this method)"]
+        create = st["venvsync sync (create, python: PATH)"]
+        createq = st[f"venvsync sync (create, python: \"{a.request}\")"]
+        noop = st["venvsync sync, no-op, 5 environments"]
+        print("\nratios (time: first / second, > 1 = the second is faster):")
+        print(bl.ratio_line("python -m venv --without-pip / venvsync create", st["python -m venv --without-pip"],
+                            create, "(goal >= 20x)"))
+        if ve:
+            print(bl.ratio_line("virtualenv --no-seed / venvsync create", st["virtualenv --no-seed"], create))
+        if uv:
+            print(bl.ratio_line("uv venv -p PATH / venvsync create (PATH)", st["uv venv -p PATH"], create,
+                                "(goal >= 1x)"))
+            print(bl.ratio_line(f"uv venv -p {a.request} / venvsync create (\"{a.request}\")",
+                                st[f"uv venv -p {a.request}"], createq, "(goal >= 1x)"))
+        else:
+            print(f"  uv: skipped ({why})")
+        print(f"  venvsync create - spawn `true`          : {(create['median'] - true_['median'])*1000:6.2f} ms")
+        print(f"  venvsync no-op (5 envs) - spawn `true`  : {(noop['median'] - true_['median'])*1000:6.2f} ms"
+              f" (goal <= 2 ms)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

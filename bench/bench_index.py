@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Installing a real corpus from a package index on loopback: venvsync against pip, cold and warm.
+"""Installing a real corpus from a package index on loopback: venvsync against uv and pip, cold and warm.
 
     bench/bench_index.py [--venvsync build/venvsync] [--runs 5] [--dir /tmp] [--keep]
                          [--python /root/.pyenv/versions/3.11.7/bin/python3.11]
@@ -14,13 +14,18 @@ pinned in a requirements file. Then, a fresh target environment each run:
   pip cold     pip install --no-deps --no-compile --no-cache-dir --index-url URL -r reqs
                (pip of --python, targeting a fresh `python -m venv --without-pip` with --python)
   pip warm     the same with a filled --cache-dir instead of --no-cache-dir
+  uv cold      uv pip install --no-deps --index-url URL -r reqs into a fresh
+               `python -m venv --without-pip`, with an empty UV_CACHE_DIR (uv from the bench
+               tools, benchlib.py; skipped with the reason when PyPI cannot be reached)
+  uv warm      the same with uv's cache of an earlier run (pages revalidated, nothing downloaded)
   venvsync cold  `venvsync sync` into a fresh environment with an empty cache
   venvsync warm  `venvsync sync` into a fresh environment with the cache of a previous run:
                  the index pages are revalidated (304), nothing is downloaded
 
 The environments are created before the clock starts (venvsync: a sync with no packages), so
-the times are the installs alone. Prints medians, the requests the warm venvsync run made, and
-the ratios.
+the times are the installs alone. The commands run interleaved, round by round. Prints medians,
+min, max, spread and each command's peak RSS (ru_maxrss), the requests the warm venvsync run
+made, and the ratios.
 
 Nothing is deleted until the last run is over: every run writes fresh directories. On an ext4
 without a journal (this machine's root), the kernel will not reuse an inode freed in the last
@@ -33,7 +38,6 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +47,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
 import repack  # noqa: E402
+sys.path.insert(0, HERE)
+import benchlib as bl  # noqa: E402
 PYENV = os.path.expanduser("~/.pyenv/versions/3.11.7")
 DEFAULT_PYTHON, DEFAULT_SITE = ((os.path.join(PYENV, "bin", "python3.11"),
                                  os.path.join(PYENV, "lib", "python3.11", "site-packages"))
@@ -58,14 +64,9 @@ def sh(*argv, **kw):
 
 
 def timed(argv, env=None, cwd=None):
+    """(seconds, peak RSS KiB)"""
     os.sync()  # earlier runs' dirty pages must not be flushed on this run's clock (syncfs)
-    t0 = time.perf_counter()
-    p = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       text=True)
-    dt = time.perf_counter() - t0
-    if p.returncode != 0:
-        raise SystemExit(f"benchmark command failed: {' '.join(argv)}\n{p.stderr[-3000:]}")
-    return dt
+    return bl.run(argv, env=env, cwd=cwd)
 
 
 def build_corpus(site, out, keep):
@@ -88,7 +89,7 @@ def pins(wheels_dir):
 def clear_runs(work):
     """Removes what the runs wrote (the corpus stays); True when there was something."""
     found = False
-    for pat in ("project/env-*", "pipenv-*", "vcache-*", "pipcache"):
+    for pat in ("project/env-*", "pipenv-*", "vcache-*", "pipcache", "uvenv-*", "uvcache-*"):
         for p in glob.glob(os.path.join(work, pat)):
             shutil.rmtree(p, ignore_errors=True)
             found = True
@@ -175,10 +176,22 @@ def main():
             argv += ["--cache-dir", cache] if cache else ["--no-cache-dir"]
             return timed(argv)
 
+        uv, why = bl.find_uv()
+        print(f"uv: {bl.uv_version(uv)}" if uv else f"uv: skipped: {why}", flush=True)
+
+        def uv_run(cache, target):
+            sh(a.python, "-m", "venv", "--without-pip", target)
+            return timed([uv, "pip", "install", "-q", "--no-deps", "--index-url", srv.url,
+                          "-r", os.path.join(proj, "requirements.txt"),
+                          "-p", os.path.join(target, "bin", "python")], env=bl.uv_env(cache))
+
         results = {}
         pcache = os.path.join(work, "pipcache")
         results["venvsync cold"] = []
         results["venvsync warm"] = []
+        if uv:
+            results["uv cold"] = []
+            results["uv warm"] = []
         results["pip cold"] = []
         results["pip warm"] = []
         warm_requests = None
@@ -192,19 +205,25 @@ def main():
             results["venvsync warm"].append(venvsync_run(vcache, f"env-{i}-warm"))
             if warm_requests is None:
                 warm_requests = srv.requests()
+            if uv:
+                ucache = os.path.join(work, f"uvcache-{i}")
+                results["uv cold"].append(uv_run(ucache, os.path.join(work, f"uvenv-{i}-cold")))
+                results["uv warm"].append(uv_run(ucache, os.path.join(work, f"uvenv-{i}-warm")))
             results["pip cold"].append(pip_run(None, os.path.join(work, f"pipenv-{i}-cold")))
             results["pip warm"].append(pip_run(pcache, os.path.join(work, f"pipenv-{i}-warm")))
-            print(f"run {i + 1}/{a.runs}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in results.items()),
+            print(f"run {i + 1}/{a.runs}: " + ", ".join(f"{k} {v[-1][0]:.2f}s" for k, v in results.items()),
                   flush=True)
         # sanity: the venvsync environment holds the corpus
         out = sh(os.path.join(proj, f"env-{a.runs - 1}-warm", "bin", "python"), "-c",
                  "import importlib.metadata as m; print(len(list(m.distributions())))")
-        med = {k: statistics.median(v) for k, v in results.items()}
+        st = {k: bl.stats(v) for k, v in results.items()}
+        med = {k: v["median"] for k, v in st.items()}
         print()
-        print(f"{'':16} {'median':>9}  (runs: {a.runs}, {len(reqs)} wheels, {size / 1e6:.1f} MB, "
-              f"{out.strip()} distributions installed)")
-        for k, v in med.items():
-            print(f"{k:16} {v:8.3f}s")
+        print(f"machine: {bl.machine()}")
+        print(f"runs: {a.runs}, {len(reqs)} wheels, {size / 1e6:.1f} MB, "
+              f"{out.strip()} distributions installed")
+        for k, v in st.items():
+            print(bl.line(k, v))
         pages = [q for q in warm_requests if "/simple/" in q["path"]]
         files = [q for q in warm_requests if "/files/" in q["path"]]
         print(f"\nvenvsync warm made {len(pages)} page requests "
@@ -213,6 +232,11 @@ def main():
         print(f"  cold: pip --no-cache-dir / venvsync   {med['pip cold'] / med['venvsync cold']:6.1f}x")
         print(f"  warm: pip with cache / venvsync        {med['pip warm'] / med['venvsync warm']:6.1f}x")
         print(f"  pip --no-cache-dir / venvsync warm     {med['pip cold'] / med['venvsync warm']:6.1f}x")
+        if uv:
+            print(bl.ratio_line("uv cold / venvsync cold", st["uv cold"], st["venvsync cold"], "(goal >= 1x)"))
+            print(bl.ratio_line("uv warm / venvsync warm", st["uv warm"], st["venvsync warm"], "(goal >= 1x)"))
+        else:
+            print(f"  uv: skipped ({why})")
     finally:
         srv.stop()
         clear_runs(work)

@@ -4,17 +4,21 @@
 #include "python/discover.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pkg/version.h"
 #include "python/probe.h"
 #include "util/buf.h"
+#include "util/cachedir.h"
+#include "util/hash.h"
 #include "util/fs.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -35,7 +39,32 @@ typedef struct scan {
     char **later;    /* venv homes to scan after everything else */
     size_t nlater, caplater;
     const char *shims;   /* realpath of $PYENV_ROOT/shims, or NULL */
+    buf_t watch;         /* "w <file_id or -> <path>\n" for everything the scan looked at */
+    bool unwatchable;    /* a path the cache file cannot hold (a newline in it) */
+    int64_t newest_ns;   /* the newest mtime/ctime among the watched */
 } scan_t;
+
+/* Records the identity of path (or its absence) before the scan looks at it: a change made
+ * after this shows as a different identity on the next run, never as a stale answer. */
+static void watch(scan_t *s, const char *path)
+{
+    if (strchr(path, '\n')) {
+        s->unwatchable = true;
+        return;
+    }
+    file_id_t id;
+    if (file_id_of(path, &id)) {
+        char *f = file_id_format(&id);
+        buf_printf(&s->watch, "w %s %s\n", f, path);
+        free(f);
+        if (id.mtime_ns > s->newest_ns)
+            s->newest_ns = id.mtime_ns;
+        if (id.ctime_ns > s->newest_ns)
+            s->newest_ns = id.ctime_ns;
+    } else {
+        buf_printf(&s->watch, "w - %s\n", path);
+    }
+}
 
 /* Rank of an interpreter file name inside one directory (lower first), or -1 to ignore it:
  * python3.N (N = 0..20), python3.Nt, python3, python, pypy3.N, pypy3. */
@@ -43,6 +72,8 @@ static int name_rank(const char *n)
 {
     int minor;
     char tail[3] = {0};
+    if (n[0] != 'p')
+        return -1;           /* the common case in /usr/bin */
     if (strncmp(n, "python3.", 8) == 0 || strncmp(n, "pypy3.", 6) == 0) {
         bool pypy = n[0] == 'p' && n[1] == 'y' && n[2] == 'p';
         const char *d = n + (pypy ? 6 : 8);
@@ -112,13 +143,14 @@ static bool seen_realpath(const scan_t *s, const char *real)
     return false;
 }
 
-static char *venv_home(const char *exe)
+static char *venv_home(scan_t *s, const char *exe)
 {
     char *d1 = path_dirname(exe);
     char *d2 = path_dirname(d1);
     char *home = NULL;
     for (int k = 0; k < 2 && !home; k++) {
         char *cfg = path_join(k == 0 ? d1 : d2, "pyvenv.cfg");
+        watch(s, cfg);
         buf_t b = BUF_INIT;
         if (fs_try_read(cfg, &b)) {
             /* CPython's reading: split on the first '=', keys lower-cased and trimmed. */
@@ -154,11 +186,58 @@ static char *venv_home(const char *exe)
     return home;
 }
 
-static void scan_dir(scan_t *s, const char *dir)
+/* The real path of parent/name, knowing parent's (real_parent): only a link is resolved
+ * again. NULL when it does not exist. */
+static char *real_child(const char *parent, const char *real_parent, const char *name)
+{
+    char *p = path_join(parent, name);
+    struct stat st;
+    char *r = NULL;
+    if (lstat(p, &st) == 0)
+        r = S_ISLNK(st.st_mode) ? path_real(p) : path_join(real_parent, name);
+    free(p);
+    return r;
+}
+
+/* The real path of the link p in dir (real path rdir): links to a plain name in the same
+ * directory (python3 -> python3.12) are followed there, one readlink each; anything else is
+ * resolved by path_real. */
+static char *link_in_dir(const char *dir, const char *rdir, const char *p)
+{
+    char *cur = xstrdup(p);
+    for (int hops = 0; hops < 8; hops++) {
+        char target[256];
+        ssize_t n = readlink(cur, target, sizeof target - 1);
+        if (n <= 0 || (size_t)n >= sizeof target - 1)
+            break;
+        target[n] = '\0';
+        if (strchr(target, '/') || strcmp(target, ".") == 0 || strcmp(target, "..") == 0)
+            break;
+        char *next = path_join(dir, target);
+        struct stat st;
+        if (lstat(next, &st) != 0) {
+            free(next);
+            break;
+        }
+        free(cur);
+        cur = next;
+        if (!S_ISLNK(st.st_mode)) {
+            char *r = path_join(rdir, target);
+            free(cur);
+            return r;
+        }
+    }
+    free(cur);
+    return path_real(p);
+}
+
+/* Scans dir; rdir_known is its real path when the caller has it (else it is resolved). */
+static void scan_dir_real(scan_t *s, const char *dir, const char *rdir_known)
 {
     if (!dir || dir[0] != '/')
         return;              /* relative PATH entries depend on the cwd: never trusted */
-    char *rdir = path_real(dir);
+    watch(s, dir);
+    char *rdir = rdir_known ? xstrdup(rdir_known) : path_real(dir);
     if (!rdir)
         return;
     if (s->shims && strcmp(rdir, s->shims) == 0) {
@@ -174,33 +253,49 @@ static void scan_dir(scan_t *s, const char *dir)
     XGROW(s->dirs, s->capdirs, s->ndirs + 1);
     s->dirs[s->ndirs++] = rdir;
 
-    char **names = NULL;
-    err_t *e = fs_list_dir(dir, &names);
-    if (e) {
-        err_free(e);
+    /* Only the names that can be interpreters are kept and sorted: /usr/bin has a thousand
+     * others. */
+    char *parent = path_dirname(dir);
+    watch(s, parent);
+    free(parent);
+    DIR *d = opendir(dir);
+    if (!d)
         return;
+    ranked_t *r = NULL;
+    size_t nr = 0, cap = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        int rank = name_rank(de->d_name);
+        if (rank < 0)
+            continue;
+        XGROW(r, cap, nr + 1);
+        r[nr++] = (ranked_t){rank, xstrdup(de->d_name)};
     }
-    size_t nn = strv_len(names), nr = 0;
-    ranked_t *r = xcalloc(nn + 1, sizeof *r);
-    for (size_t i = 0; i < nn; i++) {
-        int rank = name_rank(names[i]);
-        if (rank >= 0)
-            r[nr++] = (ranked_t){rank, names[i]};
-    }
-    qsort(r, nr, sizeof *r, cmp_ranked);
+    closedir(d);
+    if (nr > 1)
+        qsort(r, nr, sizeof *r, cmp_ranked);
     for (size_t i = 0; i < nr; i++) {
         char *p = path_join(dir, r[i].name);
+        watch(s, p);
         struct stat st;
         char *real = NULL;
-        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode) || access(p, X_OK) != 0 ||
-            !(real = path_real(p)) || seen_realpath(s, real) || is_shim(p)) {
+        /* A file that is not a link resolves to the directory's real path and its name: no
+         * readlink of every component again. */
+        bool ok = lstat(p, &st) == 0;
+        if (ok && S_ISLNK(st.st_mode)) {
+            ok = stat(p, &st) == 0 && S_ISREG(st.st_mode) && (real = link_in_dir(dir, rdir, p));
+        } else if (ok && S_ISREG(st.st_mode)) {
+            real = path_join(rdir, r[i].name);
+        } else {
+            ok = false;
+        }
+        if (!ok || access(p, X_OK) != 0 || seen_realpath(s, real) || is_shim(p)) {
             free(p);
             free(real);
             continue;
         }
         if (probe_is_venv_interp(p)) {
             /* A virtual environment's interpreter: look at its base instead. */
-            char *home = venv_home(p);
+            char *home = venv_home(s, p);
             if (home) {
                 XGROW(s->later, s->caplater, s->nlater + 1);
                 s->later[s->nlater++] = home;
@@ -212,25 +307,43 @@ static void scan_dir(scan_t *s, const char *dir)
         XGROW(s->c, s->cap, s->n + 1);
         s->c[s->n++] = (cand_t){p, real};
     }
+    for (size_t i = 0; i < nr; i++)
+        free(r[i].name);
     free(r);
-    strv_free(names);
+}
+
+static void scan_dir(scan_t *s, const char *dir)
+{
+    scan_dir_real(s, dir, NULL);
 }
 
 /* Scans <root>/<each subdir>/bin, subdirectories in name order, skipping hidden ones. */
 static void scan_installs(scan_t *s, const char *root, bool only_python3)
 {
+    watch(s, root);
     char **names = NULL;
     err_t *e = fs_list_dir(root, &names);
     if (e) {
         err_free(e);
         return;
     }
-    for (size_t i = 0; names[i]; i++) {
+    char *rroot = path_real(root);
+    for (size_t i = 0; rroot && names[i]; i++) {
         if (names[i][0] == '.')
             continue;
+        char *sub = path_join(root, names[i]);
+        watch(s, sub);
+        char *rsub = real_child(root, rroot, names[i]);
+        char *rbin = rsub ? real_child(sub, rsub, "bin") : NULL;
+        free(sub);
+        free(rsub);
+        if (!rbin)
+            continue;        /* no bin/: nothing to find there */
         char *bin = path_joinv(root, names[i], "bin", (char *)NULL);
         if (only_python3) {
             char *p = path_join(bin, "python3");
+            watch(s, bin);
+            watch(s, p);
             struct stat st;
             char *real = NULL;
             if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0 &&
@@ -242,10 +355,12 @@ static void scan_installs(scan_t *s, const char *root, bool only_python3)
                 free(real);
             }
         } else {
-            scan_dir(s, bin);
+            scan_dir_real(s, bin, rbin);
         }
         free(bin);
+        free(rbin);
     }
+    free(rroot);
     strv_free(names);
 }
 
@@ -262,6 +377,7 @@ static void collect(scan_t *s, const discover_opts_t *o)
     if (o->pyenv_root) {
         char *pyenv = path_absolute(NULL, o->pyenv_root);
         char *sd = path_join(pyenv, "shims");
+        watch(s, sd);
         shims = path_real(sd);
         free(sd);
         s->shims = shims;
@@ -303,6 +419,127 @@ static void scan_free(scan_t *s)
     for (size_t i = 0; i < s->nlater; i++)
         free(s->later[i]);
     free(s->later);
+    buf_free(&s->watch);
+}
+
+/* ---- the discovery cache ------------------------------------------------------------------ */
+
+/*
+ * <cache_dir>/discovery-v1.txt remembers what the last full scan found for the same places
+ * (managed folders, pyenv root, PATH): the candidates in order, and the identity (file_id_t) or
+ * absence of every directory, name and pyvenv.cfg the scan looked at. While every one of them
+ * is unchanged, the scan would find the same candidates: they are taken from the file, and
+ * only probed (from the probe cache, which checks each executable's identity itself). Any
+ * change, or a different set of places, scans again and rewrites the file. A scan that looked
+ * at something changed in the last 2 seconds is not remembered: a second change within the
+ * file system's timestamp granularity would not show.
+ */
+#define DISCOVERY_MAGIC "venvsync-discovery 1\n"
+#define DISCOVERY_RACY_NS 2000000000LL
+
+static char *discovery_key(const discover_opts_t *o)
+{
+    char *pyenv = o->pyenv_root ? path_absolute(NULL, o->pyenv_root) : NULL;
+    char *k = xasprintf("managed=%s\nuv=%s\npyenv=%s\npath=%s\n",
+                        o->managed_dir ? o->managed_dir : "", o->uv_dir ? o->uv_dir : "",
+                        pyenv ? pyenv : "", o->path ? o->path : "");
+    free(pyenv);
+    char hex[33];
+    hash_name_hex(k, strlen(k), hex);
+    free(k);
+    return xstrdup(hex);
+}
+
+/* Fills s from the cache file when everything it watched is unchanged; false otherwise. */
+static bool discovery_load(scan_t *s, const char *file, const char *key)
+{
+    buf_t b = BUF_INIT;
+    if (!fs_try_read(file, &b)) {
+        buf_free(&b);
+        return false;
+    }
+    const char *p = buf_cstr(&b);
+    bool ok = strncmp(p, DISCOVERY_MAGIC, strlen(DISCOVERY_MAGIC)) == 0;
+    p += ok ? strlen(DISCOVERY_MAGIC) : 0;
+    bool keyed = false, ended = false;
+    char *cand = NULL;
+    while (ok && *p && !ended) {
+        const char *nl = strchr(p, '\n');
+        if (!nl || nl - p < 2 || p[1] != ' ') {
+            ok = false;
+            break;
+        }
+        char *line = xstrndup(p + 2, (size_t)(nl - p - 2));
+        switch (p[0]) {
+        case 'k':
+            keyed = strcmp(line, key) == 0;
+            ok = keyed;
+            break;
+        case 'w': {
+            char *sp = strchr(line, ' ');
+            file_id_t want, now;
+            if (!sp) {
+                ok = false;
+                break;
+            }
+            *sp = '\0';
+            bool present = file_id_of(sp + 1, &now);
+            if (strcmp(line, "-") == 0)
+                ok = !present;
+            else
+                ok = present && file_id_parse(line, &want) && file_id_equal(&want, &now);
+            break;
+        }
+        case 'c':
+            free(cand);
+            cand = line;
+            line = NULL;
+            break;
+        case 'r':
+            if (!cand) {
+                ok = false;
+                break;
+            }
+            XGROW(s->c, s->cap, s->n + 1);
+            s->c[s->n++] = (cand_t){cand, line};
+            cand = NULL;
+            line = NULL;
+            break;
+        case 'e':
+            ended = true;
+            break;
+        default:
+            ok = false;
+        }
+        free(line);
+        p = nl + 1;
+    }
+    free(cand);
+    buf_free(&b);
+    return ok && keyed && ended;
+}
+
+static void discovery_save(const scan_t *s, const char *file, const char *key)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ns = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+    if (s->unwatchable || s->newest_ns > now_ns - DISCOVERY_RACY_NS)
+        return;
+    buf_t b = BUF_INIT;
+    buf_printf(&b, DISCOVERY_MAGIC "k %s\n", key);
+    buf_add(&b, s->watch.data, s->watch.len);
+    for (size_t i = 0; i < s->n; i++) {
+        if (strchr(s->c[i].path, '\n') || strchr(s->c[i].realpath, '\n')) {
+            buf_free(&b);
+            return;
+        }
+        buf_printf(&b, "c %s\nr %s\n", s->c[i].path, s->c[i].realpath);
+    }
+    buf_adds(&b, "e end\n");
+    /* The cache only saves time: failing to write it is not an error. */
+    err_free(fs_write_atomic(file, b.data, b.len, 0644));
+    buf_free(&b);
 }
 
 /* ---- parallel probing --------------------------------------------------------------------- */
@@ -326,7 +563,8 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (i >= p->s->n)
             return NULL;
-        p->errs[i] = probe_interp(p->s->c[i].path, p->cache_dir, &p->res[i], &p->ran[i]);
+        p->errs[i] = probe_interp_known(p->s->c[i].path, p->s->c[i].realpath, p->cache_dir,
+                                        &p->res[i], &p->ran[i]);
     }
 }
 
@@ -426,8 +664,21 @@ err_t *discover_all_stats(const discover_opts_t *o, interp_list_t *out, discover
     discover_opts_t none = {0};
     if (!o)
         o = &none;
-    scan_t s = {0};
-    collect(&s, o);
+    scan_t s = {.watch = BUF_INIT};
+    char *file = o->cache_dir ? path_join(o->cache_dir, CACHE_DISCOVERY) : NULL;
+    char *key = file ? discovery_key(o) : NULL;
+    bool cached = file && discovery_load(&s, file, key);
+    if (!cached) {
+        scan_free(&s);
+        s = (scan_t){.watch = BUF_INIT};
+        collect(&s, o);
+        if (file) {
+            err_free(fs_mkdirs(o->cache_dir, 0755));
+            discovery_save(&s, file, key);
+        }
+    }
+    free(file);
+    free(key);
 
     pool_t p = {.s = &s, .cache_dir = o ? o->cache_dir : NULL};
     pthread_mutex_init(&p.lock, NULL);
@@ -438,7 +689,7 @@ err_t *discover_all_stats(const discover_opts_t *o, interp_list_t *out, discover
         probe_all(&p);
     pthread_mutex_destroy(&p.lock);
 
-    discover_stats_t st = {.candidates = s.n};
+    discover_stats_t st = {.candidates = s.n, .from_cache = cached};
     out->items = xcalloc(s.n + 1, sizeof *out->items);
     size_t nskipped = 0;
     out->skipped = xcalloc(s.n + 1, sizeof *out->skipped);

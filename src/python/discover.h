@@ -12,6 +12,7 @@
  */
 #ifndef VENVSYNC_PYTHON_DISCOVER_H
 #define VENVSYNC_PYTHON_DISCOVER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "config/config.h"
 #include "python/interp.h"
@@ -77,8 +78,16 @@ char *discover_default(const discover_opts_t *o, const char *dir);
 typedef struct discover_stats {
     size_t candidates;       /* distinct executables found (after dedupe) */
     size_t probed;           /* of those, how many had to start Python (cache misses) */
+    bool from_cache;         /* the candidates came from the discovery cache: nothing that the
+                                last scan looked at had changed (no directory was read) */
 } discover_stats_t;
 
+/* With a cache_dir, discovery remembers what it found in <cache_dir>/discovery-v1.txt with the
+ * identity (device, inode, size, mtime, ctime) or absence of every directory, name and
+ * pyvenv.cfg it looked at; while all of them are unchanged and the places searched are the
+ * same, the candidates come from there and only their facts are read (probe cache): no
+ * directory is listed. A scan that met something changed in the last 2 seconds is not
+ * remembered (a second change within the timestamps' granularity would not show). */
 /* discover_all, also reporting how much work it did (stats may be NULL). Interpreters inside a
  * virtual environment (pyvenv.cfg beside or above them) are not listed: the directory named by
  * their pyvenv.cfg `home` is searched instead. Version-manager shims (scripts mentioning pyenv,

@@ -147,16 +147,19 @@ static const field_t fields[] = {
 
 static char *unescape(const char *s, size_t n)
 {
-    buf_t b = BUF_INIT;
+    /* Never longer than the text: written in place, no growing buffer (this runs for every
+     * fact of every interpreter discovery lists). */
+    char *out = xmalloc(n + 1), *o = out;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\\' && i + 1 < n) {
             char c = s[++i];
-            buf_addc(&b, c == 'n' ? '\n' : c == 'r' ? '\r' : c);
+            *o++ = c == 'n' ? '\n' : c == 'r' ? '\r' : c;
         } else {
-            buf_addc(&b, s[i]);
+            *o++ = s[i];
         }
     }
-    return buf_detach(&b);
+    *o = '\0';
+    return out;
 }
 
 /* Calls fn(key, keylen, value, valuelen) for each "key=value" line of text[0..n). */
@@ -183,6 +186,7 @@ typedef struct parse_state {
     char *venv_dir;
     bool bad;
     char *bad_key;
+    size_t next;             /* where the next key is looked for first in fields[] */
 } parse_state_t;
 
 static bool keyeq(const char *k, size_t kn, const char *name)
@@ -211,10 +215,13 @@ static void parse_kv(void *ctx, const char *k, size_t kn, const char *v, size_t 
         st->venv_dir = unescape(v, vn);
         return;
     }
-    for (size_t i = 0; i < NFIELDS; i++) {
+    /* The probe writes the fields in table order: start looking after the last one found. */
+    for (size_t j = 0; j < NFIELDS; j++) {
+        size_t i = (st->next + j) % NFIELDS;
         const field_t *f = &fields[i];
         if (!keyeq(k, kn, f->key))
             continue;
+        st->next = i + 1;
         char *val = unescape(v, vn);
         char *slot = (char *)st->py + f->off;
         if (f->kind == F_STR) {
@@ -481,7 +488,23 @@ static void cache_write(const char *cpath, const char *real, const file_id_t *id
  * interpreter on PATH does not start a process on every run. */
 #define PROBE_ERROR_KEY "probe_error="
 
+static err_t *probe_common(const char *exe, const char *known_real, const char *cache_dir,
+                           interp_t **out, bool *ran_python);
+
 err_t *probe_interp(const char *exe, const char *cache_dir, interp_t **out, bool *ran_python)
+{
+    return probe_common(exe, NULL, cache_dir, out, ran_python);
+}
+
+err_t *probe_interp_known(const char *exe, const char *realpath, const char *cache_dir,
+                          interp_t **out, bool *ran_python)
+{
+    return probe_common(exe, realpath, cache_dir, out, ran_python);
+}
+
+/* known_real: the caller resolved exe to it and found it outside any virtual environment. */
+static err_t *probe_common(const char *exe, const char *known_real, const char *cache_dir,
+                           interp_t **out, bool *ran_python)
 {
     *out = NULL;
     if (ran_python)
@@ -501,13 +524,13 @@ err_t *probe_interp(const char *exe, const char *cache_dir, interp_t **out, bool
         e = err_new(EXIT_USAGE, "%s is not an executable file", exe);
         goto done;
     }
-    real = path_real(abs);
+    real = known_real ? xstrdup(known_real) : path_real(abs);
     if (!real || !file_id_of(real, &id)) {
         e = err_sys(EXIT_USAGE, errno, "%s", exe);
         goto done;
     }
 
-    bool cacheable = cache_dir && !in_venv(abs);
+    bool cacheable = cache_dir && (known_real || !in_venv(abs));
     if (cacheable) {
         cpath = probe_cache_path(cache_dir, real);
         if (fs_try_read(cpath, &cached)) {

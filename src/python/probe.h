@@ -26,6 +26,11 @@ bool file_id_parse(const char *s, file_id_t *id);
  * NULL). Fails when exe does not exist, is not executable, or is not a Python the probe can read.
  */
 err_t *probe_interp(const char *exe, const char *cache_dir, interp_t **out, bool *ran_python);
+/* probe_interp for a caller that has just resolved exe to `realpath` (path_real) and found it
+ * outside any virtual environment (probe_is_venv_interp false), as discovery does for each
+ * candidate: neither is done again. */
+err_t *probe_interp_known(const char *exe, const char *realpath, const char *cache_dir,
+                          interp_t **out, bool *ran_python);
 
 /*
  * The pieces of the above, for tests and for `venvsync cache`.

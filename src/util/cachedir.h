@@ -12,6 +12,8 @@
  *   <cache>/locks/          one lock file per environment path (util/lock); never cleaned,
  *                           since a running sync may hold one
  *   <cache>/shell/          rc files `venvsync shell` starts shells with
+ *   <cache>/discovery-v1.txt  what the last interpreter discovery found and the identity of
+ *                           everything it looked at (python/discover); rewritten, never pruned
  *
  * Each owner reads and prunes its own part (probe_cache_prune, wheel_cache_prune); nothing else
  * spells these names.
@@ -28,6 +30,7 @@
 #define CACHE_BUILDS "builds-v1"
 #define CACHE_LOCKS "locks"
 #define CACHE_SHELL "shell"
+#define CACHE_DISCOVERY "discovery-v1.txt"
 
 /* Bytes used below path (allocated blocks, links not followed; 0 when it is missing). */
 unsigned long long cachedir_usage(const char *path);

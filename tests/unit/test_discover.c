@@ -449,6 +449,105 @@ Test(discover, fake_tree)
     free(d);
 }
 
+/* The discovery cache: a second discovery reads no directory while nothing it looked at has
+ * changed; a new name, a changed file, other places to search each scan again; a scan that
+ * met a change of the last 2 seconds is not remembered. */
+Test(discover, cache_by_identity)
+{
+    const char *sys_py = real_python();
+    char *d = tmpdir();
+    char *cache = path_join(d, "cache");
+    /* one level down: a directory's parent is watched (a pyvenv.cfg there would make its
+     * interpreters a venv's), and the cache is written into d */
+    char *pathdir = path_joinv(d, "t", "path", (char *)NULL);
+    char *a = path_join(pathdir, "python3.11");
+    copy_file(sys_py, a);
+    char *pyenv = path_joinv(d, "t", "pyenv", (char *)NULL);
+    char *p_exe = path_joinv(pyenv, "versions", "3.11.99", "bin", "python3.11", (char *)NULL);
+    copy_file(sys_py, p_exe);
+    char *p_link = path_joinv(pyenv, "versions", "3.11.99", "bin", "python3", (char *)NULL);
+    cr_assert_eq(symlink("python3.11", p_link), 0);
+    sleep(3);                /* older than the racy window */
+
+    discover_opts_t o = {.cache_dir = cache, .path = pathdir, .pyenv_root = pyenv};
+    interp_list_t l;
+    discover_stats_t st;
+    cr_assert_null(discover_all_stats(&o, &l, &st));
+    cr_assert_not(st.from_cache);
+    size_t n = l.n;
+    cr_assert_not_null(by_path(&l, a));
+    cr_assert_not_null(by_path(&l, p_exe));
+    cr_assert_null(by_path(&l, p_link));
+    interp_list_free(&l);
+
+    cr_assert_null(discover_all_stats(&o, &l, &st));
+    cr_assert(st.from_cache, "nothing changed: the candidates come from the cache");
+    cr_assert_eq(st.probed, 0);
+    cr_assert_eq(l.n, n);
+    cr_assert_not_null(by_path(&l, a));
+    const interp_t *p = by_path(&l, p_exe);
+    cr_assert_not_null(p);
+    char *real = path_real(p_exe);
+    cr_assert_str_eq(p->realpath, real);
+    free(real);
+    cr_assert_null(by_path(&l, p_link));
+    interp_list_free(&l);
+
+    /* Other places to search: scanned, and the answer differs. */
+    discover_opts_t o2 = o;
+    o2.pyenv_root = NULL;
+    cr_assert_null(discover_all_stats(&o2, &l, &st));
+    cr_assert_not(st.from_cache);
+    cr_assert_null(by_path(&l, p_exe));
+    interp_list_free(&l);
+
+    /* A new interpreter in a directory searched: found at once. */
+    char *b = path_join(pathdir, "python3.12");
+    copy_file(sys_py, b);
+    cr_assert_null(discover_all_stats(&o, &l, &st));
+    cr_assert_not(st.from_cache);
+    cr_assert_not_null(by_path(&l, b));
+    interp_list_free(&l);
+    /* That scan met a change of the last seconds: not remembered, scanned again. */
+    cr_assert_null(discover_all_stats(&o, &l, &st));
+    cr_assert_not(st.from_cache);
+    cr_assert_not_null(by_path(&l, b));
+    interp_list_free(&l);
+
+    /* A candidate no longer executable (its ctime changes, its directory does not). */
+    sleep(3);
+    cr_assert_null(discover_all_stats(&o, &l, &st));
+    cr_assert_not(st.from_cache);
+    interp_list_free(&l);
+    cr_assert_null(discover_all_stats(&o, &l, &st));
+    cr_assert(st.from_cache);
+    interp_list_free(&l);
+    cr_assert_eq(chmod(a, 0644), 0);
+    cr_assert_null(discover_all_stats(&o, &l, &st));
+    cr_assert_not(st.from_cache);
+    cr_assert_null(by_path(&l, a), "a file that is not executable is no candidate");
+    interp_list_free(&l);
+
+    /* A damaged cache file is a miss, never an error. */
+    char *file = path_join(cache, "discovery-v1.txt");
+    write_file(file, "venvsync-discovery 1\nk nonsense\nc /x\n", 0644);
+    cr_assert_null(discover_all_stats(&o, &l, &st));
+    cr_assert_not(st.from_cache);
+    cr_assert_not_null(by_path(&l, b));
+    interp_list_free(&l);
+
+    fs_rmtree(d);
+    free(file);
+    free(b);
+    free(p_link);
+    free(p_exe);
+    free(pyenv);
+    free(a);
+    free(pathdir);
+    free(cache);
+    free(d);
+}
+
 /* ---- the default interpreter: what `python3` runs, pyenv's shims resolved by pyenv's rules -- */
 
 static void exe(const char *dir, const char *rel)
