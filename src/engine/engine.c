@@ -370,14 +370,17 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
     en->builder.opts = &in->rf->opts;
     if (!ee->lock_name)
         ee->lock_name = xstrdup(in->name);
-    if (ee->lock && (ee->lock_state == LOCK_RELOCKED || ee->lock_state == LOCK_WOULD_RELOCK))
+    const char *here = py ? (py->realpath ? py->realpath : py->path) : "";
+    if (ee->lock && (ee->lock_state == LOCK_RELOCKED || ee->lock_state == LOCK_WOULD_RELOCK) &&
+        ee->lock_here && strcmp(ee->lock_here, here) == 0)
         return NULL; /* resolved earlier in this run (plan, then apply under the lock) */
     pylock_free(ee->lock);
     ee->lock = NULL;
     e = lock_load(in, &ee->lock);
     if (e)
         return e;
-    if (lock_is_fresh(ee->lock, in)) {
+    bool covers = lock_covers(ee->lock, py);
+    if (lock_is_fresh(ee->lock, in) && covers) {
         ee->lock_state = LOCK_FRESH;
         return NULL;
     }
@@ -393,9 +396,10 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
         return NULL;
     }
     if (en->locked)
-        return err_hint(err_new(EXIT_USAGE, ee->lock ? "%s is out of date: the requirements "
-                                "changed since it was made (sync --locked)"
-                                : "%s does not exist (sync --locked)", in->name),
+        return err_hint(err_new(EXIT_USAGE, !ee->lock ? "%s does not exist (sync --locked)"
+                                : !covers ? "%s does not cover this interpreter (sync --locked)"
+                                          : "%s is out of date: the requirements changed since "
+                                            "it was made (sync --locked)", in->name),
                         "run `venvsync lock` and commit the lock file");
     pylock_t *nl = NULL;
     strv_free(ee->lock_warnings);
@@ -403,6 +407,9 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
     e = lock_resolve(&en->lockc, ee->env->name, in, ee->lock, py, &nl, &ee->lock_warnings);
     if (e)
         return e;
+    /* for this interpreter: a plan that changes it (recreate) resolves again for the new one */
+    free(ee->lock_here);
+    ee->lock_here = xstrdup(here);
     strv_free(ee->lock_changes);
     ee->lock_changes = lock_diff(ee->lock, nl);
     pylock_free(ee->lock);
@@ -927,6 +934,7 @@ void engine_free(engine_t *en)
         strv_free(en->envs[i].dep_problems);
         pylock_free(en->envs[i].lock);
         free(en->envs[i].lock_name);
+        free(en->envs[i].lock_here);
         strv_free(en->envs[i].lock_changes);
         strv_free(en->envs[i].lock_warnings);
         free(en->envs[i].wview);

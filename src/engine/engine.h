@@ -52,6 +52,7 @@ typedef struct engine_env {
     /* The lock (lock/lock.h), for an environment that declares packages. */
     pylock_t *lock;            /* the lock in force (read, or resolved in this run); owned */
     char *lock_name;           /* "pylock.dev.toml" */
+    char *lock_here;           /* the interpreter (real path) a relock in this run was for */
     lock_state_t lock_state;
     char **lock_changes;       /* what a relock changed ("+ idna 3.10"), NULL when nothing */
     char **lock_warnings;      /* the resolver's notes */

@@ -249,6 +249,16 @@ bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in)
     return l && l->inputs && strcmp(l->inputs, in->digest) == 0;
 }
 
+bool lock_covers(const pylock_t *l, const interp_t *py)
+{
+    if (!l || !py)
+        return true;
+    marker_env_t menv;
+    target_marker_env(py, &menv);
+    pylock_target_t t = {.env = &menv};
+    return pylock_covers(l, &t);
+}
+
 err_t *lock_save(const lock_inputs_t *in, const pylock_t *l)
 {
     buf_t b = BUF_INIT;

@@ -92,6 +92,10 @@ void lock_inputs_free(lock_inputs_t *in);
 err_t *lock_load(const lock_inputs_t *in, pylock_t **out);
 /* Whether l was made from these very inputs. */
 bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in);
+/* Whether l admits the interpreter py at all (requires-python, environments): a lock made for
+ * another interpreter (a path request that changed, a run killed before its recreate) does
+ * not, and is made again. */
+bool lock_covers(const pylock_t *l, const interp_t *py);
 
 /* Resolves anew (see above). here: the interpreter of this machine (its target must be solved),
  * or NULL. old: the current lock (preferences), or NULL. *out is the new lock; *warnings

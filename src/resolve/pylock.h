@@ -306,6 +306,9 @@ typedef struct pylock_selection {
  * Errors are EXIT_USAGE and name the lock (with the entry's line when it was read from a file).
  * On success *out is filled (free with pylock_selection_free); on failure it is left empty.
  */
+/* Whether the lock as a whole admits t (step 2 below: its lock-version, requires-python and
+ * environments), so that selecting for t can work. */
+bool pylock_covers(const pylock_t *l, const pylock_target_t *t);
 err_t *pylock_select(const pylock_t *l, const pylock_target_t *t, pylock_selection_t *out);
 void pylock_selection_free(pylock_selection_t *s);
 

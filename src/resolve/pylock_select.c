@@ -265,6 +265,15 @@ static err_t *choose(const sel_t *s, size_t i, pylock_pick_t *pk)
                        "lock's wheels fit");
 }
 
+bool pylock_covers(const pylock_t *l, const pylock_target_t *t)
+{
+    sel_t s = {.l = l, .t = t, .lock = "pylock.toml", .target = (char *)"the target"};
+    err_t *e = check_lock(&s);
+    bool ok = !e;
+    err_free(e);
+    return ok;
+}
+
 err_t *pylock_select(const pylock_t *l, const pylock_target_t *t, pylock_selection_t *out)
 {
     memset(out, 0, sizeof(*out));

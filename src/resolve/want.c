@@ -543,7 +543,8 @@ err_t *want_from_lock(reqfile_t *rf, const marker_env_t *env, const want_locked_
             for (size_t h = 0; h < e->nhashes; h++)
                 strv_push_unique(&p->hashes, &nh, &hcap, e->hashes[h]);
         }
-        if (!nh && lock_hash)
+        /* hash-checking mode wants the user's own hashes (pip's rule): the lock's do not count */
+        if (!nh && lock_hash && !hash_mode)
             strv_push(&p->hashes, &nh, &hcap, xstrdup(lock_hash));
         if (!p->hashes)
             p->hashes = xcalloc(1, sizeof(char *));

@@ -3,10 +3,14 @@ faithfully. Each test reproduces a way this used to go wrong."""
 import json
 import os
 import subprocess
+import sys
 
 import yaml
 
-from conftest import DEBIAN_PYTHON, python_version
+from conftest import DEBIAN_PYTHON, SRC, python_version
+
+sys.path.insert(0, os.path.join(SRC, "tests", "fixtures"))
+from wheels import make_wheel  # noqa: E402
 
 DEBIAN_VERSION = python_version(DEBIAN_PYTHON)
 DEBIAN_MINOR = ".".join(DEBIAN_VERSION.split(".")[:2])
@@ -79,11 +83,20 @@ def test_init_adopt_pins_everything_and_check_is_clean(venvsync, tmp_project):
                                        "wheel==0.43.0"]
     assert dev["prompt"] == "proj"
     assert "system-site-packages" not in dev
-    venvsync("check", cwd=tmp_project.root, check_rc=0)
+    # adoption reaches no index: the environment matches, only the lock is not written yet
+    r = venvsync("check", "--offline", cwd=tmp_project.root, check_rc=1)
+    assert "dev (.venv): ok" in r.stdout and "not locked yet" in r.stdout, r.stdout
+    # with the pinned versions in a source, the first sync locks and changes nothing
+    for name, ver in (("pip", "24.0"), ("setuptools", "69.5.1"), ("wheel", "0.43.0"),
+                      ("six", "1.16.0")):
+        make_wheel(tmp_project.path("wheels"), name, ver)
+    with open(tmp_project.path("venv.yaml"), "a") as f:
+        f.write("index:\n  find-links: [wheels/]\n")
     before = tree(env)
     r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
     assert "0 changed" in r.stdout, r.stdout
     assert tree(env) == before
+    venvsync("check", cwd=tmp_project.root, check_rc=0)
     out = subprocess.run(["bash", "-c", f". {env}/bin/activate && echo \"$PS1\""],
                          capture_output=True, text=True, check=True).stdout
     assert "(proj)" in out
