@@ -269,6 +269,17 @@ err_t *lock_save(const lock_inputs_t *in, const pylock_t *l)
     return e;
 }
 
+/* "1.2.0", or for a local project "(proj, editable)": how a lock entry is shown. */
+static char *shown_version(const pylock_package_t *p)
+{
+    if (p->version)
+        return xstrdup(p->version);
+    if (p->source == PYLOCK_DIRECTORY)
+        return xasprintf("(%s%s)", p->directory.path ? p->directory.path : "?",
+                         p->directory.editable ? ", editable" : "");
+    return xstrdup("?");
+}
+
 char **lock_diff(const pylock_t *old, const pylock_t *nl)
 {
     char **out = NULL;
@@ -276,7 +287,6 @@ char **lock_diff(const pylock_t *old, const pylock_t *nl)
     for (size_t i = 0; i < nl->npackages; i++) {
         const pylock_package_t *p = &nl->packages[i];
         long at = old ? pylock_find(old, p->name, 0) : -1;
-        const char *was = at >= 0 ? old->packages[at].version : NULL;
         bool same = false;
         for (long k = at; old && k >= 0 && !same; k = pylock_find(old, p->name, (size_t)k + 1))
             same = (!old->packages[k].version && !p->version) ||
@@ -284,16 +294,23 @@ char **lock_diff(const pylock_t *old, const pylock_t *nl)
                     strcmp(old->packages[k].version, p->version) == 0);
         if (same)
             continue;
-        if (at < 0)
-            strv_push(&out, &n, &cap, xasprintf("+ %s %s", p->name, p->version ? p->version : ""));
-        else
-            strv_push(&out, &n, &cap, xasprintf("~ %s %s -> %s", p->name, was ? was : "?",
-                                                p->version ? p->version : "?"));
+        char *now = shown_version(p);
+        if (at < 0) {
+            strv_push(&out, &n, &cap, xasprintf("+ %s %s", p->name, now));
+        } else {
+            char *was = shown_version(&old->packages[at]);
+            strv_push(&out, &n, &cap, xasprintf("~ %s %s -> %s", p->name, was, now));
+            free(was);
+        }
+        free(now);
     }
     for (size_t i = 0; old && i < old->npackages; i++) {
         const pylock_package_t *p = &old->packages[i];
-        if (pylock_find(nl, p->name, 0) < 0)
-            strv_push(&out, &n, &cap, xasprintf("- %s %s", p->name, p->version ? p->version : ""));
+        if (pylock_find(nl, p->name, 0) < 0) {
+            char *was = shown_version(p);
+            strv_push(&out, &n, &cap, xasprintf("- %s %s", p->name, was));
+            free(was);
+        }
     }
     return out;
 }
