@@ -134,10 +134,14 @@ bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in)
 
 err_t *lock_save(const lock_inputs_t *in, const pylock_t *l)
 {
-    buf_t b = BUF_INIT;
+    buf_t b = BUF_INIT, old = BUF_INIT;
     err_t *e = pylock_write(l, &b);
-    if (!e)
+    /* the same bytes are left alone: an unchanged lock keeps its mtime (make, editors, git) */
+    bool same = !e && fs_try_read(in->path, &old) && old.len == b.len &&
+                (b.len == 0 || memcmp(old.data, b.data, b.len) == 0);
+    if (!e && !same)
         e = fs_write_atomic(in->path, b.data, b.len, 0644);
+    buf_free(&old);
     buf_free(&b);
     return e;
 }

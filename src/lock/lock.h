@@ -86,7 +86,7 @@ bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in);
  * the explanation. */
 err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in,
                     const pylock_t *old, const interp_t *here, pylock_t **out, char ***warnings);
-/* Writes l atomically at in->path. */
+/* Writes l atomically at in->path; a file that already holds these bytes is left as it is. */
 err_t *lock_save(const lock_inputs_t *in, const pylock_t *l);
 /* What changed from old (NULL: nothing) to new, one line each: "+ idna 3.10",
  * "~ requests 2.31.0 -> 2.32.3", "- chardet 5.2.0"; NULL when nothing did. */
