@@ -318,17 +318,23 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     for (size_t i = 0; i < in->nreqs; i++)
         if (in->reqs[i].req->url)
             direct[ndirect++] = in->reqs[i];
-    lock_source_opts_t so = {.fl = *c->fl,
-                             .remote = remote_ok ? download_session_remote(*c->session) : NULL,
-                             .sources = remote_ok ? &src : NULL, .meta = c->meta,
-                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir};
-    lock_source_t *ls = lock_source_new(&so);
     int minors[NKNOWN + 1];
     size_t nminors = minors_for(in->python, here, minors);
     ru_target_t *targets = NULL;
     size_t nt = 0;
     e = ru_targets(minors, nminors, NULL, here_os(here), here_arch(here), here ? here->minor : -1,
                    &targets, &nt);
+    char **pythons = NULL;
+    size_t npy = 0;
+    for (size_t i = 0; !e && i < nt; i++)
+        if (!strv_has(pythons, targets[i].python))
+            strv_push(&pythons, &npy, NULL, xstrdup(targets[i].python));
+    lock_source_opts_t so = {.fl = *c->fl,
+                             .remote = remote_ok ? download_session_remote(*c->session) : NULL,
+                             .sources = remote_ok ? &src : NULL, .meta = c->meta,
+                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir,
+                             .pythons = pythons};
+    lock_source_t *ls = lock_source_new(&so);
     /* the old lock's versions are preferred: a relock changes as little as possible */
     char **pk = NULL;
     const char **pv = xcalloc((old ? old->npackages : 0) + 1, sizeof(char *));
@@ -412,6 +418,7 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     strv_free(pk);
     free(pv);
     lock_source_free(ls);
+    strv_free(pythons);
     free(direct);
     remote_sources_clear(&src);
     if (e) {
