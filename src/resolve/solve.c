@@ -462,7 +462,11 @@ static err_t *get_dependencies(void *ctx, int id, const version_t *version, pubg
     if (e)
         return err_ctx(e, "%s %s", pr->name, v->text);
     if (!m) {
-        pubgrub_deps_unavailable(out, why ? why : "its metadata could not be read", NULL);
+        const char *because = why ? why : "its metadata could not be read";
+        /* bad data on the index: said in the explanation when it matters, and always here,
+         * since the solve may well succeed with an older version (pip's "Discarding ...") */
+        warn(s, xasprintf("%s %s is left out: %s", pr->name, v->text, because));
+        pubgrub_deps_unavailable(out, because, NULL);
         free(why);
         return NULL;
     }

@@ -88,7 +88,7 @@ typedef struct rs_source {
     err_t *(*project)(void *ctx, const char *key, const rs_project_t **out);
     /* The metadata of a candidate (kept alive by the source). An error aborts the solve; data
      * that cannot be used (malformed METADATA) should be reported as *why (malloc'd) with
-     * *out NULL: the version is then unavailable and the solve moves on. */
+     * *out NULL: the version is then unavailable, with a warning, and the solve moves on. */
     err_t *(*metadata)(void *ctx, const rs_project_t *p, const rs_version_t *v,
                        const rs_meta_t **out, char **why);
     /* Optional: the project will be needed soon, and the solver may take the versions in

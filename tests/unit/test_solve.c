@@ -18,10 +18,11 @@
 
 /* One version: "name", "version", Requires-Dist separated by '|', Requires-Python (or NULL),
  * Provides-Extra separated by ',' (or NULL), wheel tags separated by ',' ("" = an sdist only),
- * yanked. */
+ * yanked, and why its metadata cannot be used (NULL: it can). */
 typedef struct row {
     const char *name, *version, *requires, *requires_python, *extras, *tags;
     bool yanked;
+    const char *broken;
 } row_t;
 
 typedef struct fake_version {
@@ -32,6 +33,7 @@ typedef struct fake_version {
     char **extras;
     wheelname_t **wheels;
     size_t nwheels;
+    const char *broken;
 } fake_version_t;
 
 typedef struct fake_project {
@@ -96,6 +98,7 @@ static fake_t *fake_new(const row_t *rows)
         memset(v, 0, sizeof(*v));
         cr_assert(version_parse(r->version, &v->v.version), "%s", r->version);
         v->v.text = r->version;
+        v->broken = r->broken;
         char **reqs;
         size_t nreq;
         split(r->requires, '|', &reqs, &nreq);
@@ -204,8 +207,9 @@ static err_t *fake_metadata(void *ctx, const rs_project_t *p, const rs_version_t
     fake_t *f = ctx;
     f->metadata_calls++;
     buf_printf(&f->read, "%s-%s ", p->key, v->text);
-    *why = NULL;
-    *out = &((fake_version_t *)v->data)->meta;
+    const fake_version_t *fv = v->data;
+    *why = fv->broken ? xstrdup(fv->broken) : NULL;
+    *out = fv->broken ? NULL : &fv->meta;
     return NULL;
 }
 
@@ -573,6 +577,27 @@ Test(solve, an_unusable_version_is_ruled_out_before_its_metadata_even_with_extra
     solve_linux311(&r);
     check_picks(&r, "speedy==1.0 util==2.0");
     cr_assert_null(strstr(buf_cstr(&r.f->read), "util-3.0"), "%s", buf_cstr(&r.f->read));
+    run_free(&r);
+}
+
+Test(solve, unusable_metadata_skips_the_version_with_a_warning)
+{
+    row_t rows[] = {{"pkg", "2.0", "", NULL, NULL, ANY, false, "its metadata is garbage"},
+                    {"pkg", "1.0", "", NULL, NULL, ANY}, {NULL}};
+    run_t r = {.f = fake_new(rows)};
+    add_root(&r, "pkg", "x:1");
+    solve_linux311(&r);
+    check_picks(&r, "pkg==1.0");
+    cr_assert(r.res.warnings && r.res.warnings[0]);
+    cr_assert_str_eq(r.res.warnings[0], "pkg 2.0 is left out: its metadata is garbage");
+    cr_assert_null(r.res.warnings[1]);
+    /* pinned: the explanation says why */
+    req_free(r.reqs[0]);
+    cr_assert_null(req_parse("pkg==2.0", &r.reqs[0], NULL));
+    r.rr[0].req = r.reqs[0];
+    cr_assert_not(solve_linux311(&r));
+    cr_assert(strstr(r.res.explanation, "pkg 2.0 is unavailable (its metadata is garbage)"), "%s",
+              r.res.explanation);
     run_free(&r);
 }
 
