@@ -359,7 +359,7 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
     e = lock_load(in, &ee->lock);
     if (e)
         return e;
-    if (lock_is_fresh(ee->lock, in)) {
+    if (lock_is_fresh(ee->lock, in, py)) {
         ee->lock_state = LOCK_FRESH;
         return NULL;
     }

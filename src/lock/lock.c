@@ -127,9 +127,50 @@ err_t *lock_load(const lock_inputs_t *in, pylock_t **out)
     return NULL;
 }
 
-bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in)
+/* Whether the lock's selection for py meets every root requirement that applies to py: each
+ * such package is selected, at a version its specifiers allow. A selection that fails is left
+ * to lock_wants to report (true here). */
+static bool meets_roots(const pylock_t *l, const lock_inputs_t *in, const interp_t *py)
 {
-    return l && l->inputs && strcmp(l->inputs, in->digest) == 0;
+    marker_env_t menv;
+    target_marker_env(py, &menv);
+    tagset_t *tags = target_tagset(py);
+    char *desc = target_desc(py);
+    char *lock_dir = path_dirname(in->path);
+    pylock_target_t t = {.env = &menv, .tags = tags, .lock_dir = lock_dir,
+                         .lock_name = in->name, .describe = desc};
+    pylock_selection_t sel;
+    memset(&sel, 0, sizeof sel);
+    bool ok = true;
+    err_t *e = pylock_select(l, &t, &sel);
+    for (size_t i = 0; !e && ok && i < in->nreqs; i++) {
+        const req_t *r = in->reqs[i].req;
+        bool applies = false;
+        err_t *me = req_applies(r, &menv, &applies);
+        if (me || !applies || r->url) {
+            err_free(me);
+            continue;
+        }
+        const pylock_pick_t *pick = NULL;
+        for (size_t k = 0; k < sel.n && !pick; k++)
+            if (strcmp(sel.picks[k].pkg->name, r->key) == 0)
+                pick = &sel.picks[k];
+        ok = pick && (!pick->pkg->version ||
+                      specset_contains_str(r->specs, pick->pkg->version, true));
+    }
+    err_free(e);
+    pylock_selection_free(&sel);
+    free(lock_dir);
+    free(desc);
+    tagset_free(tags);
+    return ok;
+}
+
+bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in, const interp_t *py)
+{
+    if (!l || !l->inputs || strcmp(l->inputs, in->digest) != 0)
+        return false;
+    return !py || meets_roots(l, in, py);
 }
 
 err_t *lock_save(const lock_inputs_t *in, const pylock_t *l)

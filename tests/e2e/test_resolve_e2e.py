@@ -761,9 +761,15 @@ def test_a_hand_edited_lock_that_breaks_a_requirement_is_stale(venvsync, tmp_pro
         "sync --locked installed a lock whose lib 1.0 does not satisfy lib>=2 (venv.yaml:"
         f"{line_of(1)}); expected exit 2 (stale lock)\n{r.stdout}\n{r.stderr}")
     assert not os.path.exists(tmp_project.path(".venv"))
+    # --frozen installs it as it is; check then calls the environment out of sync
+    run(venvsync, tmp_project, "sync", "--frozen", cache=cache, check_rc=0)
+    assert ("lib", "1.0") in dists(tmp_project.path(".venv"))
+    r = run(venvsync, tmp_project, "check", cache=cache)
+    assert r.returncode == 1, f"check calls lib 1.0 in sync with lib>=2:\n{r.stdout}\n{r.stderr}"
     r = run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
     assert ("lib", "2.0") in dists(tmp_project.path(".venv")), r.stdout
     assert locked(tmp_project)["lib"] == "2.0", "sync relocked"
+    run(venvsync, tmp_project, "sync", "--locked", cache=cache, check_rc=0)
 
 
 def test_a_malformed_lock_is_an_error_that_changes_nothing(venvsync, tmp_project, index, cache):

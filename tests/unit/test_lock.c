@@ -1,0 +1,104 @@
+/* Unit tests for lock/lock: when a lock is fresh (made from these inputs, and still meeting
+ * them for the interpreter at hand). */
+#include <criterion/criterion.h>
+
+#include "support.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock/lock.h"
+#include "util/strv.h"
+#include "util/xalloc.h"
+
+#define H64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+/* A lock of app 1.0 and lib LIB_VERSION (none when NULL), made from inputs "fnv128:1". */
+static pylock_t *lock_with(const char *lib_version)
+{
+    char *lib = lib_version
+                    ? xasprintf("[[packages]]\nname = \"lib\"\nversion = \"%s\"\nwheels = [\n"
+                                "  { url = \"https://x/lib-%s-py3-none-any.whl\", hashes = { "
+                                "sha256 = \"" H64 "\" } },\n]\n\n",
+                                lib_version, lib_version)
+                    : xstrdup("");
+    char *text = xasprintf("lock-version = \"1.0\"\ncreated-by = \"venvsync\"\n\n"
+                           "[[packages]]\nname = \"app\"\nversion = \"1.0\"\nwheels = [\n"
+                           "  { url = \"https://x/app-1.0-py3-none-any.whl\", hashes = { "
+                           "sha256 = \"" H64 "\" } },\n]\n\n%s"
+                           "[tool.venvsync]\ninputs = \"fnv128:1\"\n",
+                           lib);
+    pylock_t *l = NULL;
+    char **warnings = NULL;
+    err_t *e = pylock_read(text, strlen(text), "pylock.dev.toml", &l, &warnings);
+    cr_assert_null(e, "%s\n%s", e ? e->msg : "", text);
+    strv_free(warnings);
+    free(text);
+    free(lib);
+    return l;
+}
+
+typedef struct inputs {
+    lock_inputs_t in;
+    req_t *reqs[4];
+    rs_requirement_t rr[4];
+} inputs_t;
+
+static void inputs_init(inputs_t *t, const char *const *reqs)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; reqs[i]; i++) {
+        err_t *e = req_parse(reqs[i], &t->reqs[i], NULL);
+        cr_assert_null(e, "%s", reqs[i]);
+        t->rr[i] = (rs_requirement_t){t->reqs[i], "venv.yaml:9:9"};
+        t->in.nreqs++;
+    }
+    t->in.reqs = t->rr;
+    t->in.digest = "fnv128:1";
+    t->in.path = "/nonexistent/pylock.dev.toml";
+    t->in.name = "pylock.dev.toml";
+}
+
+static void inputs_free(inputs_t *t)
+{
+    for (size_t i = 0; i < t->in.nreqs; i++)
+        req_free(t->reqs[i]);
+}
+
+Test(lock, fresh_when_the_digest_matches_and_the_selection_meets_the_requirements)
+{
+    interp_t py = support_debian311();
+    const char *reqs[] = {"app", "lib>=2", "tomli; python_version < '3.11'", NULL};
+    inputs_t t;
+    inputs_init(&t, reqs);
+    pylock_t *good = lock_with("2.0"), *old = lock_with("1.0"), *none = lock_with(NULL);
+    cr_assert(lock_is_fresh(good, &t.in, &py));
+    cr_assert(lock_is_fresh(good, &t.in, NULL));
+    /* edited by hand: lib 1.0 does not meet lib>=2, and a missing lib meets nothing */
+    cr_assert_not(lock_is_fresh(old, &t.in, &py));
+    cr_assert_not(lock_is_fresh(none, &t.in, &py));
+    /* without an interpreter only the digest counts */
+    cr_assert(lock_is_fresh(old, &t.in, NULL));
+    /* another digest: stale whatever it holds */
+    t.in.digest = "fnv128:2";
+    cr_assert_not(lock_is_fresh(good, &t.in, &py));
+    cr_assert_not(lock_is_fresh(NULL, &t.in, &py));
+    pylock_free(good);
+    pylock_free(old);
+    pylock_free(none);
+    inputs_free(&t);
+}
+
+Test(lock, requirements_that_do_not_apply_here_are_not_checked)
+{
+    interp_t py = support_debian311();
+    /* tomli is for Python < 3.11 only and lib only on Windows: neither is locked for 3.11 */
+    const char *reqs[] = {"app", "tomli; python_version < '3.11'", "lib; sys_platform == 'win32'",
+                          NULL};
+    inputs_t t;
+    inputs_init(&t, reqs);
+    pylock_t *l = lock_with(NULL);
+    cr_assert(lock_is_fresh(l, &t.in, &py));
+    pylock_free(l);
+    inputs_free(&t);
+}
