@@ -520,6 +520,8 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
         /* the requirements go with the want set, for their hashes and options */
         reqfile_t *rf = in->rf;
         in->rf = NULL;
+        free(in->reqs);
+        free(in->constraints);
         in->reqs = in->constraints = NULL;
         in->nreqs = in->nconstraints = 0;
         e = want_from_lock(rf, &menv, items, sel.n, out);

@@ -102,3 +102,51 @@ Test(lock, requirements_that_do_not_apply_here_are_not_checked)
     pylock_free(l);
     inputs_free(&t);
 }
+
+/* Inputs as lock_inputs_read makes them (everything on the heap, for lock_inputs_free). */
+static void heap_inputs(lock_inputs_t *in, const char *const *items)
+{
+    memset(in, 0, sizeof *in);
+    in->rf = reqfile_new();
+    for (size_t i = 0; items[i]; i++) {
+        err_t *e = reqfile_add_item(in->rf, items[i], "/nonexistent/venv.yaml", 9 + (int)i, 9,
+                                    NULL);
+        cr_assert_null(e, "%s", e ? e->msg : "");
+    }
+    in->reqs = xcalloc(in->rf->n + 1, sizeof(rs_requirement_t));
+    in->constraints = xcalloc(in->rf->n + 1, sizeof(rs_requirement_t));
+    size_t no = 0, cap = 0;
+    for (size_t i = 0; i < in->rf->n; i++) {
+        strv_push(&in->origins, &no, &cap, reqfile_origin(&in->rf->entries[i]));
+        in->reqs[in->nreqs++] = (rs_requirement_t){in->rf->entries[i].req, in->origins[i]};
+    }
+    in->digest = xstrdup("fnv128:1");
+    in->path = xstrdup("/nonexistent/pylock.dev.toml");
+    in->name = xstrdup("pylock.dev.toml");
+}
+
+Test(lock, wants_pin_the_selection_and_take_the_requirements)
+{
+    interp_t py = support_debian311();
+    const char *items[] = {"app", "lib>=2", NULL};
+    lock_inputs_t in;
+    heap_inputs(&in, items);
+    pylock_t *l = lock_with("2.0");
+    want_set_t *ws = NULL;
+    err_t *e = lock_wants(l, &in, &py, &ws);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    cr_assert_eq(ws->n, 2);
+    cr_assert_str_eq(ws->pkgs[0].key, "app");
+    cr_assert_str_eq(ws->pkgs[0].version, "1.0");
+    cr_assert_str_eq(ws->pkgs[1].key, "lib");
+    cr_assert_str_eq(ws->pkgs[1].version, "2.0");
+    cr_assert_str_eq(ws->pkgs[1].hashes[0], "sha256:" H64);
+    /* the requirements went with the want set: nothing of them is left in the inputs (and
+     * nothing leaks: the sanitizer build checks) */
+    cr_assert_null(in.rf);
+    cr_assert_null(in.reqs);
+    cr_assert_eq(in.nreqs, 0);
+    want_set_free(ws);
+    pylock_free(l);
+    lock_inputs_free(&in);
+}
