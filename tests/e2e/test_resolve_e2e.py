@@ -32,10 +32,10 @@ PYENV_CORPUS = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3.11")
 class Index:
     """One index_server.py process; every sub-directory of root is an index."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, root=None):
         self.dir = str(tmp)
         os.makedirs(self.dir, exist_ok=True)
-        self.root = os.path.join(self.dir, "root")
+        self.root = root or os.path.join(self.dir, "root")
         os.makedirs(os.path.join(self.root, "x"), exist_ok=True)
         self.config_path = os.path.join(self.dir, "config.json")
         self.log_path = os.path.join(self.dir, "requests.log")
@@ -167,19 +167,43 @@ def paths(reqs, kind=None):
     return out
 
 
+class PipResolve:
+    """pip's resolver (pip install --dry-run --report, run by Debian's pip wheel) on reqs from
+    index_url for `python`, started now; result() waits: [(name, version)] it would install."""
+
+    def __init__(self, python, index_url, reqs, tmp, tag="pip"):
+        self.reqs = reqs
+        self.report = os.path.join(str(tmp), f"{tag}-report.json")
+        self.out = open(os.path.join(str(tmp), f"{tag}-output.txt"), "w+")
+        self.proc = subprocess.Popen(
+            [python, os.path.join(PIP_WHEELS[-1], "pip"), "install", "--dry-run",
+             "--ignore-installed", "--report", self.report, "-q", "--disable-pip-version-check",
+             "--no-input", "--index-url", index_url, "--cache-dir",
+             os.path.join(str(tmp), f"{tag}-cache"), *reqs],
+            stdout=self.out, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_COLOR": "1"})
+
+    def result(self):
+        rc = self.proc.wait(timeout=600)
+        self.out.seek(0)
+        assert rc == 0, f"pip could not resolve {self.reqs}:\n{self.out.read()}"
+        with open(self.report) as f:
+            return names_versions((i["metadata"]["name"], i["metadata"]["version"])
+                                  for i in json.load(f)["install"])
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+
+
 def pip_resolve(python, index_url, reqs, tmp):
-    """What pip's resolver installs for reqs from index_url, for `python`: [(name, version)]."""
-    report = os.path.join(str(tmp), "pip-report.json")
-    r = subprocess.run([python, os.path.join(PIP_WHEELS[-1], "pip"), "install", "--dry-run",
-                        "--ignore-installed", "--report", report, "-q", "--disable-pip-version-check",
-                        "--no-input", "--index-url", index_url, "--cache-dir",
-                        os.path.join(str(tmp), "pip-cache"), *reqs],
-                       capture_output=True, text=True, timeout=600,
-                       env={**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_NO_COLOR": "1"})
-    assert r.returncode == 0, f"pip could not resolve {reqs}:\n{r.stdout}\n{r.stderr}"
-    with open(report) as f:
-        return names_versions((i["metadata"]["name"], i["metadata"]["version"])
-                              for i in json.load(f)["install"])
+    p = PipResolve(python, index_url, reqs, tmp)
+    try:
+        return p.result()
+    finally:
+        p.close()
 
 
 needs_pip = pytest.mark.skipif(not PIP_WHEELS, reason="needs pip's wheel in /usr/share/python-wheels "
@@ -269,6 +293,10 @@ def corpus(tmp_path_factory):
     c.env = {**os.environ, "VENVSYNC_CACHE_DIR": c.cache, "NO_COLOR": "1", "NETRC": "/nonexistent"}
     c.pip_tmp = tmp / "pip"
     c.pip_tmp.mkdir()
+    # pip's resolutions run meanwhile, from a server of their own (its own request log)
+    c.pip_index = Index(tmp / "pip-index", root=c.index.root)
+    c.pip = {name: PipResolve(DEBIAN_PYTHON, c.pip_index.url(), s["reqs"], c.pip_tmp, name)
+             for name, s in c.sets.items()} if PIP_WHEELS else {}
     c.run = lambda *args: subprocess.run([BIN, *args], cwd=str(c.project), env=c.env,
                                          capture_output=True, text=True, timeout=300)
     r = c.run("lock")
@@ -276,6 +304,9 @@ def corpus(tmp_path_factory):
     c.lock_output = r
     c.lock_requests = c.index.requests()
     yield c
+    for p in c.pip.values():
+        p.close()
+    c.pip_index.stop()
     c.index.stop()
 
 
@@ -306,7 +337,7 @@ def test_real_graph_resolves_as_pip_does(corpus, name):
     s = corpus.sets[name]
     lock = load_lock_file(corpus.project / f"pylock.{name}.toml")
     ours = names_versions(locked_here(lock))
-    pips = pip_resolve(DEBIAN_PYTHON, corpus.index.url(), s["reqs"], corpus.pip_tmp)
+    pips = corpus.pip[name].result()
     assert ours == pips, (f"{s['reqs']}: venvsync's lock (for this interpreter) and pip differ\n"
                           f"only venvsync: {sorted(set(ours) - set(pips))}\n"
                           f"only pip: {sorted(set(pips) - set(ours))}")
@@ -699,6 +730,28 @@ def test_a_project_no_source_has(venvsync, tmp_project, index, cache):
     assert f"phantom ==1.0 (venv.yaml:{line_of(0)}:" in r.stderr and "no package source has it" in r.stderr, r.stderr
 
 
+def test_pre_releases_and_wheel_tags(venvsync, tmp_project, index, cache):
+    """Pre-releases only when asked for or the only way; a version without a wheel for this
+    machine is passed over here (and explained when pinned)."""
+    index.add("pre", "2.0b1")
+    index.add("pre", "1.0")
+    index.add("onlypre", "1.0rc1")
+    index.add("needspre", "1.0", requires=["onlypre"])
+    index.add("plat", "2.0", tag="py3-none-win_amd64")
+    index.add("plat", "1.0")
+    manifest(tmp_project, index.url(), ["pre", "needspre", "plat"])
+    run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
+    want = {"pre": "1.0", "needspre": "1.0", "onlypre": "1.0rc1", "plat": "1.0"}
+    assert locked(tmp_project) == want
+    assert dict(dists(tmp_project.path(".venv"))) == want
+    manifest(tmp_project, index.url(), ["pre>=2.0b1", "needspre", "plat"])
+    run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
+    assert dict(dists(tmp_project.path(".venv")))["pre"] == "2.0b1"
+    manifest(tmp_project, index.url(), ["plat==2.0"])
+    r = run(venvsync, tmp_project, "sync", cache=cache, check_rc=2)
+    assert re.search(r"plat 2\.0 is unavailable \(no wheel fits linux \w+, Python 3\.11\)", r.stderr), r.stderr
+
+
 # ---- 5. locks as inputs -------------------------------------------------------------------
 
 def edit_lock(project, *pairs, env="dev"):
@@ -817,7 +870,10 @@ def test_locked_and_frozen(venvsync, tmp_project, index, cache):
     assert "pylock.dev.toml is out of date" in r.stderr, r.stderr
     assert tmp_project.snapshot() == before
     r = run(venvsync, tmp_project, "check", cache=cache, check_rc=1)
-    assert tmp_project.snapshot() == before, "check resolves in memory, writes nothing"
+    assert tmp_project.snapshot() == before, "check writes nothing"
+    r = run(venvsync, tmp_project, "plan", cache=cache, check_rc=0)
+    assert "+ extra 1.0" in r.stdout, r.stdout
+    assert tmp_project.snapshot() == before, "plan resolves in memory, writes nothing"
     # --frozen installs the lock as it is, without extra, and leaves the lock alone
     index.clear_log()
     shutil.rmtree(tmp_project.path(".venv"))
