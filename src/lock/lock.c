@@ -370,12 +370,6 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     for (size_t i = 0; !e && i < nt; i++)
         if (!strv_has(pythons, targets[i].python))
             strv_push(&pythons, &npy, NULL, xstrdup(targets[i].python));
-    lock_source_opts_t so = {.fl = *c->fl,
-                             .remote = remote_ok ? download_session_remote(*c->session) : NULL,
-                             .sources = remote_ok ? &src : NULL, .meta = c->meta,
-                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir,
-                             .pythons = pythons};
-    lock_source_t *ls = lock_source_new(&so);
     /* the old lock's versions are preferred: a relock changes as little as possible */
     char **pk = NULL;
     const char **pv = xcalloc((old ? old->npackages : 0) + 1, sizeof(char *));
@@ -385,6 +379,22 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
             pv[np] = old->packages[i].version;
             strv_push(&pk, &np, NULL, xstrdup(old->packages[i].name));
         }
+    /* and so the source fetches their metadata ahead, not the newest's (unless upgraded) */
+    char **spk = NULL;
+    const char **spv = xcalloc(np + 1, sizeof(char *));
+    size_t nsp = 0;
+    for (size_t i = 0; i < np && !c->upgrade_all; i++)
+        if (!strv_has(c->upgrade, pk[i])) {
+            spv[nsp] = pv[i];
+            strv_push(&spk, &nsp, NULL, xstrdup(pk[i]));
+        }
+    lock_source_opts_t so = {.fl = *c->fl,
+                             .remote = remote_ok ? download_session_remote(*c->session) : NULL,
+                             .sources = remote_ok ? &src : NULL, .meta = c->meta,
+                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir,
+                             .pythons = pythons, .prefer_keys = spk, .prefer_versions = spv,
+                             .nprefer = nsp};
+    lock_source_t *ls = lock_source_new(&so);
     ru_result_t res;
     memset(&res, 0, sizeof res);
     if (!e) {
@@ -456,9 +466,11 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     }
     ru_result_free(&res);
     ru_targets_free(targets, nt);
+    lock_source_free(ls);
     strv_free(pk);
     free(pv);
-    lock_source_free(ls);
+    strv_free(spk);
+    free(spv);
     strv_free(pythons);
     free(direct);
     remote_sources_clear(&src);

@@ -398,10 +398,21 @@ static bool may_take(const lock_source_t *s, const lproject_t *p, const rs_versi
     return ok;
 }
 
-/* The version the solver will most likely take first: the newest final release within what it
- * said it may take, or NULL. Its metadata is fetched with the batch. */
+/* The version the solver will most likely take first: the preferred one when it may take it,
+ * else the newest final release within what it said it may take, or NULL. Its metadata is
+ * fetched with the batch. */
 static const rs_version_t *likely_version(const lock_source_t *s, const lproject_t *p)
 {
+    for (size_t i = 0; i < s->o.nprefer; i++) {
+        if (strcmp(s->o.prefer_keys[i], p->key) != 0)
+            continue;
+        for (size_t v = 0; v < p->n; v++) {
+            const rs_version_t *cand = &p->versions[v];
+            if (strcmp(cand->text, s->o.prefer_versions[i]) == 0 &&
+                (!p->has_allowed || vrange_contains(&p->allowed, &cand->version)))
+                return cand; /* preferred: taken even when yanked (solve.h) */
+        }
+    }
     for (size_t v = 0; v < p->n; v++) {
         const rs_version_t *cand = &p->versions[v];
         if (version_is_prerelease(&cand->version))

@@ -601,6 +601,19 @@ def test_no_metadata_for_versions_the_solver_cannot_take(venvsync, tmp_project, 
     assert metas == sorted(f"/x/files/{n}-py3-none-any.whl.metadata"
                            for n in ("app-1.0", "lib-1.0", "util-2.0", "speedy-1.0")), \
         f"metadata fetched for versions no solution can hold: {metas}"
+    # the locked versions are preferred: relocking from an empty cache (a fresh checkout) with
+    # newer versions published reads the locked versions' metadata, not the newest's
+    manifest(tmp_project, index.url(), ["app", "lib<3"])
+    index.add("util", "2.5")
+    index.add("speedy", "1.1")
+    index.clear_log()
+    shutil.rmtree(cache)
+    run(venvsync, tmp_project, "lock", cache=cache, check_rc=0)
+    assert locked(tmp_project) == {"app": "1.0", "lib": "1.0", "util": "2.0", "speedy": "1.0"}
+    metas = sorted(paths(index.requests(), "metadata"))
+    assert metas == sorted(f"/x/files/{n}-py3-none-any.whl.metadata"
+                           for n in ("app-1.0", "lib-1.0", "util-2.0", "speedy-1.0")), \
+        f"metadata fetched for versions other than the locked ones: {metas}"
 
 
 def test_without_pep658_metadata_comes_by_ranges_only(venvsync, tmp_project, index, cache):
