@@ -525,6 +525,23 @@ def test_local_files_are_locked_by_path(venvsync, tmp_project, index, cache):
     assert [x[0] for x in sorted(theirs.values())[0]] == ["localpkg", "remotepkg", "winpkg"]
 
 
+def test_direct_references_are_locked_by_url(venvsync, tmp_project, index, cache):
+    w = index.add("direct", "1.0", requires=["lib"])
+    index.add("lib", "1.0")
+    url = f"{index.base}/x/files/direct-1.0-py3-none-any.whl"
+    manifest(tmp_project, index.url(), [f"direct @ {url}"])
+    run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
+    by = {p["name"]: p for p in load_lock(tmp_project)["packages"]}
+    assert by["direct"]["wheels"] == [{"url": url, "size": os.path.getsize(w),
+                                       "hashes": {"sha256": sha256_of(w)}}], by["direct"]
+    assert "index" not in by["direct"] and by["lib"]["index"] == index.url()
+    assert dists(tmp_project.path(".venv")) == [("direct", "1.0"), ("lib", "1.0")]
+    env, tags = here_environment()
+    theirs = packaging_select(env, tags, [tmp_project.path("pylock.dev.toml")])
+    if theirs is not None:
+        assert [x[:2] for x in theirs[tmp_project.path("pylock.dev.toml")]] == [["direct", "1.0"], ["lib", "1.0"]]
+
+
 def test_extras_names_are_normalized(venvsync, tmp_project, index, cache):
     """PEP 685: `pkg[Fast.Mode]`, Provides-Extra `fast_mode` and `extra == "fast-mode"` are one
     extra (pip 23.0.1, which predates it, would disagree)."""
@@ -670,6 +687,12 @@ def test_warm_relock_revalidates_and_a_fresh_lock_needs_no_network(
     run(venvsync, tmp_project, "--offline", "sync", cache=cache, check_rc=0)
     assert dists(tmp_project.path(".venv")) == sorted(want.items())
     run(venvsync, tmp_project, "check", cache=cache, check_rc=0)
+    # offline, a stale lock that needs a page never fetched: a clear failure, nothing changed
+    manifest(tmp_project, index.url(), ["app", "newcomer"])
+    before = tmp_project.snapshot()
+    r = run(venvsync, tmp_project, "--offline", "sync", cache=cache, check_rc=3)
+    assert "offline: no cached index page for newcomer" in r.stderr, r.stderr
+    assert tmp_project.snapshot() == before
 
 
 # ---- 4. backtracking and explanations ------------------------------------------------------
