@@ -380,7 +380,7 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
     if (e)
         return e;
     bool covers = lock_covers(ee->lock, py);
-    if (lock_is_fresh(ee->lock, in) && covers) {
+    if (lock_is_fresh(ee->lock, in, py) && covers) {
         ee->lock_state = LOCK_FRESH;
         return NULL;
     }

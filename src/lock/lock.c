@@ -244,9 +244,50 @@ err_t *lock_load(const lock_inputs_t *in, pylock_t **out)
     return NULL;
 }
 
-bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in)
+/* Whether the lock's selection for py meets every root requirement that applies to py: each
+ * such package is selected, at a version its specifiers allow. A selection that fails is left
+ * to lock_wants to report (true here). */
+static bool meets_roots(const pylock_t *l, const lock_inputs_t *in, const interp_t *py)
 {
-    return l && l->inputs && strcmp(l->inputs, in->digest) == 0;
+    marker_env_t menv;
+    target_marker_env(py, &menv);
+    tagset_t *tags = target_tagset(py);
+    char *desc = target_desc(py);
+    char *lock_dir = path_dirname(in->path);
+    pylock_target_t t = {.env = &menv, .tags = tags, .lock_dir = lock_dir,
+                         .lock_name = in->name, .describe = desc};
+    pylock_selection_t sel;
+    memset(&sel, 0, sizeof sel);
+    bool ok = true;
+    err_t *e = pylock_select(l, &t, &sel);
+    for (size_t i = 0; !e && ok && i < in->nreqs; i++) {
+        const req_t *r = in->reqs[i].req;
+        bool applies = false;
+        err_t *me = req_applies(r, &menv, &applies);
+        if (me || !applies || r->url) {
+            err_free(me);
+            continue;
+        }
+        const pylock_pick_t *pick = NULL;
+        for (size_t k = 0; k < sel.n && !pick; k++)
+            if (strcmp(sel.picks[k].pkg->name, r->key) == 0)
+                pick = &sel.picks[k];
+        ok = pick && (!pick->pkg->version ||
+                      specset_contains_str(r->specs, pick->pkg->version, true));
+    }
+    err_free(e);
+    pylock_selection_free(&sel);
+    free(lock_dir);
+    free(desc);
+    tagset_free(tags);
+    return ok;
+}
+
+bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in, const interp_t *py)
+{
+    if (!l || !l->inputs || strcmp(l->inputs, in->digest) != 0)
+        return false;
+    return !py || meets_roots(l, in, py);
 }
 
 bool lock_covers(const pylock_t *l, const interp_t *py)
@@ -261,10 +302,14 @@ bool lock_covers(const pylock_t *l, const interp_t *py)
 
 err_t *lock_save(const lock_inputs_t *in, const pylock_t *l)
 {
-    buf_t b = BUF_INIT;
+    buf_t b = BUF_INIT, old = BUF_INIT;
     err_t *e = pylock_write(l, &b);
-    if (!e)
+    /* the same bytes are left alone: an unchanged lock keeps its mtime (make, editors, git) */
+    bool same = !e && fs_try_read(in->path, &old) && old.len == b.len &&
+                (b.len == 0 || memcmp(old.data, b.data, b.len) == 0);
+    if (!e && !same)
         e = fs_write_atomic(in->path, b.data, b.len, 0644);
+    buf_free(&old);
     buf_free(&b);
     return e;
 }
@@ -458,12 +503,6 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     for (size_t i = 0; i < in->nreqs; i++)
         if (in->reqs[i].req->url)
             direct[ndirect++] = in->reqs[i];
-    lock_source_opts_t so = {.fl = *c->fl,
-                             .remote = remote_ok ? download_session_remote(*c->session) : NULL,
-                             .sources = remote_ok ? &src : NULL, .meta = c->meta,
-                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir,
-                             .builder = c->no_build ? NULL : c->builder};
-    lock_source_t *ls = lock_source_new(&so);
     int minors[NKNOWN + 1];
     size_t nminors = minors_for(in->python, here, minors);
     ru_target_t *targets = NULL;
@@ -482,6 +521,11 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
                 break;
             }
     }
+    char **pythons = NULL;
+    size_t npy = 0;
+    for (size_t i = 0; !e && i < nsolve; i++)
+        if (!strv_has(pythons, targets[i].python))
+            strv_push(&pythons, &npy, NULL, xstrdup(targets[i].python));
     /* the old lock's versions are preferred: a relock changes as little as possible */
     char **pk = NULL;
     const char **pv = xcalloc((old ? old->npackages : 0) + 1, sizeof(char *));
@@ -491,6 +535,22 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
             pv[np] = old->packages[i].version;
             strv_push(&pk, &np, NULL, xstrdup(old->packages[i].name));
         }
+    /* and so the source fetches their metadata ahead, not the newest's (unless upgraded) */
+    char **spk = NULL;
+    const char **spv = xcalloc(np + 1, sizeof(char *));
+    size_t nsp = 0;
+    for (size_t i = 0; i < np && !c->upgrade_all; i++)
+        if (!strv_has(c->upgrade, pk[i])) {
+            spv[nsp] = pv[i];
+            strv_push(&spk, &nsp, NULL, xstrdup(pk[i]));
+        }
+    lock_source_opts_t so = {.fl = *c->fl,
+                             .remote = remote_ok ? download_session_remote(*c->session) : NULL,
+                             .sources = remote_ok ? &src : NULL, .meta = c->meta,
+                             .direct = direct, .ndirect = ndirect, .base_dir = c->m->dir,
+                             .builder = c->no_build ? NULL : c->builder, .pythons = pythons,
+                             .prefer_keys = spk, .prefer_versions = spv, .nprefer = nsp};
+    lock_source_t *ls = lock_source_new(&so);
     ru_result_t res;
     memset(&res, 0, sizeof res);
     if (!e) {
@@ -573,9 +633,12 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     }
     ru_result_free(&res);
     ru_targets_free(targets, nt);
+    lock_source_free(ls);
     strv_free(pk);
     free(pv);
-    lock_source_free(ls);
+    strv_free(spk);
+    free(spv);
+    strv_free(pythons);
     free(direct);
     remote_sources_clear(&src);
     if (e) {

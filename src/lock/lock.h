@@ -9,8 +9,9 @@
  *    Python request, the sources (index, extra indexes, find-links), and their digest: a sha256
  *    over a canonical text of all of it, in which paths are relative to the manifest's folder
  *    so that a lock committed by one team member is fresh in every checkout. The digest is
- *    stored in the lock ([tool.venvsync] inputs): a lock whose digest matches is fresh, and a
- *    sync with a fresh lock installs it without resolving (no network).
+ *    stored in the lock ([tool.venvsync] inputs): a lock whose digest matches, and whose
+ *    selection meets the root requirements (lock_is_fresh), is fresh, and a sync with a fresh
+ *    lock installs it without resolving (no network).
  *  - Resolution (lock_resolve): the targets are Linux (glibc), macOS and Windows on x86-64 and
  *    arm64 for every CPython minor the request allows (3.8 to 3.14 when it allows any), and this
  *    machine's target must have a solution; versions already in the old lock are preferred
@@ -90,8 +91,11 @@ void lock_inputs_free(lock_inputs_t *in);
 /* The lock file: *out NULL when there is none. A file that does not read as a lock is an
  * EXIT_USAGE error naming the line. */
 err_t *lock_load(const lock_inputs_t *in, pylock_t **out);
-/* Whether l was made from these very inputs. */
-bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in);
+/* Whether l was made from these very inputs (the digest) and, when py is given, still meets
+ * them there: every root requirement that applies to py is selected at a version it allows. A
+ * lock edited by hand (or merged badly) may not, and must not be installed as if it were
+ * fresh: such a lock is stale (relocked by sync, refused by sync --locked, drift for check). */
+bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in, const interp_t *py);
 /* Whether l admits the interpreter py at all (requires-python, environments): a lock made for
  * another interpreter (a path request that changed, a run killed before its recreate) does
  * not, and is made again. */
@@ -103,7 +107,7 @@ bool lock_covers(const pylock_t *l, const interp_t *py);
  * the explanation. */
 err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in,
                     const pylock_t *old, const interp_t *here, pylock_t **out, char ***warnings);
-/* Writes l atomically at in->path. */
+/* Writes l atomically at in->path; a file that already holds these bytes is left as it is. */
 err_t *lock_save(const lock_inputs_t *in, const pylock_t *l);
 /* What changed from old (NULL: nothing) to new, one line each: "+ idna 3.10",
  * "~ requests 2.31.0 -> 2.32.3", "- chardet 5.2.0"; NULL when nothing did. */

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "pkg/name.h"
+#include "pkg/range.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/path.h"
@@ -39,6 +40,8 @@ typedef struct lproject {
     size_t n;
     bool loaded;
     bool found;
+    bool has_allowed;           /* the solver said which versions it may take (prefetch) */
+    vrange_t allowed;
 } lproject_t;
 
 struct lock_source {
@@ -513,6 +516,63 @@ static err_t *fetch_meta(lock_source_t *s, lproject_t **ps, const rs_version_t *
 
 /* ---- the solver's callbacks --------------------------------------------------------------- */
 
+/* Whether the solver could take v at all, as far as the source can tell: not every file yanked
+ * (unless the allowed range is that version alone: an exact pin), and a Requires-Python on the
+ * index (the first file's, as the solver reads it) that one of the targets' Pythons meets. */
+static bool may_take(const lock_source_t *s, const lproject_t *p, const rs_version_t *v)
+{
+    const lversion_t *lv = v->data;
+    bool all_yanked = lv->nfiles > 0;
+    const char *rp = NULL;
+    for (size_t i = 0; i < lv->nfiles; i++) {
+        all_yanked = all_yanked && lv->files[i].yanked;
+        if (!rp && lv->files[i].requires_python)
+            rp = lv->files[i].requires_python;
+    }
+    if (all_yanked) {
+        const version_t *one = p->has_allowed ? vrange_singleton(&p->allowed) : NULL;
+        if (!one || version_cmp(one, &v->version) != 0)
+            return false;
+    }
+    if (!rp || !s->o.pythons || !s->o.pythons[0])
+        return true;
+    specset_t *spec = NULL;
+    char *why = NULL;
+    bool ok = !specset_parse(rp, &spec, &why); /* unparsable: the solver decides */
+    for (char *const *py = s->o.pythons; !ok && *py; py++)
+        ok = specset_contains_str(spec, *py, true);
+    specset_free(spec);
+    free(why);
+    return ok;
+}
+
+/* The version the solver will most likely take first: the preferred one when it may take it,
+ * else the newest final release within what it said it may take, or NULL. Its metadata is
+ * fetched with the batch. */
+static const rs_version_t *likely_version(const lock_source_t *s, const lproject_t *p)
+{
+    for (size_t i = 0; i < s->o.nprefer; i++) {
+        if (strcmp(s->o.prefer_keys[i], p->key) != 0)
+            continue;
+        for (size_t v = 0; v < p->n; v++) {
+            const rs_version_t *cand = &p->versions[v];
+            if (strcmp(cand->text, s->o.prefer_versions[i]) == 0 &&
+                (!p->has_allowed || vrange_contains(&p->allowed, &cand->version)))
+                return cand; /* preferred: taken even when yanked (solve.h) */
+        }
+    }
+    for (size_t v = 0; v < p->n; v++) {
+        const rs_version_t *cand = &p->versions[v];
+        if (version_is_prerelease(&cand->version))
+            continue;
+        if (p->has_allowed && !vrange_contains(&p->allowed, &cand->version))
+            continue;
+        if (may_take(s, p, cand))
+            return cand;
+    }
+    return NULL;
+}
+
 static err_t *load_batch(lock_source_t *s, const char *key)
 {
     char **keys = NULL;
@@ -542,12 +602,10 @@ static err_t *load_batch(lock_source_t *s, const char *key)
             add_remote(s, p, &rps[i]);
         finish_project(p);
         loaded[i] = p;
-        /* its newest final version is the likely pick: fetch its metadata now, with the rest */
-        for (size_t v = 0; v < p->n; v++)
-            if (!version_is_prerelease(&p->versions[v].version)) {
-                newest[nn++] = &p->versions[v];
-                break;
-            }
+        /* the likely pick: its metadata now, with the rest */
+        const rs_version_t *likely = likely_version(s, p);
+        if (likely)
+            newest[nn++] = likely;
     }
     if (rps)
         remote_projects_free(rps, nk);
@@ -600,9 +658,16 @@ static err_t *src_metadata(void *ctx, const rs_project_t *p, const rs_version_t 
     return NULL;
 }
 
-static void src_prefetch(void *ctx, const char *key)
+static void src_prefetch(void *ctx, const char *key, const vrange_t *allowed)
 {
     lock_source_t *s = ctx;
+    lproject_t *p = project_for(s, key);
+    if (!p->loaded) {
+        vrange_free(&p->allowed);
+        p->has_allowed = allowed != NULL;
+        if (allowed)
+            p->allowed = vrange_copy(allowed);
+    }
     if (!strv_has(s->queue, key))
         strv_push(&s->queue, &s->nqueue, &s->qcap, xstrdup(key));
 }
@@ -670,6 +735,7 @@ void lock_source_free(lock_source_t *s)
         }
         free(p->versions);
         free(p->lv);
+        vrange_free(&p->allowed);
         free(p->key);
         free(p->name);
         free(p);

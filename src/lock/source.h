@@ -9,7 +9,10 @@
  *  - project(key): every file of the project from every source, grouped by version (parsed from
  *    the file names), newest first; a direct reference is its project's only candidate. Index
  *    lookups are batched: the keys the solver announced (prefetch) are looked up together, and
- *    the metadata of the newest version of each is fetched in the same round.
+ *    the metadata of the version the solver will likely take of each is fetched in the same
+ *    round: the preferred version (opts.prefer_*) when it is within the range the solver
+ *    announced, else the newest final release there, not yanked (but for an exact pin), whose
+ *    index Requires-Python one of opts.pythons meets. Nothing else is fetched ahead of time.
  *  - metadata(version): METADATA of one wheel of the version (uv assumes all wheels of a version
  *    share it): a local wheel first, else a remote one with a PEP 658 file, else any; parsed
  *    into requirements. A version with only a source distribution gets the metadata its build
@@ -84,6 +87,12 @@ typedef struct lock_source_opts {
     size_t ndirect;
     const char *base_dir;               /* for relative file: URLs */
     const lock_builder_t *builder;      /* NULL: directories and sdists cannot be used */
+    char *const *pythons;               /* the targets' Pythons ("3.11.0"), NULL-terminated, or
+                                         * NULL: a version the index says needs another Python
+                                         * is not fetched ahead of time (see above) */
+    char *const *prefer_keys;           /* the versions the solver prefers (the old lock's, not */
+    const char *const *prefer_versions; /* upgraded): the likely picks (same order) */
+    size_t nprefer;
 } lock_source_opts_t;
 
 lock_source_t *lock_source_new(const lock_source_opts_t *o);

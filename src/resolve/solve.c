@@ -449,15 +449,14 @@ static err_t *get_dependencies(void *ctx, int id, const version_t *version, pubg
     pkg_t *base = &s->pkgs[p->base];
     const rs_project_t *pr = base->project;
     const rs_version_t *v = cand_of(version);
-    if (!p->extra) {
-        char *why = unusable(s, v);
-        if (why) {
-            vrange_t run = widen(s, pr, v, why);
-            pubgrub_deps_unavailable(out, why, &run);
-            vrange_free(&run);
-            free(why);
-            return NULL;
-        }
+    /* foo[x] == v is no more usable than foo == v: ruled out before its metadata is read */
+    char *unfit = unusable(s, v);
+    if (unfit) {
+        vrange_t run = widen(s, pr, v, unfit);
+        pubgrub_deps_unavailable(out, unfit, &run);
+        vrange_free(&run);
+        free(unfit);
+        return NULL;
     }
     const rs_meta_t *m = NULL;
     char *why = NULL;
@@ -466,7 +465,11 @@ static err_t *get_dependencies(void *ctx, int id, const version_t *version, pubg
     if (e)
         return err_ctx(e, "%s %s", pr->name, v->text);
     if (!m) {
-        pubgrub_deps_unavailable(out, why ? why : "its metadata could not be read", NULL);
+        const char *because = why ? why : "its metadata could not be read";
+        /* bad data on the index: said in the explanation when it matters, and always here,
+         * since the solve may well succeed with an older version (pip's "Discarding ...") */
+        warn(s, xasprintf("%s %s is left out: %s", pr->name, v->text, because));
+        pubgrub_deps_unavailable(out, because, NULL);
         free(why);
         return NULL;
     }
@@ -526,10 +529,9 @@ static int priority(void *ctx, int id, const vrange_t *allowed)
 static void pending(void *ctx, int id, const vrange_t *allowed)
 {
     solver_t *s = ctx;
-    (void)allowed;
     const pkg_t *p = &s->pkgs[id];
     if (id != 0 && !p->extra && s->src->prefetch)
-        s->src->prefetch(s->src->ctx, p->key);
+        s->src->prefetch(s->src->ctx, p->key, allowed);
 }
 
 /* ---- the result ---------------------------------------------------------------------------- */

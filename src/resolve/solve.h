@@ -38,6 +38,7 @@
 #include <stddef.h>
 
 #include "pkg/marker.h"
+#include "pkg/range.h"
 #include "pkg/req.h"
 #include "pkg/tags.h"
 #include "pkg/version.h"
@@ -87,11 +88,13 @@ typedef struct rs_source {
     err_t *(*project)(void *ctx, const char *key, const rs_project_t **out);
     /* The metadata of a candidate (kept alive by the source). An error aborts the solve; data
      * that cannot be used (malformed METADATA) should be reported as *why (malloc'd) with
-     * *out NULL: the version is then unavailable and the solve moves on. */
+     * *out NULL: the version is then unavailable, with a warning, and the solve moves on. */
     err_t *(*metadata)(void *ctx, const rs_project_t *p, const rs_version_t *v,
                        const rs_meta_t **out, char **why);
-    /* Optional: the project will be needed soon (start fetching its page). */
-    void (*prefetch)(void *ctx, const char *key);
+    /* Optional: the project will be needed soon, and the solver may take the versions in
+     * `allowed` (the range first asked of it; NULL: any): start fetching its page, and the
+     * metadata of the version it will likely take. */
+    void (*prefetch)(void *ctx, const char *key, const vrange_t *allowed);
 } rs_source_t;
 
 /* A requirement with where it was written ("venv.yaml:6:20"). */

@@ -1,7 +1,10 @@
-/* Unit tests for lock/lock's pure parts: what a relock changed, freshness, and whether a lock
+/* Unit tests for lock/lock's pure parts: what a relock changed, when a lock is fresh (made
+ * from these inputs, and still meeting them for the interpreter at hand), and whether a lock
  * admits an interpreter. */
 #include <criterion/criterion.h>
 
+#include "support.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,37 +65,18 @@ Test(lock, fresh_only_with_the_same_inputs_digest)
 {
     pylock_t *l = pylock_new();
     lock_inputs_t in = {.digest = "fnv128:00112233445566778899aabbccddeeff"};
-    cr_assert_not(lock_is_fresh(l, &in), "a lock without inputs is never fresh");
+    cr_assert_not(lock_is_fresh(l, &in, NULL), "a lock without inputs is never fresh");
     l->inputs = xstrdup(in.digest);
-    cr_assert(lock_is_fresh(l, &in));
+    cr_assert(lock_is_fresh(l, &in, NULL));
     in.digest = "fnv128:00112233445566778899aabbccddeef0";
-    cr_assert_not(lock_is_fresh(l, &in));
-    cr_assert_not(lock_is_fresh(NULL, &in));
+    cr_assert_not(lock_is_fresh(l, &in, NULL));
+    cr_assert_not(lock_is_fresh(NULL, &in, NULL));
     pylock_free(l);
-}
-
-static interp_t py311(void)
-{
-    interp_t p;
-    memset(&p, 0, sizeof p);
-    p.implementation = "cpython";
-    p.version = "3.11.2";
-    p.major = 3;
-    p.minor = 11;
-    p.m_os_name = "posix";
-    p.m_sys_platform = "linux";
-    p.m_platform_machine = "x86_64";
-    p.m_platform_python_implementation = "CPython";
-    p.m_platform_system = "Linux";
-    p.m_python_version = "3.11";
-    p.m_python_full_version = "3.11.2";
-    p.m_implementation_name = "cpython";
-    return p;
 }
 
 Test(lock, covers_checks_requires_python_and_environments)
 {
-    interp_t py = py311();
+    interp_t py = support_debian311();
     pylock_t *l = pylock_new();
     cr_assert(lock_covers(l, &py), "no restriction");
     l->requires_python = xstrdup(">=3.12");
@@ -106,4 +90,144 @@ Test(lock, covers_checks_requires_python_and_environments)
     cr_assert(lock_covers(l, &py), "one environment that holds is enough");
     cr_assert(lock_covers(NULL, &py), "no lock: nothing to refuse");
     pylock_free(l);
+}
+
+#define H64 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+
+/* A lock of app 1.0 and lib LIB_VERSION (none when NULL), made from inputs "fnv128:1". */
+static pylock_t *lock_with(const char *lib_version)
+{
+    char *lib = lib_version
+                    ? xasprintf("[[packages]]\nname = \"lib\"\nversion = \"%s\"\nwheels = [\n"
+                                "  { url = \"https://x/lib-%s-py3-none-any.whl\", hashes = { "
+                                "sha256 = \"" H64 "\" } },\n]\n\n",
+                                lib_version, lib_version)
+                    : xstrdup("");
+    char *text = xasprintf("lock-version = \"1.0\"\ncreated-by = \"venvsync\"\n\n"
+                           "[[packages]]\nname = \"app\"\nversion = \"1.0\"\nwheels = [\n"
+                           "  { url = \"https://x/app-1.0-py3-none-any.whl\", hashes = { "
+                           "sha256 = \"" H64 "\" } },\n]\n\n%s"
+                           "[tool.venvsync]\ninputs = \"fnv128:1\"\n",
+                           lib);
+    pylock_t *l = NULL;
+    char **warnings = NULL;
+    err_t *e = pylock_read(text, strlen(text), "pylock.dev.toml", &l, &warnings);
+    cr_assert_null(e, "%s\n%s", e ? e->msg : "", text);
+    strv_free(warnings);
+    free(text);
+    free(lib);
+    return l;
+}
+
+typedef struct inputs {
+    lock_inputs_t in;
+    req_t *reqs[4];
+    rs_requirement_t rr[4];
+} inputs_t;
+
+static void inputs_init(inputs_t *t, const char *const *reqs)
+{
+    memset(t, 0, sizeof *t);
+    for (size_t i = 0; reqs[i]; i++) {
+        err_t *e = req_parse(reqs[i], &t->reqs[i], NULL);
+        cr_assert_null(e, "%s", reqs[i]);
+        t->rr[i] = (rs_requirement_t){.req = t->reqs[i], .origin = "venv.yaml:9:9"};
+        t->in.nreqs++;
+    }
+    t->in.reqs = t->rr;
+    t->in.digest = "fnv128:1";
+    t->in.path = "/nonexistent/pylock.dev.toml";
+    t->in.name = "pylock.dev.toml";
+}
+
+static void inputs_free(inputs_t *t)
+{
+    for (size_t i = 0; i < t->in.nreqs; i++)
+        req_free(t->reqs[i]);
+}
+
+Test(lock, fresh_when_the_digest_matches_and_the_selection_meets_the_requirements)
+{
+    interp_t py = support_debian311();
+    const char *reqs[] = {"app", "lib>=2", "tomli; python_version < '3.11'", NULL};
+    inputs_t t;
+    inputs_init(&t, reqs);
+    pylock_t *good = lock_with("2.0"), *old = lock_with("1.0"), *none = lock_with(NULL);
+    cr_assert(lock_is_fresh(good, &t.in, &py));
+    cr_assert(lock_is_fresh(good, &t.in, NULL));
+    /* edited by hand: lib 1.0 does not meet lib>=2, and a missing lib meets nothing */
+    cr_assert_not(lock_is_fresh(old, &t.in, &py));
+    cr_assert_not(lock_is_fresh(none, &t.in, &py));
+    /* without an interpreter only the digest counts */
+    cr_assert(lock_is_fresh(old, &t.in, NULL));
+    /* another digest: stale whatever it holds */
+    t.in.digest = "fnv128:2";
+    cr_assert_not(lock_is_fresh(good, &t.in, &py));
+    cr_assert_not(lock_is_fresh(NULL, &t.in, &py));
+    pylock_free(good);
+    pylock_free(old);
+    pylock_free(none);
+    inputs_free(&t);
+}
+
+Test(lock, requirements_that_do_not_apply_here_are_not_checked)
+{
+    interp_t py = support_debian311();
+    /* tomli is for Python < 3.11 only and lib only on Windows: neither is locked for 3.11 */
+    const char *reqs[] = {"app", "tomli; python_version < '3.11'", "lib; sys_platform == 'win32'",
+                          NULL};
+    inputs_t t;
+    inputs_init(&t, reqs);
+    pylock_t *l = lock_with(NULL);
+    cr_assert(lock_is_fresh(l, &t.in, &py));
+    pylock_free(l);
+    inputs_free(&t);
+}
+
+/* Inputs as lock_inputs_read makes them (everything on the heap, for lock_inputs_free). */
+static void heap_inputs(lock_inputs_t *in, const char *const *items)
+{
+    memset(in, 0, sizeof *in);
+    in->rf = reqfile_new();
+    for (size_t i = 0; items[i]; i++) {
+        err_t *e = reqfile_add_item(in->rf, items[i], "/nonexistent/venv.yaml", 9 + (int)i, 9,
+                                    NULL);
+        cr_assert_null(e, "%s", e ? e->msg : "");
+    }
+    in->reqs = xcalloc(in->rf->n + 1, sizeof(rs_requirement_t));
+    in->constraints = xcalloc(in->rf->n + 1, sizeof(rs_requirement_t));
+    size_t no = 0, cap = 0;
+    for (size_t i = 0; i < in->rf->n; i++) {
+        strv_push(&in->origins, &no, &cap, reqfile_origin(&in->rf->entries[i]));
+        in->reqs[in->nreqs++] = (rs_requirement_t){.req = in->rf->entries[i].req, .origin = in->origins[i]};
+    }
+    in->digest = xstrdup("fnv128:1");
+    in->path = xstrdup("/nonexistent/pylock.dev.toml");
+    in->name = xstrdup("pylock.dev.toml");
+}
+
+Test(lock, wants_pin_the_selection_and_take_the_requirements)
+{
+    interp_t py = support_debian311();
+    const char *items[] = {"app", "lib>=2", NULL};
+    lock_inputs_t in;
+    heap_inputs(&in, items);
+    pylock_t *l = lock_with("2.0");
+    want_set_t *ws = NULL;
+    err_t *e = lock_wants(l, &in, &py, &ws);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    cr_assert_eq(ws->n, 2);
+    cr_assert_str_eq(ws->pkgs[0].key, "app");
+    cr_assert_str_eq(ws->pkgs[0].version, "1.0");
+    cr_assert_str_eq(ws->pkgs[1].key, "lib");
+    cr_assert_str_eq(ws->pkgs[1].version, "2.0");
+    cr_assert_str_eq(ws->pkgs[1].hashes[0], "sha256:" H64);
+    /* the requirements went with the want set: nothing of them is left in the inputs (and
+     * nothing leaks: the sanitizer build checks) */
+    cr_assert_null(in.rf);
+    cr_assert_null(in.reqs);
+    cr_assert_eq(in.nreqs, 0);
+    want_set_free(ws);
+    pylock_free(l);
+    lock_inputs_free(&in);
 }

@@ -18,10 +18,11 @@
 
 /* One version: "name", "version", Requires-Dist separated by '|', Requires-Python (or NULL),
  * Provides-Extra separated by ',' (or NULL), wheel tags separated by ',' ("" = an sdist only),
- * yanked. */
+ * yanked, and why its metadata cannot be used (NULL: it can). */
 typedef struct row {
     const char *name, *version, *requires, *requires_python, *extras, *tags;
     bool yanked;
+    const char *broken;
 } row_t;
 
 typedef struct fake_version {
@@ -32,6 +33,7 @@ typedef struct fake_version {
     char **extras;
     wheelname_t **wheels;
     size_t nwheels;
+    const char *broken;
 } fake_version_t;
 
 typedef struct fake_project {
@@ -46,6 +48,11 @@ typedef struct fake {
     fake_project_t *projects;
     size_t n;
     size_t metadata_calls;
+    buf_t read;               /* "name-version " for every metadata read */
+    char *prefetched[16];     /* prefetch(key, allowed): the keys and their ranges */
+    vrange_t allowed[16];
+    bool has_allowed[16];
+    size_t nprefetched;
 } fake_t;
 
 static int fv_cmp(const void *a, const void *b)
@@ -91,6 +98,7 @@ static fake_t *fake_new(const row_t *rows)
         memset(v, 0, sizeof(*v));
         cr_assert(version_parse(r->version, &v->v.version), "%s", r->version);
         v->v.text = r->version;
+        v->broken = r->broken;
         char **reqs;
         size_t nreq;
         split(r->requires, '|', &reqs, &nreq);
@@ -164,6 +172,11 @@ static void fake_free(fake_t *f)
         free(p->key);
     }
     free(f->projects);
+    buf_free(&f->read);
+    for (size_t i = 0; i < f->nprefetched; i++) {
+        free(f->prefetched[i]);
+        vrange_free(&f->allowed[i]);
+    }
     free(f);
 }
 
@@ -177,14 +190,26 @@ static err_t *fake_project(void *ctx, const char *key, const rs_project_t **out)
     return NULL;
 }
 
+static void fake_prefetch(void *ctx, const char *key, const vrange_t *allowed)
+{
+    fake_t *f = ctx;
+    cr_assert_lt(f->nprefetched, 16);
+    f->prefetched[f->nprefetched] = xstrdup(key);
+    f->has_allowed[f->nprefetched] = allowed != NULL;
+    if (allowed)
+        f->allowed[f->nprefetched] = vrange_copy(allowed);
+    f->nprefetched++;
+}
+
 static err_t *fake_metadata(void *ctx, const rs_project_t *p, const rs_version_t *v,
                             const rs_meta_t **out, char **why)
 {
     fake_t *f = ctx;
-    (void)p;
     f->metadata_calls++;
-    *why = NULL;
-    *out = &((fake_version_t *)v->data)->meta;
+    buf_printf(&f->read, "%s-%s ", p->key, v->text);
+    const fake_version_t *fv = v->data;
+    *why = fv->broken ? xstrdup(fv->broken) : NULL;
+    *out = fv->broken ? NULL : &fv->meta;
     return NULL;
 }
 
@@ -245,7 +270,7 @@ static rs_input_t input(run_t *r, const ru_target_t *t)
 
 static bool solve_in(run_t *r, const ru_target_t *t, rs_input_t *in_opt)
 {
-    rs_source_t src = {r->f, fake_project, fake_metadata, NULL};
+    rs_source_t src = {r->f, fake_project, fake_metadata, fake_prefetch};
     rs_input_t in = in_opt ? *in_opt : input(r, t);
     rs_result_free(&r->res);
     err_t *e = rs_solve(&src, &in, &r->res);
@@ -536,6 +561,82 @@ Test(solve, backtracking_across_versions)
     add_root(&r, "b", "x:2");
     solve_linux311(&r);
     check_picks(&r, "a==1.0 b==1.0 c==2.0");
+    run_free(&r);
+}
+
+Test(solve, an_unusable_version_is_ruled_out_before_its_metadata_even_with_extras)
+{
+    /* util 3.0 needs a newer Python (the index says so): neither util nor util[fast] 3.0 has
+     * its metadata read */
+    row_t rows[] = {{"util", "3.0", "speedy; extra == 'fast'", ">=3.99", "fast", ANY},
+                    {"util", "2.0", "speedy; extra == 'fast'", ">=3.8", "fast", ANY},
+                    {"speedy", "1.0", "", NULL, NULL, ANY},
+                    {NULL}};
+    run_t r = {.f = fake_new(rows)};
+    add_root(&r, "util[fast]", "x:1");
+    solve_linux311(&r);
+    check_picks(&r, "speedy==1.0 util==2.0");
+    cr_assert_null(strstr(buf_cstr(&r.f->read), "util-3.0"), "%s", buf_cstr(&r.f->read));
+    run_free(&r);
+}
+
+Test(solve, unusable_metadata_skips_the_version_with_a_warning)
+{
+    row_t rows[] = {{"pkg", "2.0", "", NULL, NULL, ANY, false, "its metadata is garbage"},
+                    {"pkg", "1.0", "", NULL, NULL, ANY}, {NULL}};
+    run_t r = {.f = fake_new(rows)};
+    add_root(&r, "pkg", "x:1");
+    solve_linux311(&r);
+    check_picks(&r, "pkg==1.0");
+    cr_assert(r.res.warnings && r.res.warnings[0]);
+    cr_assert_str_eq(r.res.warnings[0], "pkg 2.0 is left out: its metadata is garbage");
+    cr_assert_null(r.res.warnings[1]);
+    /* pinned: the explanation says why */
+    req_free(r.reqs[0]);
+    cr_assert_null(req_parse("pkg==2.0", &r.reqs[0], NULL));
+    r.rr[0].req = r.reqs[0];
+    cr_assert_not(solve_linux311(&r));
+    cr_assert(strstr(r.res.explanation, "pkg 2.0 is unavailable (its metadata is garbage)"), "%s",
+              r.res.explanation);
+    run_free(&r);
+}
+
+static const vrange_t *prefetched(const fake_t *f, const char *key, bool *found)
+{
+    *found = false;
+    for (size_t i = 0; i < f->nprefetched; i++)
+        if (strcmp(f->prefetched[i], key) == 0) {
+            *found = true;
+            return f->has_allowed[i] ? &f->allowed[i] : NULL;
+        }
+    return NULL;
+}
+
+Test(solve, prefetch_tells_the_range_first_asked)
+{
+    row_t rows[] = {{"a", "2.0", "", NULL, NULL, ANY}, {"a", "1.0", "", NULL, NULL, ANY},
+                    {"b", "1.0", "c>=1.5", NULL, NULL, ANY}, {"c", "2.0", "", NULL, NULL, ANY},
+                    {"c", "1.0", "", NULL, NULL, ANY}, {NULL}};
+    run_t r = {.f = fake_new(rows)};
+    add_root(&r, "a<2", "x:1");
+    add_root(&r, "b", "x:2");
+    solve_linux311(&r);
+    check_picks(&r, "a==1.0 b==1.0 c==2.0");
+    version_t v1, v2, v15;
+    cr_assert(version_parse("1.0", &v1) && version_parse("2.0", &v2) &&
+              version_parse("1.5", &v15));
+    bool found;
+    const vrange_t *ra = prefetched(r.f, "a", &found);
+    cr_assert(found && ra);
+    cr_assert(vrange_contains(ra, &v1) && !vrange_contains(ra, &v2));
+    const vrange_t *rb = prefetched(r.f, "b", &found);
+    cr_assert(found && (!rb || vrange_is_full(rb)));
+    const vrange_t *rc = prefetched(r.f, "c", &found);
+    cr_assert(found && rc);
+    cr_assert(vrange_contains(rc, &v15) && vrange_contains(rc, &v2) && !vrange_contains(rc, &v1));
+    version_free(&v1);
+    version_free(&v2);
+    version_free(&v15);
     run_free(&r);
 }
 
