@@ -7,9 +7,9 @@ packages=(
   build-essential cmake pkg-config
   libyaml-dev libcurl4-openssl-dev zlib1g-dev libssl-dev
   libcriterion-dev
-  python3 python3-venv python3-pytest python3-jsonschema python3-yaml python3-virtualenv
-  python3-pip
-  python3-hatchling flit python3-poetry-core
+  python3 python3-dev python3-venv python3-pytest python3-pytest-xdist python3-jsonschema
+  python3-yaml python3-virtualenv python3-pip
+  python3-setuptools-whl python3-wheel-whl python3-hatchling flit python3-poetry-core
   bash zsh fish tcsh strace git openssl ca-certificates nghttp2-server
   groff-base man-db
 )

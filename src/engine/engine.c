@@ -984,12 +984,22 @@ err_t *engine_lock(engine_t *en)
         pylock_t *old = NULL, *nl = NULL;
         if (!e)
             err_free(lock_load(&in, &old)); /* a lock that does not read is made anew */
-        if (!e)
+        /* a lock made from these inputs that meets them here is kept as it is: no resolution,
+         * no network (--upgrade resolves anyway) */
+        bool fresh = !e && !en->lockc.upgrade_all && !en->lockc.upgrade &&
+                     lock_is_fresh(old, &in, here) && lock_covers(old, here);
+        if (!e && !fresh)
             e = lock_resolve(&en->lockc, ee->env->name, &in, old, here, &nl,
                              &ee->lock_warnings);
-        if (!e)
+        if (!e && !fresh)
             e = lock_save(&in, nl);
-        if (!e) {
+        if (!e && fresh) {
+            ee->lock_name = xstrdup(in.name);
+            ee->lock_state = LOCK_FRESH;
+            ee->lock = old;
+            old = NULL;
+            ee->result = RESULT_UNCHANGED;
+        } else if (!e) {
             ee->lock_name = xstrdup(in.name);
             ee->lock_changes = lock_diff(old, nl);
             ee->lock_state = LOCK_RELOCKED;

@@ -77,9 +77,11 @@ static void action_text(const term_style_t *s, const report_action_t *a, buf_t *
 void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
 {
     term_style_t s = term_style(o->color);
-    size_t ok = 0, changed = 0, failed = 0, pending = 0;
+    size_t ok = 0, changed = 0, failed = 0, pending = 0, fresh = 0;
     for (size_t i = 0; i < r->n; i++) {
         const report_env_t *e = &r->envs[i];
+        if (e->lock_state && strcmp(e->lock_state, "fresh") == 0)
+            fresh++;
         if (e->result == RESULT_FAILED || (e->errors && o->mode != RENDER_SYNC))
             failed++;
         else if ((e->dep_problems || e->drift) && o->mode == RENDER_CHECK)
@@ -93,7 +95,10 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
         if (o->verbosity < 0)
             continue;
         if (o->mode == RENDER_LOCK) {
-            if (e->lock_state)
+            if (e->lock_state && strcmp(e->lock_state, "fresh") == 0)
+                buf_printf(out, "%s%s%s: %s is up to date\n", s.bold, e->name, s.reset,
+                           e->lock_name);
+            else if (e->lock_state)
                 buf_printf(out, "%s%s%s: wrote %s\n", s.bold, e->name, s.reset, e->lock_name);
             else if (!e->errors)
                 buf_printf(out, "%s%s%s: declares no packages, so it has no lock\n", s.bold,
@@ -149,6 +154,8 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
         break;
     case RENDER_LOCK:
         buf_printf(out, "%zu environment%s locked", changed, changed == 1 ? "" : "s");
+        if (fresh)
+            buf_printf(out, ", %zu up to date", fresh);
         if (failed)
             buf_printf(out, ", %s%zu failed%s", s.red, failed, s.reset);
         buf_addc(out, '\n');

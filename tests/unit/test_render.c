@@ -223,3 +223,31 @@ Test(render, an_error_before_planning_is_not_shown_as_ok)
     buf_free(&b);
     report_free(&r);
 }
+
+Test(render, lock_says_what_it_wrote_and_what_was_up_to_date)
+{
+    report_t r = sample(RESULT_CHANGED);
+    report_env_t *dev = &r.envs[0], *docs = &r.envs[1], *bad = &r.envs[2];
+    dev->lock_state = "relocked";
+    dev->lock_name = xstrdup("pylock.dev.toml");
+    strv_push(&dev->lock_changes, NULL, NULL, xstrdup("+ idna 3.10"));
+    docs->lock_state = "fresh";
+    docs->lock_name = xstrdup("pylock.docs.toml");
+    docs->result = RESULT_UNCHANGED;
+    char *t = text(&r, RENDER_LOCK, 0);
+    cr_assert(strstr(t, "dev: wrote pylock.dev.toml\n  + idna 3.10\n"), "%s", t);
+    cr_assert(strstr(t, "docs: pylock.docs.toml is up to date\n"), "%s", t);
+    cr_assert(strstr(t, "bad: declares no packages") == NULL, "an error is not 'no packages':\n%s", t);
+    cr_assert(strstr(t, "! error: environment 'bad': a regular file"), "%s", t);
+    cr_assert(strstr(t, "1 environment locked, 1 up to date, 1 failed\n"), "%s", t);
+    free(t);
+    /* an environment without packages is not counted as up to date */
+    docs->lock_state = NULL;
+    bad->errors = (strv_free(bad->errors), NULL);
+    bad->result = RESULT_UNCHANGED;
+    t = text(&r, RENDER_LOCK, 0);
+    cr_assert(strstr(t, "docs: declares no packages, so it has no lock\n"), "%s", t);
+    cr_assert(strstr(t, "1 environment locked\n"), "%s", t);
+    free(t);
+    report_free(&r);
+}
