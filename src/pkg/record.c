@@ -7,24 +7,80 @@
 #include "util/path.h"
 #include "util/xalloc.h"
 
-/* ---- parsing ------------------------------------------------------------------------------ */
+/* ---- parsing ------------------------------------------------------------------------- */
 
-typedef struct row_fields {
-    buf_t f[3];
-    size_t n;       /* fields started so far */
-} row_fields_t;
-
-static void row_reset(row_fields_t *rf)
+bool record_next_line(const char *t, size_t n, size_t *pos, record_line_t *row)
 {
-    for (int i = 0; i < 3; i++)
-        buf_reset(&rf->f[i]);
-    rf->n = 0;
+    size_t i = *pos;
+    if (i >= n)
+        return false;
+    row->raw = t + i;
+    row->nfields = 0;
+    row->unterminated = false;
+    buf_reset(&row->store);
+    size_t off[3] = {0, 0, 0};
+    for (;;) {
+        size_t start = row->store.len;
+        if (i < n && t[i] == '"') {
+            i++;
+            bool closed = false;
+            while (i < n && !closed) {
+                if (t[i] == '"' && i + 1 < n && t[i + 1] == '"') {
+                    buf_addc(&row->store, '"');
+                    i += 2;
+                } else if (t[i] == '"') {
+                    closed = true;
+                    i++;
+                } else {
+                    buf_addc(&row->store, t[i++]);
+                }
+            }
+            if (!closed)
+                row->unterminated = true;
+        }
+        /* Unquoted text (or what follows a closing quote, which csv keeps too). */
+        size_t s = i;
+        while (i < n && t[i] != ',' && t[i] != '\n' && t[i] != '\r')
+            i++;
+        buf_add(&row->store, t + s, i - s);
+        buf_addc(&row->store, '\0');
+        if (row->nfields < 3)
+            off[row->nfields] = start;
+        row->nfields++;
+        if (i < n && t[i] == ',') {
+            i++;
+            continue;
+        }
+        break;
+    }
+    row->raw_len = (size_t)(t + i - row->raw);
+    if (i < n && t[i] == '\r' && i + 1 < n && t[i + 1] == '\n') {
+        row->eol = "\r\n";
+        i += 2;
+    } else if (i < n && t[i] == '\r') {
+        row->eol = "\r";
+        i++;
+    } else if (i < n && t[i] == '\n') {
+        row->eol = "\n";
+        i++;
+    } else {
+        row->eol = "";
+    }
+    if (row->raw_len == 0)
+        row->nfields = 0;
+    /* Pointers last: the store may have moved while it grew. Missing fields point at "". */
+    size_t empty = row->store.len;
+    buf_addc(&row->store, '\0');
+    for (size_t k = 0; k < 3; k++)
+        row->fields[k] = row->store.data + (k < row->nfields ? off[k] : empty);
+    *pos = i;
+    return true;
 }
 
-static void row_release(row_fields_t *rf)
+void record_line_clear(record_line_t *row)
 {
-    for (int i = 0; i < 3; i++)
-        buf_free(&rf->f[i]);
+    buf_free(&row->store);
+    memset(row, 0, sizeof(*row));
 }
 
 static bool parse_size(const char *s, int64_t *out)
@@ -45,19 +101,14 @@ static bool parse_size(const char *s, int64_t *out)
     return true;
 }
 
-/* Turns the collected fields of one row into a record row. */
-static err_t *finish_row(record_t *r, row_fields_t *rf, const char *label, size_t line)
+/* Turns one row into a record row. */
+static err_t *finish_row(record_t *r, const record_line_t *row, const char *label, size_t line)
 {
-    if (rf->n > 3)
+    if (row->nfields > 3)
         return err_new(EXIT_APPLY, "%s: line %zu: a row has more than three fields", label, line);
-    const char *path = buf_cstr(&rf->f[0]);
-    const char *hash = rf->n > 1 ? buf_cstr(&rf->f[1]) : "";
-    const char *size = rf->n > 2 ? buf_cstr(&rf->f[2]) : "";
+    const char *path = row->fields[0], *hash = row->fields[1], *size = row->fields[2];
     if (!*path)
         return err_new(EXIT_APPLY, "%s: line %zu: empty path", label, line);
-    if (strlen(path) != rf->f[0].len || (rf->n > 1 && strlen(hash) != rf->f[1].len) ||
-        (rf->n > 2 && strlen(size) != rf->f[2].len))
-        return err_new(EXIT_APPLY, "%s: line %zu: a field holds a NUL byte", label, line);
     int64_t sz;
     if (!parse_size(size, &sz))
         return err_new(EXIT_APPLY, "%s: line %zu: invalid size '%s' for '%s'", label, line, size,
@@ -72,101 +123,42 @@ static err_t *finish_row(record_t *r, row_fields_t *rf, const char *label, size_
         val = xstrdup(eq + 1);
     }
     XGROW(r->rows, r->cap, r->n + 1);
-    record_row_t *row = &r->rows[r->n++];
-    row->path = xstrdup(path);
-    row->hash_algo = algo;
-    row->hash = val;
-    row->size = sz;
+    record_row_t *out = &r->rows[r->n++];
+    out->path = xstrdup(path);
+    out->hash_algo = algo;
+    out->hash = val;
+    out->size = sz;
     return NULL;
 }
 
-enum { ST_START_RECORD, ST_START_FIELD, ST_IN_FIELD, ST_IN_QUOTED, ST_QUOTE_IN_QUOTED };
+/* Line breaks in text[0..n) (CRLF counts once). */
+static size_t line_breaks(const char *t, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t[i] == '\n' || (t[i] == '\r' && !(i + 1 < n && t[i + 1] == '\n')))
+            k++;
+    return k;
+}
 
 err_t *record_parse(const char *text, size_t len, const char *label, record_t *out)
 {
-    row_fields_t rf;
-    memset(&rf, 0, sizeof rf);
-    int st = ST_START_RECORD;
-    size_t line = 1, row_line = 1;
+    const char *nul = memchr(text, '\0', len);
+    if (nul)
+        return err_new(EXIT_APPLY, "%s: line %zu: NUL byte", label,
+                       line_breaks(text, (size_t)(nul - text)) + 1);
+    record_line_t row;
+    memset(&row, 0, sizeof row);
+    size_t pos = 0, line = 1;
     err_t *e = NULL;
-    buf_t scratch = BUF_INIT;     /* fields beyond the third are collected here, then dropped */
-
-#define CUR() (rf.n <= 3 ? &rf.f[rf.n - 1] : &scratch)
-    for (size_t i = 0; i <= len && !e; i++) {
-        bool eof = i == len;
-        char c = eof ? '\n' : text[i];
-        bool nl = c == '\n' || c == '\r';
-        if (!eof && c == '\0') {
-            e = err_new(EXIT_APPLY, "%s: line %zu: NUL byte", label, line);
-            break;
-        }
-        /* A CRLF pair counts as one line break. */
-        bool crlf_tail = c == '\n' && i > 0 && text[i - 1] == '\r' && !eof;
-        switch (st) {
-        case ST_START_RECORD:
-            if (nl)
-                break;                      /* blank line */
-            row_reset(&rf);
-            row_line = line;
-            st = ST_START_FIELD;
-            /* fall through */
-        case ST_START_FIELD:
-            rf.n++;
-            if (rf.n > 3)
-                buf_reset(&scratch);
-            if (c == '"') {
-                st = ST_IN_QUOTED;
-            } else if (c == ',') {
-                /* empty field; stay at START_FIELD for the next one */
-            } else if (nl) {
-                e = finish_row(out, &rf, label, row_line);
-                st = ST_START_RECORD;
-            } else {
-                buf_addc(CUR(), c);
-                st = ST_IN_FIELD;
-            }
-            break;
-        case ST_IN_FIELD:
-            if (c == ',') {
-                st = ST_START_FIELD;
-            } else if (nl) {
-                e = finish_row(out, &rf, label, row_line);
-                st = ST_START_RECORD;
-            } else {
-                buf_addc(CUR(), c);
-            }
-            break;
-        case ST_IN_QUOTED:
-            if (eof) {
-                e = err_new(EXIT_APPLY, "%s: line %zu: unterminated quoted field", label,
-                            row_line);
-            } else if (c == '"') {
-                st = ST_QUOTE_IN_QUOTED;
-            } else {
-                buf_addc(CUR(), c);
-            }
-            break;
-        case ST_QUOTE_IN_QUOTED:
-            if (c == '"') {
-                buf_addc(CUR(), '"');
-                st = ST_IN_QUOTED;
-            } else if (c == ',') {
-                st = ST_START_FIELD;
-            } else if (nl) {
-                e = finish_row(out, &rf, label, row_line);
-                st = ST_START_RECORD;
-            } else {
-                buf_addc(CUR(), c);
-                st = ST_IN_FIELD;
-            }
-            break;
-        }
-        if (!eof && (c == '\n' || c == '\r') && !crlf_tail)
-            line++;
+    while (!e && record_next_line(text, len, &pos, &row)) {
+        if (row.unterminated)
+            e = err_new(EXIT_APPLY, "%s: line %zu: unterminated quoted field", label, line);
+        else if (row.nfields)
+            e = finish_row(out, &row, label, line);
+        line += line_breaks(row.raw, row.raw_len) + (*row.eol ? 1 : 0);
     }
-#undef CUR
-    row_release(&rf);
-    buf_free(&scratch);
+    record_line_clear(&row);
     if (e)
         record_free(out);
     return e;

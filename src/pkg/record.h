@@ -40,6 +40,27 @@ typedef struct record {
 
 #define RECORD_INIT {0, 0, 0}
 
+/* One row of a RECORD file as the CSV reader sees it, kept byte for byte: the one tokenizer
+ * behind record_parse() and the rewriters that must write untouched rows back unchanged
+ * (venv/relocate, venv/copytree). Rows end with LF, CRLF or CR outside quotes. */
+typedef struct record_line {
+    const char *raw;       /* the row's bytes in the text, terminator excluded */
+    size_t raw_len;
+    const char *eol;       /* its terminator: "\r\n", "\n", "\r" or "" (last row without one) */
+    const char *fields[3]; /* path, hash, size decoded; missing fields are "" (never NULL) */
+    size_t nfields;        /* fields present in the row (more than 3 are counted, not kept) */
+    bool unterminated;     /* a quoted field runs to the end of the text */
+    buf_t store;           /* owns the decoded fields */
+} record_line_t;
+
+/* Reads the row starting at text[*pos] (len bytes in all) into row, advancing *pos past its
+ * terminator. Returns false at the end of the text. An empty line is a row with nfields == 0.
+ * Start with a zeroed row and reuse it for every row: the fields stay valid until the next
+ * call; record_line_clear() frees them at the end. A NUL byte is an ordinary byte here (it
+ * cuts the decoded field short): record_parse() refuses text that holds one. */
+bool record_next_line(const char *text, size_t len, size_t *pos, record_line_t *row);
+void record_line_clear(record_line_t *row);
+
 /* Parses len bytes of RECORD text into out (which must be empty or RECORD_INIT). label names
  * the file in messages ("foo-1.0.dist-info/RECORD: line 3: ..."). Errors are EXIT_APPLY: a
  * malformed field, an unterminated quote, a bad size, a hash without '=', an empty path, more

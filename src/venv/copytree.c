@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pkg/record.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"

@@ -72,24 +72,5 @@ err_t *venv_relocate(const char *env_dir, const char *old_path, const char *new_
  * real directory rather than the usual link to lib. NULL-terminated, malloc'd (strv_free). */
 char **venv_site_dirs(const char *env_dir);
 
-/* One row of a RECORD file, kept byte for byte for rewriting (CSV as Python's csv module reads
- * it: ',' separated, '"' quoted with '""' inside quotes, rows end with LF, CRLF or CR outside
- * quotes). wheel/record.h parses RECORD into values; this keeps the raw bytes so that untouched
- * rows are written back unchanged. Fields are written with record_write_field(). */
-typedef struct record_line {
-    const char *raw;       /* the row's bytes in the text, terminator excluded */
-    size_t raw_len;
-    const char *eol;       /* its terminator: "\r\n", "\n", "\r" or "" (last row without one) */
-    const char *fields[3]; /* path, hash, size decoded; missing fields are "" (never NULL) */
-    size_t nfields;        /* fields present in the row (more than 3 are counted, not kept) */
-    buf_t store;           /* owns the decoded fields */
-} record_line_t;
-
-/* Parses the row starting at text[*pos] (len bytes in all) into row, advancing *pos past its
- * terminator. Returns false at the end of the text. An empty line is a row with nfields == 0.
- * Start with a zeroed row and reuse it for every row: the fields stay valid until the next
- * call; record_line_clear() frees them at the end. */
-bool record_next_line(const char *text, size_t len, size_t *pos, record_line_t *row);
-void record_line_clear(record_line_t *row);
 
 #endif

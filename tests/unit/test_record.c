@@ -193,3 +193,48 @@ Test(record, sha256_b64_shape)
     cr_assert_not(record_hash_is_sha256_b64("qDELPlksFSwWLqsldfcO3h82HUM9qbRemTxcdjn1Jb"));
     cr_assert_not(record_hash_is_sha256_b64("qDELPlksFSwWLqsldfcO3h82HUM9qbRemTxcdjn1J+8"));
 }
+
+/* ---- the row tokenizer the rewriters share ---- */
+
+Test(record, rows_read_like_pythons_csv_byte_for_byte)
+{
+    const char *t = "a,sha256=x,1\r\n\"b,c\",,\n\"d \"\"q\"\"\",h\n\nlast";
+    size_t pos = 0, n = strlen(t);
+    record_line_t r = {0};
+    cr_assert(record_next_line(t, n, &pos, &r));
+    cr_assert_eq(r.nfields, 3);
+    cr_assert_str_eq(r.fields[0], "a");
+    cr_assert_str_eq(r.fields[1], "sha256=x");
+    cr_assert_str_eq(r.fields[2], "1");
+    cr_assert_str_eq(r.eol, "\r\n");
+    cr_assert_eq(r.raw_len, 12);
+    cr_assert(record_next_line(t, n, &pos, &r));
+    cr_assert_str_eq(r.fields[0], "b,c");
+    cr_assert_str_eq(r.fields[1], "");
+    cr_assert_str_eq(r.eol, "\n");
+    cr_assert(record_next_line(t, n, &pos, &r));
+    cr_assert_eq(r.nfields, 2);
+    cr_assert_str_eq(r.fields[0], "d \"q\"");
+    cr_assert_str_eq(r.fields[2], "", "a missing field is empty");
+    cr_assert(record_next_line(t, n, &pos, &r));
+    cr_assert_eq(r.nfields, 0, "an empty line");
+    cr_assert(record_next_line(t, n, &pos, &r));
+    cr_assert_str_eq(r.fields[0], "last");
+    cr_assert_str_eq(r.eol, "");
+    cr_assert_not(record_next_line(t, n, &pos, &r));
+    const char *open = "x,\"never closed\n";
+    pos = 0;
+    cr_assert(record_next_line(open, strlen(open), &pos, &r));
+    cr_assert(r.unterminated, "a quote that runs to the end is reported");
+    cr_assert_str_eq(r.fields[1], "never closed\n");
+    record_line_clear(&r);
+
+    buf_t b = BUF_INIT;
+    record_write_field(&b, "plain/path.py");
+    buf_addc(&b, '|');
+    record_write_field(&b, "a,b");
+    buf_addc(&b, '|');
+    record_write_field(&b, "say \"hi\"");
+    cr_assert_str_eq(b.data, "plain/path.py|\"a,b\"|\"say \"\"hi\"\"\"");
+    buf_free(&b);
+}

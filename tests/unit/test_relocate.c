@@ -15,7 +15,6 @@
 #include "util/xalloc.h"
 #include "venv/relocate.h"
 #include "venv/relocate_internal.h"
-#include "pkg/record.h"
 #include "wheel/scripts.h"
 
 #define OLD "/opt/old/env"
@@ -570,45 +569,6 @@ Test(relocate, a_missing_bin_or_site_packages_is_fine)
     free(env);
 }
 
-/* ---- RECORD parsing ---- */
-
-Test(relocate, record_rows_parse_like_pythons_csv)
-{
-    const char *t = "a,sha256=x,1\r\n\"b,c\",,\n\"d \"\"q\"\"\",h\n\nlast";
-    size_t pos = 0, n = strlen(t);
-    record_line_t r = {0};
-    cr_assert(record_next_line(t, n, &pos, &r));
-    cr_assert_eq(r.nfields, 3);
-    cr_assert_str_eq(r.fields[0], "a");
-    cr_assert_str_eq(r.fields[1], "sha256=x");
-    cr_assert_str_eq(r.fields[2], "1");
-    cr_assert_str_eq(r.eol, "\r\n");
-    cr_assert_eq(r.raw_len, 12);
-    cr_assert(record_next_line(t, n, &pos, &r));
-    cr_assert_str_eq(r.fields[0], "b,c");
-    cr_assert_str_eq(r.fields[1], "");
-    cr_assert_str_eq(r.eol, "\n");
-    cr_assert(record_next_line(t, n, &pos, &r));
-    cr_assert_eq(r.nfields, 2);
-    cr_assert_str_eq(r.fields[0], "d \"q\"");
-    cr_assert_str_eq(r.fields[2], "", "a missing field is empty");
-    cr_assert(record_next_line(t, n, &pos, &r));
-    cr_assert_eq(r.nfields, 0, "an empty line");
-    cr_assert(record_next_line(t, n, &pos, &r));
-    cr_assert_str_eq(r.fields[0], "last");
-    cr_assert_str_eq(r.eol, "");
-    cr_assert_not(record_next_line(t, n, &pos, &r));
-    record_line_clear(&r);
-
-    buf_t b = BUF_INIT;
-    record_write_field(&b, "plain/path.py");
-    buf_addc(&b, '|');
-    record_write_field(&b, "a,b");
-    buf_addc(&b, '|');
-    record_write_field(&b, "say \"hi\"");
-    cr_assert_str_eq(b.data, "plain/path.py|\"a,b\"|\"say \"\"hi\"\"\"");
-    buf_free(&b);
-}
 
 Test(relocate, site_dirs_lists_lib_and_a_real_lib64_but_not_the_link)
 {
