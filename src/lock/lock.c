@@ -251,11 +251,11 @@ static bool meets_roots(const pylock_t *l, const lock_inputs_t *in, const interp
 {
     marker_env_t menv;
     target_marker_env(py, &menv);
-    tagset_t *tags = target_tagset(py);
     char *desc = target_desc(py);
     char *lock_dir = path_dirname(in->path);
-    pylock_target_t t = {.env = &menv, .tags = tags, .lock_dir = lock_dir,
-                         .lock_name = in->name, .describe = desc};
+    /* no tags: which versions apply matters here, not which files */
+    pylock_target_t t = {.env = &menv, .lock_dir = lock_dir, .lock_name = in->name,
+                         .describe = desc};
     pylock_selection_t sel;
     memset(&sel, 0, sizeof sel);
     bool ok = true;
@@ -279,7 +279,6 @@ static bool meets_roots(const pylock_t *l, const lock_inputs_t *in, const interp
     pylock_selection_free(&sel);
     free(lock_dir);
     free(desc);
-    tagset_free(tags);
     return ok;
 }
 

@@ -110,3 +110,17 @@ char *pkg_dist_info_dir(const char *name, const char *version)
     free(esc);
     return buf_detach(&b);
 }
+
+bool pkg_name_is_normalized(const char *s)
+{
+    if (!s || !*s)
+        return false;
+    char prev = '-';
+    for (const char *p = s; *p; p++) {
+        bool alnum = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9');
+        if (!alnum && (*p != '-' || prev == '-'))
+            return false;
+        prev = *p;
+    }
+    return prev != '-';
+}

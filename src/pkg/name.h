@@ -25,6 +25,10 @@ bool pkg_name_valid_n(const char *s, size_t n);
 char *pkg_name_normalize(const char *s);
 char *pkg_name_normalize_n(const char *s, size_t n);
 
+/* Whether s is a valid name already in normalized form (pkg_name_normalize(s) == s), without
+ * allocating: lowercase letters and digits, single '-' between them. */
+bool pkg_name_is_normalized(const char *s);
+
 /* The escaped form for wheel filenames and dist-info directories: normalize, then '-' -> '_'
  * ("Foo.Bar-baz" -> "foo_bar_baz"). malloc'd. */
 char *pkg_name_escape(const char *s);

@@ -41,16 +41,6 @@ err_t *pylock_marker_eval(const marker_t *m, const marker_env_t *env, char *cons
 
 /* ---- names ----------------------------------------------------------------------------------- */
 
-bool pylock_name_normalized(const char *s)
-{
-    if (!pkg_name_valid(s))
-        return false;
-    char *n = pkg_name_normalize(s);
-    bool same = strcmp(n, s) == 0;
-    free(n);
-    return same;
-}
-
 char *pylock_path_last(const char *path)
 {
     const char *s = path;
@@ -270,18 +260,23 @@ const char *pylock_file_hash(const pylock_file_t *f, const char *algo)
 
 long pylock_find(const pylock_t *l, const char *name, size_t start)
 {
-    for (size_t i = start; i < l->npackages; i++)
-        if (pkg_name_eq(l->packages[i].name, name))
-            return (long)i;
-    return -1;
+    char *key = pkg_name_is_normalized(name) ? NULL : pkg_name_normalize(name);
+    long at = -1;
+    for (size_t i = start; i < l->npackages && at < 0; i++)
+        if (strcmp(l->packages[i].name, key ? key : name) == 0) /* both normalized */
+            at = (long)i;
+    free(key);
+    return at;
 }
 
 bool pylock_is_requested(const pylock_t *l, const char *name)
 {
-    for (size_t i = 0; l->requested && l->requested[i]; i++)
-        if (pkg_name_eq(l->requested[i], name))
-            return true;
-    return false;
+    char *key = pkg_name_is_normalized(name) ? NULL : pkg_name_normalize(name);
+    bool found = false;
+    for (size_t i = 0; l->requested && l->requested[i] && !found; i++)
+        found = strcmp(l->requested[i], key ? key : name) == 0; /* both normalized */
+    free(key);
+    return found;
 }
 
 err_t *pylock_filename(const char *env, char **out)

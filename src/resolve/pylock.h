@@ -247,7 +247,8 @@ err_t *pylock_read(const char *text, size_t len, const char *name, pylock_t **ou
 typedef struct pylock_target {
     const marker_env_t *env;     /* its marker values (python_full_version is what
                                   * requires-python is checked against); env->extra is ignored */
-    const tagset_t *tags;        /* its supported tags, best first */
+    const tagset_t *tags;        /* its supported tags, best first; NULL: no file is chosen
+                                  * (step 4 below) */
     char *const *extras;         /* extras requested (any spelling); NULL = none */
     char *const *groups;         /* dependency groups requested (any spelling) ... */
     bool groups_given;           /* ... when true; when false the lock's default-groups */
@@ -298,7 +299,9 @@ typedef struct pylock_selection {
  *     the lock and the target;
  *  3. for each entry in order: marker false -> skipped; requires-python false -> error; a name
  *     already selected -> ambiguity error naming both entries;
- *  4. for each selected entry: directory / archive / vcs as they are; with t->prefer_sdist its
+ *  4. (skipped when t->tags is NULL: the picks then have kind and file unset and no location,
+ *     for checks that need only which versions apply) for each selected entry: directory /
+ *     archive / vcs as they are; with t->prefer_sdist its
  *     sdist when it has one; wheels: the one whose best
  *     tag ranks highest in t->tags (earlier in the file on ties), else the sdist, else an error
  *     listing the files ("no wheel of numpy 2.2.3 in pylock.dev.toml fits cpython 3.11 on

@@ -29,7 +29,4 @@ bool pylock_sdist_parse(const char *filename, char **key, version_t *v, char **w
 /* The last component of a path ('/' or '\' separated), malloc'd; NULL when empty. */
 char *pylock_path_last(const char *path);
 
-/* Whether s is a valid package / extra / group name that is already normalized. */
-bool pylock_name_normalized(const char *s);
-
 #endif

@@ -164,8 +164,8 @@ static err_t *get_strlist(const rd_t *r, const toml_value_t *t, const char *key,
         return NULL;
     if (!toml_is(a, TOML_ARRAY))
         return type_err(r, a, NULL, label, "an array of strings");
-    char **list = NULL;
-    size_t n = 0, cap = 0;
+    char **list = NULL, **keys = NULL;
+    size_t n = 0, cap = 0, nk = 0, kcap = 0;
     err_t *e = NULL;
     for (size_t i = 0; i < toml_len(a) && !e; i++) {
         const toml_value_t *v = toml_at(a, i);
@@ -191,15 +191,18 @@ static err_t *get_strlist(const rd_t *r, const toml_value_t *t, const char *key,
             char *norm = pkg_name_normalize(s);
             if (kind == NAMES_NORMALIZED && strcmp(norm, s) != 0)
                 e = bad(r, v, ctx, "'%s' is not normalized (write '%s')", s, norm);
-            for (size_t j = 0; j < n && !e; j++)
-                if (pkg_name_eq(list[j], s))
+            for (size_t j = 0; j < nk && !e; j++)
+                if (strcmp(keys[j], norm) == 0)
                     e = bad(r, v, ctx, "'%s' is listed twice in '%s'", s, label);
-            free(norm);
-            if (e)
+            if (e) {
+                free(norm);
                 break;
+            }
+            strv_push(&keys, &nk, &kcap, norm);
         }
         strv_push(&list, &n, &cap, xstrdup(s));
     }
+    strv_free(keys);
     if (e) {
         strv_free(list);
         return e;
@@ -438,7 +441,7 @@ static err_t *read_deps(rd_t *r, const toml_value_t *a, const char *ctx, pylock_
         err_t *e = want_table(r, t, c, NULL);
         if (!e)
             e = get_str(r, t, "name", c, true, &name);
-        if (!e && !pylock_name_normalized(name))
+        if (!e && !pkg_name_is_normalized(name))
             e = bad(r, toml_get(t, "name"), c, "'%s' is not a normalized name", name);
         if (!e)
             e = get_str(r, t, "version", c, false, &ver);
@@ -500,7 +503,7 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
     err_t *e = want_table(r, t, ctx, NULL);
     if (!e)
         e = get_dup(r, t, "name", ctx, true, &p->name);
-    if (!e && !pylock_name_normalized(p->name)) {
+    if (!e && !pkg_name_is_normalized(p->name)) {
         char *norm = pkg_name_normalize(p->name);
         e = pkg_name_valid(p->name)
                 ? bad(r, toml_get(t, "name"), ctx, "name '%s' is not normalized (write '%s')",

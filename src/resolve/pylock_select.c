@@ -197,6 +197,8 @@ static err_t *choose(const sel_t *s, size_t i, pylock_pick_t *pk)
     pk->pkg = p;
     pk->index = i;
     pk->requested = pylock_is_requested(s->l, p->name);
+    if (!s->t->tags)
+        return NULL; /* which versions apply, not which files */
     switch (p->source) {
     case PYLOCK_VCS:
         pk->kind = PYLOCK_PICK_VCS;
@@ -320,7 +322,7 @@ err_t *pylock_select(const pylock_t *l, const pylock_target_t *t, pylock_selecti
             }
         }
         for (size_t j = 0; j < nchosen; j++) {
-            if (!pkg_name_eq(l->packages[chosen[j]].name, p->name))
+            if (strcmp(l->packages[chosen[j]].name, p->name) != 0) /* normalized (pylock.h) */
                 continue;
             buf_t b = BUF_INIT;
             describe_entry(&b, &s, chosen[j]);

@@ -68,3 +68,19 @@ Test(name, dist_info_dir)
     cr_expect_str_eq(d, "x-1.0+ubuntu_1.dist-info");
     free(d);
 }
+
+Test(name, is_normalized_without_allocating)
+{
+    const char *yes[] = {"a", "requests", "zope-interface", "a1-b2-c3", "0", NULL};
+    const char *no[] = {"", "A", "zope_interface", "zope.interface", "a--b", "-a", "a-",
+                        "Requests", "a b", "é", NULL};
+    for (size_t i = 0; yes[i]; i++) {
+        cr_assert(pkg_name_is_normalized(yes[i]), "%s", yes[i]);
+        char *n = pkg_name_normalize(yes[i]);
+        cr_assert_str_eq(n, yes[i]);
+        free(n);
+    }
+    for (size_t i = 0; no[i]; i++)
+        cr_assert_not(pkg_name_is_normalized(no[i]), "'%s'", no[i]);
+    cr_assert_not(pkg_name_is_normalized(NULL));
+}
