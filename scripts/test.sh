@@ -44,8 +44,12 @@ run_suite() {  # name build-dir extra-cmake-args...
   echo "=== $name: unit tests"
   "$dir/unit_tests" --jobs "$jobs" || status=1
   echo "=== $name: end-to-end tests"
-  VENVSYNC_BIN="$dir/venvsync" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$root/tests/e2e" || status=1
+  VENVSYNC_BIN="$dir/venvsync" /usr/bin/python3 -m pytest -q -p no:cacheprovider -n "$jobs" \
+    "$root/tests/e2e" || status=1
 }
+
+echo "=== layers: every #include points down the stage order (docs/architecture.md)"
+python3 scripts/check-layers.py || status=1
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -86,6 +86,8 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
             failed++;
         else if ((e->dep_problems || e->drift) && o->mode == RENDER_CHECK)
             pending++;
+        else if (e->result == RESULT_CHANGED && o->mode == RENDER_LOCK)
+            changed++; /* a lock run plans nothing: its environments all look like no-ops */
         else if (e->noop || e->result == RESULT_UNCHANGED)
             ok++;
         else if (e->result == RESULT_CHANGED)

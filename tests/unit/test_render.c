@@ -229,6 +229,7 @@ Test(render, lock_says_what_it_wrote_and_what_was_up_to_date)
     report_t r = sample(RESULT_CHANGED);
     report_env_t *dev = &r.envs[0], *docs = &r.envs[1], *bad = &r.envs[2];
     dev->lock_state = "relocked";
+    dev->noop = true; /* nothing planned in a lock run */
     dev->lock_name = xstrdup("pylock.dev.toml");
     strv_push(&dev->lock_changes, NULL, NULL, xstrdup("+ idna 3.10"));
     docs->lock_state = "fresh";
