@@ -16,7 +16,12 @@ from conftest import SRC
 
 SCHEMA_PATH = os.path.join(SRC, "schema", "venv.schema.json")
 EXAMPLES = [os.path.join(SRC, "venv.yaml.example")] + sorted(
-    glob.glob(os.path.join(SRC, "examples", "*.yaml")))
+    glob.glob(os.path.join(SRC, "examples", "*", "venv.yaml")))
+
+
+def example_id(path):
+    return os.path.basename(path) if path.endswith(".example") else \
+        os.path.basename(os.path.dirname(path))
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +37,12 @@ def load_yaml(text):
 
 
 def test_examples_exist():
-    names = {os.path.basename(p) for p in EXAMPLES}
-    for want in ("venv.yaml.example", "team.yaml", "ci-matrix.yaml", "docs-copy.yaml",
-                 "offline.yaml"):
+    names = {example_id(p) for p in EXAMPLES}
+    for want in ("venv.yaml.example", "team", "ci-matrix", "docs-copy", "offline", "project"):
         assert want in names
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=os.path.basename)
+@pytest.mark.parametrize("path", EXAMPLES, ids=example_id)
 def test_example_validates_against_schema(validator, path):
     with open(path) as f:
         doc = yaml.safe_load(f)
@@ -46,7 +50,7 @@ def test_example_validates_against_schema(validator, path):
     assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=os.path.basename)
+@pytest.mark.parametrize("path", EXAMPLES, ids=example_id)
 def test_example_is_accepted_by_the_parser(venvsync, tmp_path, path):
     # `check` parses the manifest first; whatever it then says about the disk, a manifest
     # error is exit 2 with a "FILE:LINE:COL:" message, which must not happen.
@@ -55,6 +59,28 @@ def test_example_is_accepted_by_the_parser(venvsync, tmp_path, path):
     p = venvsync("check", "-f", str(dst), "--offline", cwd=str(tmp_path),
                  env={"HOME": str(tmp_path)})
     assert not re.search(r"venv\.yaml:\d+:\d+:", p.stderr), p.stderr
+
+
+# What planning an example offline on a machine without its packages may say: its sources are
+# out of reach, or an interpreter it names is not installed. Anything else (a requirements file
+# it names that is missing or malformed, a project that cannot be read) is a broken example.
+OFFLINE_ONLY = re.compile(r"offline: no cached index page for|no package source has it|"
+                          r"no Python interpreter matches|python-downloads")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=example_id)
+def test_example_files_are_all_there_and_read(venvsync, tmp_path, path):
+    work = tmp_path / "ex"
+    if path.endswith(".example"):
+        work.mkdir()
+        shutil.copy(path, work / "venv.yaml")
+    else:
+        shutil.copytree(os.path.dirname(path), work)
+    p = venvsync("plan", "--offline", cwd=str(work),
+                 env={"HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    errors = p.stderr.split("venvsync: error:")[1:]  # each error with its explanation lines
+    bad = [text for text in errors if not OFFLINE_ONLY.search(text)]
+    assert not bad, p.stderr
 
 
 # Manifests both the schema and the parser must reject, with the parser's message (a fragment of

@@ -1,0 +1,5 @@
+from acme import Greeting
+
+
+def test_greeting():
+    assert Greeting("you").text() == "hello, you"
