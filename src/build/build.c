@@ -215,16 +215,63 @@ static err_t *no_editable(const build_source_t *s)
                    s->pyproject.build_backend);
 }
 
+/* Where the get_requires answer of s for kind in o's build environment is kept, or NULL when
+ * it cannot be keyed (a project whose build inputs do not read). */
+static char *requires_cache_path(const build_source_t *s, const build_opts_t *o,
+                                 build_kind_t kind)
+{
+    char id[65];
+    if (s->from_sdist) {
+        memcpy(id, s->sdist_sha256, sizeof id);
+    } else {
+        err_t *e = build_fingerprint(s->root, id);
+        if (e) {
+            err_free(e);
+            return NULL;
+        }
+    }
+    buf_t k = BUF_INIT;
+    buf_printf(&k, "get_requires 1\n%d\n%s\n%s\n%s\n", (int)kind, o->env_dir,
+               s->from_sdist ? "sdist" : s->root, id);
+    char name[65];
+    hash_name_hex(k.data, k.len, name);
+    buf_free(&k);
+    char *dir = builds_path(o, BUILD_REQUIRES_SUBDIR);
+    char *path = path_join(dir, name);
+    free(dir);
+    return path;
+}
+
 err_t *build_get_requires(build_source_t *s, const build_opts_t *o, build_kind_t kind,
                           char ***out)
 {
     *out = NULL;
+    char *cached = o->env_dir ? requires_cache_path(s, o, kind) : NULL;
+    buf_t text = BUF_INIT;
+    if (cached && fs_try_read(cached, &text)) { /* one requirement per line */
+        char **list = NULL;
+        size_t n = 0, cap = 0;
+        for (char *line = text.data, *end; line && *line; line = end ? end + 1 : NULL) {
+            end = strchr(line, '\n');
+            if (end)
+                *end = '\0';
+            if (*line)
+                strv_push(&list, &n, &cap, xstrdup(line));
+        }
+        buf_free(&text);
+        free(cached);
+        *out = list;
+        return NULL;
+    }
+    buf_free(&text);
     backend_result_t r;
     err_t *e = run_hook(s, o, kind == BUILD_KIND_EDITABLE ? BACKEND_GET_REQUIRES_FOR_BUILD_EDITABLE
                                                          : BACKEND_GET_REQUIRES_FOR_BUILD_WHEEL,
                         NULL, &r);
-    if (e)
+    if (e) {
+        free(cached);
         return e;
+    }
     for (size_t i = 0; r.list && r.list[i] && !e; i++) {
         req_t *q = NULL;
         err_t *qe = req_parse(r.list[i], &q, NULL);
@@ -235,6 +282,19 @@ err_t *build_get_requires(build_source_t *s, const build_opts_t *o, build_kind_t
             err_free(qe);
         }
     }
+    if (!e && cached) { /* best effort: an unwritable cache only costs the next run a hook */
+        buf_t b = BUF_INIT;
+        for (size_t i = 0; r.list && r.list[i]; i++)
+            buf_printf(&b, "%s\n", r.list[i]);
+        char *dir = path_dirname(cached);
+        err_t *we = fs_mkdirs(dir, 0755);
+        if (!we)
+            we = fs_write_atomic(cached, b.data ? b.data : "", b.len, 0644);
+        err_free(we);
+        free(dir);
+        buf_free(&b);
+    }
+    free(cached);
     if (!e) {
         *out = r.list;
         r.list = NULL;

@@ -64,6 +64,7 @@
 #define BUILD_WHEELS_SUBDIR "wheels"
 #define BUILD_LOGS_SUBDIR "logs"
 #define BUILD_TMP_SUBDIR "tmp"
+#define BUILD_REQUIRES_SUBDIR "requires"
 
 typedef enum build_kind { BUILD_KIND_WHEEL = 0, BUILD_KIND_EDITABLE = 1 } build_kind_t;
 
@@ -104,7 +105,9 @@ void build_source_free(build_source_t *s);      /* deletes the work directory; N
 char *const *build_source_requires(const build_source_t *s);
 
 /* get_requires_for_build_{wheel,editable}: further requirements (*out NULL when none). Needs
- * o->env_dir. */
+ * o->env_dir. The answer is kept in <cache>/builds-v1/requires/, keyed by the hook, the build
+ * environment and the source (an sdist's sha256; a project's path and build fingerprint), and
+ * reused: setuptools' answer costs a Python start and an egg_info run. */
 err_t *build_get_requires(build_source_t *s, const build_opts_t *o, build_kind_t kind,
                           char ***out);
 

@@ -342,6 +342,31 @@ def test_backend_missing_from_given_wheels(tool, wheels, cache, tmp_path):
             "named 'hatchling'): is its package in build-system.requires?") in p.stderr
 
 
+def test_get_requires_answer_is_kept_until_the_build_inputs_change(tool, cache, tmp_path):
+    proj = copy_project(tmp_path, "inline_backend")
+    calls = os.path.join(proj, ".inline-requires")
+
+    def ask():
+        return out_json(vsbuild(tool, cache, "get-requires", proj))["requires"]
+
+    assert ask() == ["inline-extra-req>=1"]
+    assert ask() == ["inline-extra-req>=1"], "the kept answer is the backend's"
+    with open(calls) as f:
+        assert f.read().count("\n") == 1, "the second question was answered from the cache"
+    with open(os.path.join(proj, "pyproject.toml"), "a") as f:
+        f.write('description = "build inputs changed"\n')
+    assert ask() == ["inline-extra-req>=1"]
+    with open(calls) as f:
+        assert f.read().count("\n") == 2, "a change to pyproject.toml asks the backend again"
+    # the same tree elsewhere is another project: asked again
+    other = tmp_path / "elsewhere"
+    shutil.copytree(proj, other)
+    os.unlink(other / ".inline-requires")
+    assert out_json(vsbuild(tool, cache, "get-requires", str(other)))["requires"] == \
+        ["inline-extra-req>=1"]
+    assert os.path.exists(other / ".inline-requires")
+
+
 def test_verbose_streams_backend_output(tool, cache, tmp_path):
     proj = copy_project(tmp_path, "inline_backend")
     out = tmp_path / "dist"
