@@ -72,11 +72,11 @@ static err_t *describe(engine_t *en, engine_env_t *ee, buf_t *b, char **python_l
     }
     /* the lock decides every version: its bytes are part of the key */
     char *lockname = NULL;
-    err_t *le = pylock_filename(e->name, &lockname);
+    err_t *le = e->pylock ? NULL : pylock_filename(e->name, &lockname);
     bool named = !le;
     err_free(le);
     if (named) {
-        char *lp = path_join(m->dir, lockname);
+        char *lp = e->pylock ? xstrdup(e->pylock) : path_join(m->dir, lockname);
         char hex[65];
         err_t *err = fs_exists(lp) ? sha256_file_hex(lp, hex) : NULL;
         if (err) {

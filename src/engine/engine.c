@@ -313,7 +313,7 @@ static err_t *resolve_need(engine_t *en, engine_env_t *ee, const env_plan_t *p, 
 static bool has_packages(const manifest_t *m, const mf_env_t *env)
 {
     for (const mf_env_t *e = env; e; e = e->copy_from ? manifest_env(m, e->copy_from) : NULL)
-        if (e->npackages || e->nrequirements || e->project.path)
+        if (e->npackages || e->nrequirements || e->project.path || e->pylock)
             return true;
     return false;
 }
@@ -379,8 +379,20 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
     e = lock_load(in, &ee->lock);
     if (e)
         return e;
+    if (in->given) { /* `pylock:` another tool wrote: installed as it is, never made here */
+        if (!ee->lock)
+            return err_hint(err_new(EXIT_USAGE, "%s does not exist (the 'pylock' of "
+                                    "environment '%s')", in->path, ee->env->name),
+                            "write it with the tool that makes it (`pip lock`, `uv export "
+                            "--format pylock.toml`, `pdm export`), or fix the path");
+        ee->lock_state = LOCK_GIVEN;
+        return NULL;
+    }
     bool covers = lock_covers(ee->lock, py);
-    if (lock_is_fresh(ee->lock, in, py) && covers) {
+    bool fresh = lock_is_fresh(ee->lock, in, py);
+    if (fresh && (covers || in->environments)) {
+        /* not covering this machine because lock-environments leave it out: relocking would
+         * make the same lock, so the selection's refusal is the answer */
         ee->lock_state = LOCK_FRESH;
         return NULL;
     }
@@ -886,7 +898,7 @@ void engine_report(const engine_t *en, report_t *out)
         static const char *const lock_states[] = {
             [LOCK_NONE] = NULL, [LOCK_FRESH] = "fresh", [LOCK_RELOCKED] = "relocked",
             [LOCK_WOULD_RELOCK] = "would-relock", [LOCK_STALE] = "stale",
-            [LOCK_MISSING] = "missing", [LOCK_FROZEN] = "frozen"};
+            [LOCK_MISSING] = "missing", [LOCK_FROZEN] = "frozen", [LOCK_GIVEN] = "given"};
         r->lock_state = lock_states[ee->lock_state];
         r->lock_name = r->lock_state ? xstrdup(ee->lock_name) : NULL;
         r->lock_changes = strv_dup(ee->lock_changes);
@@ -981,13 +993,22 @@ err_t *engine_lock(engine_t *en)
             e = lock_inputs_read(&en->lockc, ee->env, ee->request, &in);
         if (!e)
             en->builder.opts = &in.rf->opts;
+        if (!e && in.given) { /* not ours to make: installed as it is */
+            ee->lock_name = xstrdup(in.path);
+            ee->lock_state = LOCK_GIVEN;
+            ee->result = RESULT_UNCHANGED;
+            lock_inputs_free(&in);
+            interp_free(here);
+            continue;
+        }
         pylock_t *old = NULL, *nl = NULL;
         if (!e)
             err_free(lock_load(&in, &old)); /* a lock that does not read is made anew */
         /* a lock made from these inputs that meets them here is kept as it is: no resolution,
          * no network (--upgrade resolves anyway) */
         bool fresh = !e && !en->lockc.upgrade_all && !en->lockc.upgrade &&
-                     lock_is_fresh(old, &in, here) && lock_covers(old, here);
+                     lock_is_fresh(old, &in, here) &&
+                     (lock_covers(old, here) || in.environments);
         if (!e && !fresh)
             e = lock_resolve(&en->lockc, ee->env->name, &in, old, here, &nl,
                              &ee->lock_warnings);

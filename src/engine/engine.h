@@ -29,6 +29,7 @@ typedef enum {
     LOCK_STALE,                /* check: the inputs changed since the lock was made */
     LOCK_MISSING,              /* check: there is no lock yet */
     LOCK_FROZEN,               /* sync --frozen: used as it is although stale */
+    LOCK_GIVEN,                /* `pylock:`: another tool's lock, always used as it is */
 } lock_state_t;
 
 typedef struct engine_env {

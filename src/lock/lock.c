@@ -102,6 +102,17 @@ err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t 
     memset(out, 0, sizeof(*out));
     out->python = python;
     out->prefer_sdist = c->no_binary;
+    if (env->pylock) { /* another tool's lock: nothing to read but the lock itself */
+        out->given = true;
+        out->path = xstrdup(env->pylock);
+        out->name = xstrdup(path_basename(env->pylock));
+        out->rf = reqfile_new();
+        out->reqs = xcalloc(1, sizeof(rs_requirement_t));
+        out->constraints = xcalloc(1, sizeof(rs_requirement_t));
+        out->digest = xstrdup("given");
+        return NULL;
+    }
+    out->environments = env->lock_environments;
     char *fname = NULL;
     err_t *e = pylock_filename(env->name, &fname);
     if (e)
@@ -127,6 +138,8 @@ err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t 
     buf_printf(&d, "index: %s\n", c->m->index_url ? c->m->index_url : "");
     if (c->no_build || c->no_binary)
         buf_printf(&d, "build: %s\n", c->no_build ? "never" : "always");
+    for (char *const *p = out->environments; p && *p; p++)
+        buf_printf(&d, "lock-environment: %s\n", *p);
     for (char *const *p = c->m->extra_urls; p && *p; p++)
         buf_printf(&d, "extra-url: %s\n", *p);
     for (char *const *p = c->m->find_links; p && *p; p++)
@@ -506,7 +519,8 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     size_t nminors = minors_for(in->python, here, minors);
     ru_target_t *targets = NULL;
     size_t nt = 0;
-    e = ru_targets(minors, nminors, NULL, here_os(here), here_arch(here), here ? here->minor : -1,
+    e = ru_targets(minors, nminors, in->environments, here_os(here), here_arch(here),
+                   here ? here->minor : -1,
                    &targets, &nt);
     size_t nsolve = nt;
     if (!e && in->here_only) { /* this machine's target alone, first */
@@ -569,8 +583,10 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
     pylock_t *l = NULL;
     if (!e) {
         l = pylock_new();
-        if (res.environments && res.uncovered)
+        if (res.environments && res.uncovered) /* where it has a solution */
             strv_push(&l->environments, NULL, NULL, xstrdup(res.environments));
+        else if (in->environments) /* where the manifest narrowed it to */
+            l->environments = strv_dup(in->environments);
         l->requires_python = xstrdup(res.requires_python);
         l->inputs = xstrdup(in->digest);
         for (size_t i = 0; i < in->nreqs; i++)

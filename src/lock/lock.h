@@ -76,6 +76,11 @@ typedef struct lock_inputs {
     bool here_only;                 /* resolve for this machine's interpreter only (build
                                      * environments), not universally */
     bool prefer_sdist;              /* install sdists over wheels (the context's no_binary) */
+    char *const *environments;      /* the manifest's `lock-environments` (borrowed), NULL: the
+                                     * lock covers every standard target */
+    bool given;                     /* `pylock:`: a lock another tool wrote, at path, installed
+                                     * as it is: never resolved, written or judged stale (reqs
+                                     * empty, digest "given") */
 } lock_inputs_t;
 
 err_t *lock_inputs_read(const lock_ctx_t *c, const mf_env_t *env, const pyreq_t *python,

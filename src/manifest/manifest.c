@@ -36,6 +36,7 @@
 #include <yaml.h>
 
 #include "manifest/manifest_internal.h"
+#include "pkg/marker.h"
 #include "util/buf.h"
 #include "util/fs.h"
 #include "util/path.h"
@@ -46,20 +47,22 @@
 /* ------------------------------------------------------------------------------------------ */
 /* keys */
 
-enum { T_VERSION, T_PYTHON, T_ROOT, T_DOWNLOADS, T_INDEX, T_ENVS, T_LINK, T_BUILD, T_N };
+enum { T_VERSION, T_PYTHON, T_ROOT, T_DOWNLOADS, T_INDEX, T_ENVS, T_LINK, T_BUILD, T_LOCKENVS,
+       T_N };
 static const char *const top_keys[T_N] = {
     "version", "python", "root", "python-downloads", "index", "environments", "link-mode", "build",
+    "lock-environments",
 };
 
 enum { I_URL, I_EXTRA, I_FIND, I_N };
 static const char *const index_keys[I_N] = {"url", "extra-urls", "find-links"};
 
 enum { E_PATH, E_PYTHON, E_PROMPT, E_SSP, E_PACKAGES, E_REQS, E_EXACT, E_UPGRADE, E_COPY,
-       E_COMPILE, E_SEED, E_LINK, E_PROJECT, E_BUILD, E_N };
+       E_COMPILE, E_SEED, E_LINK, E_PROJECT, E_BUILD, E_LOCKENVS, E_PYLOCK, E_N };
 static const char *const env_keys[E_N] = {
     "path",  "python",  "prompt",    "system-site-packages", "packages",
     "requirements", "exact", "upgrade", "copy-from", "compile", "seed", "link-mode", "project",
-    "build",
+    "build", "lock-environments", "pylock",
 };
 
 enum { P_PATH, P_EDITABLE, P_EXTRAS, P_GROUPS, P_N };
@@ -134,7 +137,7 @@ static void unknown_key(ctx_t *c, const pair_t *p, int level, const char *env,
     const char *sug = suggest_closest(k, keys, (size_t)n);
     if (level != 2 && mf_key_id(k, env_keys, E_N) >= 0 && strcmp(k, "python") != 0 &&
         strcmp(k, "link-mode") != 0 && strcmp(k, "build") != 0 &&
-        !(level == 3 && strcmp(k, "path") == 0)) {
+        strcmp(k, "lock-environments") != 0 && !(level == 3 && strcmp(k, "path") == 0)) {
         mf_report(c, p->key, "unknown key '%s' %s ('%s' belongs inside an environment, under "
                              "'environments: NAME:')", k, scope, k);
     } else if (level != 1 && mf_key_id(k, index_keys, I_N) >= 0) {
@@ -335,6 +338,38 @@ static void walk_project(ctx_t *c, mf_env_t *env, yaml_node_t *v)
     mf_pairs_free(&ps);
 }
 
+/* `lock-environments`: a list of PEP 508 markers, each checked. NULL after a report. */
+static char **get_lock_environments(ctx_t *c, yaml_node_t *v, const what_t *w)
+{
+    size_t n;
+    yaml_node_t **it = mf_get_list(c, v, w, &n);
+    if (!it)
+        return NULL;
+    char **out = NULL;
+    size_t nout = 0, cap = 0;
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        marker_t *mk = NULL;
+        size_t at = 0;
+        err_t *e = marker_parse(mf_sval(it[i]), &mk, &at);
+        if (e) {
+            mf_reportw(c, it[i], w, i + 1, " is not a PEP 508 marker: %s", e->msg);
+            err_free(e);
+            ok = false;
+        }
+        marker_free(mk);
+        strv_push(&out, &nout, &cap, xstrdup(mf_sval(it[i])));
+    }
+    free(it);
+    if (!ok || !nout) {
+        if (ok)
+            mf_reportw(c, v, w, 0, " is empty (leave it out to lock for every platform)");
+        strv_free(out);
+        return NULL;
+    }
+    return out;
+}
+
 static void walk_env(ctx_t *c, const manifest_t *m, mf_env_t *env, envx_t *x, yaml_node_t *v)
 {
 #define WHAT(k) (&(what_t){.key = (k), .env = env->name})
@@ -343,6 +378,7 @@ static void walk_env(ctx_t *c, const manifest_t *m, mf_env_t *env, envx_t *x, ya
     env->seed = SEED_UNSET;
     env->link_mode = m->link_mode;
     env->build = m->build;
+    env->lock_environments = strv_dup(m->lock_environments);
 
     const pair_t *slot[E_N] = {0};
     pairs_t ps = {0};
@@ -395,7 +431,23 @@ static void walk_env(ctx_t *c, const manifest_t *m, mf_env_t *env, envx_t *x, ya
     }
     if (slot[E_PROJECT])
         walk_project(c, env, slot[E_PROJECT]->val);
-    env->manages_packages = slot[E_PACKAGES] || slot[E_REQS] || slot[E_PROJECT];
+    if (slot[E_LOCKENVS]) {
+        strv_free(env->lock_environments);
+        env->lock_environments = get_lock_environments(c, slot[E_LOCKENVS]->val,
+                                                       WHAT("lock-environments"));
+    }
+    if (slot[E_PYLOCK]) {
+        const char *s = mf_get_string(c, slot[E_PYLOCK]->val, WHAT("pylock"));
+        if (s)
+            env->pylock = mf_resolve_path(c, slot[E_PYLOCK]->val, s, WHAT("pylock"));
+        const pair_t *with = slot[E_PACKAGES] ? slot[E_PACKAGES] : slot[E_REQS] ? slot[E_REQS]
+                                                                 : slot[E_PROJECT];
+        if (with)
+            mf_report(c, with->key, "environment '%s' has both 'pylock' and '%s': a lock another "
+                                    "tool wrote is installed as it is, so the packages come from "
+                                    "it alone", env->name, with->name);
+    }
+    env->manages_packages = slot[E_PACKAGES] || slot[E_REQS] || slot[E_PROJECT] || slot[E_PYLOCK];
     if (slot[E_PACKAGES]) {
         size_t n;
         yaml_node_t **it = mf_get_list(c, slot[E_PACKAGES]->val, WHAT("packages"), &n);
@@ -553,6 +605,9 @@ static void walk_top(ctx_t *c, manifest_t *m, yaml_node_t *root)
         m->link_mode = get_link_mode(c, slot[T_LINK]->val, &(what_t){.key = "link-mode"});
     if (slot[T_BUILD])
         m->build = get_build(c, slot[T_BUILD]->val, &(what_t){.key = "build"});
+    if (slot[T_LOCKENVS])
+        m->lock_environments = get_lock_environments(c, slot[T_LOCKENVS]->val,
+                                                     &(what_t){.key = "lock-environments"});
     if (slot[T_INDEX])
         walk_index(c, m, slot[T_INDEX]->val);
     if (slot[T_ENVS])
@@ -665,8 +720,11 @@ void manifest_free(manifest_t *m)
         free(e->project.path);
         strv_free(e->project.extras);
         strv_free(e->project.groups);
+        strv_free(e->lock_environments);
+        free(e->pylock);
     }
     free(m->envs);
+    strv_free(m->lock_environments);
     pyreq_free(m->python);
     free(m->python_text);
     free(m->root);

@@ -71,6 +71,12 @@ typedef struct mf_env {
     mf_link_mode_t link_mode;    /* its own `link-mode`, else the top level's, else DEFAULT */
     mf_project_t project;        /* `project:`; path NULL when not given */
     mf_build_t build;            /* its own `build`, else the top level's, else AUTO */
+    char **lock_environments;    /* `lock-environments`: PEP 508 markers the universal lock is
+                                  * narrowed to (its own, else the top level's; checked);
+                                  * NULL-terminated, NULL when none */
+    char *pylock;                /* `pylock`: absolute path of a PEP 751 lock another tool wrote,
+                                  * installed as it is (no resolution), or NULL; never given
+                                  * together with packages, requirements or project */
 } mf_env_t;
 
 typedef struct manifest {
@@ -86,6 +92,7 @@ typedef struct manifest {
     char **find_links;           /* NULL-terminated; local entries made absolute, URLs kept */
     mf_link_mode_t link_mode;    /* top-level `link-mode`, or DEFAULT */
     mf_build_t build;            /* top-level `build`, or AUTO */
+    char **lock_environments;    /* top-level `lock-environments`, or NULL */
     mf_env_t *envs;              /* in file order */
     size_t nenvs;
 } manifest_t;

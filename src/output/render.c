@@ -40,7 +40,8 @@ static const char *state_text(const report_env_t *e)
 static void lock_text(const term_style_t *s, const report_env_t *e, render_mode_t mode,
                       buf_t *out)
 {
-    if (!e->lock_state || strcmp(e->lock_state, "fresh") == 0)
+    if (!e->lock_state || strcmp(e->lock_state, "fresh") == 0 ||
+        strcmp(e->lock_state, "given") == 0)
         return;
     const char *what = strcmp(e->lock_state, "relocked") == 0
                            ? (mode == RENDER_SYNC ? "relocked" : "locked")
@@ -97,7 +98,10 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
         if (o->verbosity < 0)
             continue;
         if (o->mode == RENDER_LOCK) {
-            if (e->lock_state && strcmp(e->lock_state, "fresh") == 0)
+            if (e->lock_state && strcmp(e->lock_state, "given") == 0)
+                buf_printf(out, "%s%s%s: installs %s as it is (pylock:), nothing to lock\n",
+                           s.bold, e->name, s.reset, e->lock_name);
+            else if (e->lock_state && strcmp(e->lock_state, "fresh") == 0)
                 buf_printf(out, "%s%s%s: %s is up to date\n", s.bold, e->name, s.reset,
                            e->lock_name);
             else if (e->lock_state)

@@ -151,8 +151,9 @@ static err_t *check_lock(const sel_t *s)
         err_t *e = err_new(EXIT_USAGE, "%s does not cover %s: it was locked for %s", s->lock,
                            s->target, buf_cstr(&b));
         buf_free(&b);
-        return err_hint(e, "add this platform to the environment's lock targets and run "
-                           "`venvsync lock`");
+        return err_hint(e, "widen the environment's `lock-environments` in venv.yaml to this "
+                           "platform and run `venvsync lock` (for a lock another tool wrote: "
+                           "lock it for this platform there)");
     }
     return NULL;
 }

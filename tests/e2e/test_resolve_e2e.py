@@ -1162,3 +1162,90 @@ def test_python_markers_select_per_interpreter(venvsync, tmp_project, index, cac
     run(venvsync, tmp_project, "sync", "a311", "a312", cache=cache, check_rc=0)
     assert dists(tmp_project.path(".venv-a311")) == [("app", "1.0"), ("backport", "1.0"), ("common", "1.0")]
     assert dists(tmp_project.path(".venv-a312")) == [("app", "1.0"), ("common", "1.0")]
+
+
+def test_lock_environments_narrow_the_universal_lock(venvsync, tmp_project, index, cache):
+    """`lock-environments` (PEP 508 markers) limits the targets: a Linux-only team's lock leaves
+    out what only Windows needs, records its environments, and a change to them relocks."""
+    marker_graph(index)
+    manifest(tmp_project, index.url(), ["app"])
+    text = open(tmp_project.path("venv.yaml")).read()
+    narrowed = text.replace("environments:\n", "lock-environments: [\"sys_platform == 'linux'\"]\n"
+                            "environments:\n", 1)
+    with open(tmp_project.path("venv.yaml"), "w") as f:
+        f.write(narrowed)
+    run(venvsync, tmp_project, "lock", cache=cache, check_rc=0)
+    lock = load_lock(tmp_project)
+    names = sorted(p["name"] for p in lock["packages"])
+    assert "winonly" not in names, names
+    assert names == ["app", "backport", "common"], names
+    assert lock["environments"] == ["sys_platform == 'linux'"], lock.get("environments")
+    # this machine is Linux: the narrowed lock installs here and is fresh
+    run(venvsync, tmp_project, "sync", "--locked", cache=cache, check_rc=0)
+    assert sorted(dict(dists(tmp_project.path(".venv")))) == ["app", "backport", "common"]
+    # widened again: the inputs changed, so the lock is stale and relocked with winonly
+    with open(tmp_project.path("venv.yaml"), "w") as f:
+        f.write(text)
+    r = run(venvsync, tmp_project, "sync", "--locked", cache=cache)
+    assert r.returncode == 2 and "out of date" in r.stderr, r.stderr
+    run(venvsync, tmp_project, "lock", cache=cache, check_rc=0)
+    lock = load_lock(tmp_project)
+    assert "winonly" in [p["name"] for p in lock["packages"]]
+    assert "environments" not in lock
+    # a lock narrowed to another platform is made (for a Windows colleague), but this machine
+    # cannot install it: a clear refusal that changes nothing
+    with open(tmp_project.path("venv.yaml"), "w") as f:
+        f.write(text.replace("environments:\n", "lock-environments: [\"sys_platform == 'win32'\"]\n"
+                             "environments:\n", 1))
+    r = run(venvsync, tmp_project, "lock", cache=cache, check_rc=0)
+    lock = load_lock(tmp_project)
+    assert lock["environments"] == ["sys_platform == 'win32'"]
+    assert "winonly" in [p["name"] for p in lock["packages"]]
+    before = sorted(dists(tmp_project.path(".venv")))
+    r = run(venvsync, tmp_project, "sync", cache=cache)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "lock-environments" in r.stderr, r.stderr
+    assert sorted(dists(tmp_project.path(".venv"))) == before
+
+
+def test_a_lock_another_tool_wrote_is_installed_as_it_is(venvsync, tmp_project, index, cache):
+    """`pylock: FILE` installs a PEP 751 lock written elsewhere (here: a copy of venvsync's own,
+    stripped of its [tool.venvsync] table, as pip or uv would write it) without resolving: no
+    request reaches the index, `lock` leaves it alone, and its hashes are still checked."""
+    small_graph(index)
+    manifest(tmp_project, index.url(), ["app"])
+    run(venvsync, tmp_project, "lock", cache=cache, check_rc=0)
+    theirs = open(tmp_project.path("pylock.dev.toml")).read()
+    theirs = theirs[:theirs.index("[tool.venvsync]")] if "[tool.venvsync]" in theirs else theirs
+    theirs = theirs.replace('created-by = "venvsync"', 'created-by = "uv"')
+    os.makedirs(tmp_project.path("locks"))
+    with open(tmp_project.path("locks", "pylock.toml"), "w") as f:
+        f.write(theirs)
+    os.unlink(tmp_project.path("pylock.dev.toml"))
+    with open(tmp_project.path("venv.yaml"), "w") as f:
+        f.write(f'version: 1\npython: "{DEBIAN_PYTHON}"\nindex:\n  url: {index.url()}\n'
+                "environments:\n  dev:\n    path: .venv\n    pylock: locks/pylock.toml\n")
+    index.clear_log()
+    r = run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
+    want = sorted((p["name"], p["version"]) for p in load_lock_file(tmp_project.path("locks", "pylock.toml"))["packages"])
+    assert sorted(dists(tmp_project.path(".venv"))) == want, r.stdout + r.stderr
+    assert not [q for q in index.requests() if "/simple/" in q["path"]], \
+        "a given lock is never resolved: no index page is read"
+    assert not os.path.exists(tmp_project.path("pylock.dev.toml")), "nothing of ours is written"
+    r = run(venvsync, tmp_project, "lock", cache=cache, check_rc=0)
+    assert "pylock.toml as it is (pylock:), nothing to lock" in r.stdout, r.stdout
+    assert open(tmp_project.path("locks", "pylock.toml")).read() == theirs
+    run(venvsync, tmp_project, "check", cache=cache, check_rc=0)
+    # a file whose hash no longer matches the lock is refused and the environment kept
+    bad = re.sub(r'sha256 = "[0-9a-f]{64}"', 'sha256 = "' + "0" * 64 + '"', theirs)
+    with open(tmp_project.path("locks", "pylock.toml"), "w") as f:
+        f.write(bad)
+    shutil.rmtree(tmp_project.path(".venv"))
+    shutil.rmtree(cache)
+    r = run(venvsync, tmp_project, "sync", cache=cache)
+    assert r.returncode == 3 and "hash" in (r.stdout + r.stderr).lower(), r.stdout + r.stderr
+    assert not os.path.exists(tmp_project.path(".venv"))
+    # and a missing one is a clear error
+    os.unlink(tmp_project.path("locks", "pylock.toml"))
+    r = run(venvsync, tmp_project, "sync", cache=cache)
+    assert r.returncode == 2 and "pylock.toml does not exist" in r.stderr, r.stderr

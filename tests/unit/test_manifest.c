@@ -13,6 +13,7 @@
 #include "manifest/manifest.h"
 #include "util/suggest.h"
 #include "util/buf.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 #define F "/proj/venv.yaml"
@@ -346,7 +347,7 @@ Test(manifest, unknown_key_placement_and_list)
     fails_with("version: 1\nenvironments:\n  dev:\n    zzzzzz: 1\n",
                F ":4:5: unknown key 'zzzzzz' in environment 'dev' (valid keys: path, python, "
                "prompt, system-site-packages, packages, requirements, exact, upgrade, copy-from, "
-               "compile, seed, link-mode, project, build)");
+               "compile, seed, link-mode, project, build, lock-environments, pylock)");
 }
 
 Test(manifest, wrong_types)
@@ -774,11 +775,10 @@ Test(manifest, shipped_examples_load)
     cr_assert_not_null(d);
     int n = 0;
     struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        if (len < 6 || strcmp(de->d_name + len - 5, ".yaml") != 0)
+    while ((de = readdir(d))) { /* each example is a folder holding its venv.yaml */
+        if (de->d_name[0] == '.')
             continue;
-        char *p = xasprintf("%s/examples/%s", TEST_SRC_DIR, de->d_name);
+        char *p = xasprintf("%s/examples/%s/venv.yaml", TEST_SRC_DIR, de->d_name);
         load_ok(p);
         free(p);
         n++;
@@ -817,4 +817,49 @@ Test(manifest, suggest)
     cr_assert_null(suggest_closest("python", keys, 5));    /* exact: nothing to suggest */
     cr_assert_null(suggest_closest("zzzz", keys, 5));
     cr_assert_null(suggest_closest("major", (const char *const[]){"minor", "exact"}, 2));
+}
+
+Test(manifest, lock_environments_narrow_the_lock_per_environment)
+{
+    manifest_t *m = ok("version: 1\n"
+                       "lock-environments: [\"sys_platform == 'linux'\"]\n"
+                       "environments:\n"
+                       "  dev: {packages: [six]}\n"
+                       "  mac:\n"
+                       "    packages: [six]\n"
+                       "    lock-environments:\n"
+                       "      - \"sys_platform == 'darwin' and platform_machine == 'arm64'\"\n"
+                       "      - \"sys_platform == 'darwin'\"\n");
+    cr_assert_eq(strv_len(m->lock_environments), 1);
+    cr_assert_eq(strv_len(m->envs[0].lock_environments), 1, "inherited from the top level");
+    cr_assert_str_eq(m->envs[0].lock_environments[0], "sys_platform == 'linux'");
+    cr_assert_eq(strv_len(m->envs[1].lock_environments), 2, "its own replaces the top level's");
+    cr_assert_str_eq(m->envs[1].lock_environments[1], "sys_platform == 'darwin'");
+    manifest_free(m);
+    m = ok("version: 1\nenvironments:\n  dev: {packages: [six]}\n");
+    cr_assert_null(m->envs[0].lock_environments, "none given: every platform");
+    manifest_free(m);
+    char *msgs = fails("version: 1\nlock-environments: [\"sys_platform = 'linux'\"]\n"
+                       "environments:\n  dev: {}\n", NULL);
+    cr_assert(strstr(msgs, F ":2:21: item 1 of 'lock-environments' is not a PEP 508 marker"),
+              "%s", msgs);
+    free(msgs);
+    msgs = fails("version: 1\nenvironments:\n  dev:\n    lock-environments: []\n", NULL);
+    cr_assert(strstr(msgs, "'lock-environments' in environment 'dev' is empty"), "%s", msgs);
+    free(msgs);
+}
+
+Test(manifest, pylock_names_another_tools_lock_and_stands_alone)
+{
+    manifest_t *m = ok("version: 1\nenvironments:\n  dev:\n    pylock: locks/pylock.toml\n");
+    cr_assert_str_eq(m->envs[0].pylock, "/proj/locks/pylock.toml", "relative to the manifest");
+    cr_assert(m->envs[0].manages_packages, "the lock owns the packages");
+    manifest_free(m);
+    fails_with("version: 1\nenvironments:\n  dev:\n    pylock: pylock.toml\n"
+               "    packages: [six]\n",
+               F ":5:5: environment 'dev' has both 'pylock' and 'packages': a lock another tool "
+               "wrote is installed as it is, so the packages come from it alone");
+    fails_with("version: 1\nenvironments:\n  dev:\n    project: .\n    pylock: pylock.toml\n",
+               F ":4:5: environment 'dev' has both 'pylock' and 'project': a lock another tool "
+               "wrote is installed as it is, so the packages come from it alone");
 }

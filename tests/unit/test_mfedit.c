@@ -1357,9 +1357,9 @@ Test(mfedit, chained_operations_crlf)
  * and removed from each environment: a valid manifest with only the intended lines changed. */
 Test(mfedit, repository_examples)
 {
-    const char *files[] = {"venv.yaml.example", "examples/ci-matrix.yaml",
-                           "examples/docs-copy.yaml", "examples/offline.yaml",
-                           "examples/team.yaml"};
+    const char *files[] = {"venv.yaml.example", "examples/ci-matrix/venv.yaml",
+                           "examples/docs-copy/venv.yaml", "examples/offline/venv.yaml",
+                           "examples/team/venv.yaml", "examples/project/venv.yaml"};
     for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
         char *path = xasprintf("%s/%s", TEST_SRC_DIR, files[f]);
         buf_t b = BUF_INIT;

@@ -1857,8 +1857,9 @@ Test(pylock, describe_and_hint)
     cr_assert_not_null(e);
     cr_assert_str_eq(e->msg, "pylock.toml does not cover the dev environment: it was locked for "
                              "os_name == 'nt'");
-    cr_assert_str_eq(e->hint, "add this platform to the environment's lock targets and run "
-                              "`venvsync lock`");
+    cr_assert_str_eq(e->hint, "widen the environment's `lock-environments` in venv.yaml to this "
+                      "platform and run `venvsync lock` (for a lock another tool wrote: lock "
+                      "it for this platform there)");
     err_free(e);
     tagset_free(tags);
     pylock_free(l);

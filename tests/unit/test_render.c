@@ -209,6 +209,12 @@ Test(render, an_error_before_planning_is_not_shown_as_ok)
     report_env_t *dev = &r.envs[0];
     dev->planned = false;
     dev->state = ST_OK; /* what a zeroed plan says */
+    for (size_t k = 0; k < dev->nactions; k++) {
+        free(dev->actions[k].package);
+        free(dev->actions[k].from);
+        free(dev->actions[k].to);
+        free(dev->actions[k].reason);
+    }
     dev->nactions = 0;
     strv_push(&dev->errors, NULL, NULL, xstrdup("requirements.txt:3: invalid requirement"));
     strv_push(&dev->hints, NULL, NULL, xstrdup(""));
