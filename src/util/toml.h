@@ -1,8 +1,9 @@
 /*
  * toml: the one TOML reader and writer. A strict TOML 1.0.0 parser (https://toml.io/en/v1.0.0)
  * that builds a read-only tree (DOM) for pyproject.toml and PEP 751 lock files, a builder for
- * trees made in code, and a deterministic writer (toml_write). Reader, DOM and builder live in
- * toml_read.c, the writer in toml_write.c.
+ * trees made in code, and a deterministic writer (toml_write). The reader is in toml_read.c (the
+ * grammar) and toml_lex.c (the tokens), the DOM and the builder in toml_dom.c, the writer in
+ * toml_write.c.
  *
  * Strict means all of TOML 1.0.0 and nothing more; every violation is an error:
  *  - the document is UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF); a BOM at
