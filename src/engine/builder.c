@@ -141,9 +141,16 @@ static err_t *env_with(engine_builder_t *b, const char *label, char *const *reqs
     buildenv_t benv;
     memset(&benv, 0, sizeof benv);
     const rf_options_t *saved = b->opts;
+    /* The environment's `build` policy is about its own packages: a build environment takes
+     * wheels when they fit (with build: always, no backend could be installed otherwise: its
+     * sdist would need itself to build). */
+    bool no_build = en->lockc.no_build, no_binary = en->lockc.no_binary;
+    en->lockc.no_build = en->lockc.no_binary = false;
     err_t *e = lock_inputs_build(&en->lockc, label, reqs, b->opts, &in);
     if (!e)
         e = lock_resolve(&en->lockc, label, &in, NULL, b->py, &l, NULL);
+    en->lockc.no_build = no_build;
+    en->lockc.no_binary = no_binary;
     if (!e)
         e = lock_wants(l, &in, b->py, &ws);
     if (!e)
