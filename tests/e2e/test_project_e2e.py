@@ -76,16 +76,40 @@ def state(venv):
     return out
 
 
-def assert_in_sync(venvsync, proj):
-    """A second sync changes nothing and builds nothing (with -v, a backend would be heard)."""
+CACHE = []     # the session's cache folder (conftest's cache_dir)
+
+
+@pytest.fixture(autouse=True)
+def _session_cache(cache_dir):
+    CACHE[:] = [cache_dir]
+
+
+def hook_traces(env=None):
+    """The modification times of the build stage's scratch and log folders: every backend hook
+    runs in a new work directory below builds-v1/tmp and writes a new log below builds-v1/logs
+    (deleted when it succeeds), so a run that started no backend leaves both as they were."""
+    cache = (env or {}).get("VENVSYNC_CACHE_DIR") or os.environ.get("VENVSYNC_CACHE_DIR")
+    out = []
+    for sub in ("tmp", "logs"):
+        p = os.path.join(cache or CACHE[0], "builds-v1", sub)
+        out.append(os.stat(p).st_mtime_ns if os.path.exists(p) else None)
+    return out
+
+
+def assert_in_sync(venvsync, proj, env=None):
+    """A second sync changes nothing and builds nothing: no backend hook runs (not even to read
+    a project's name) and nothing in the environment is rewritten."""
     venv = proj.path(".venv")
     before = state(venv)
-    p = venvsync("-v", "sync", cwd=proj.root, check_rc=0)
+    traces = hook_traces(env)
+    p = venvsync("-v", "sync", cwd=proj.root, check_rc=0, env=env)
+    assert hook_traces(env) == traces, "a no-op sync ran a build backend hook"
     assert "0 changed, 1 already in sync" in p.stdout, p.stdout
     assert "+ install" not in p.stdout and "reinstall" not in p.stdout, p.stdout
     assert state(venv) == before
-    p = venvsync("plan", cwd=proj.root, check_rc=0)
+    p = venvsync("plan", cwd=proj.root, check_rc=0, env=env)
     assert "0 to change, 1 in sync" in p.stdout, p.stdout
+    assert hook_traces(env) == traces, "a no-op plan ran a build backend hook"
 
 
 # ---- 1. project: . with each real backend --------------------------------------------------
@@ -221,31 +245,26 @@ def test_project_not_editable_with_extras_and_groups(venvsync, tmp_project, link
     assert set(dists(venv)) == {"st-src", "attrs"}
 
 
-# ---- 4. legacy setup.py, dynamic metadata --------------------------------------------------
+# ---- 4. legacy setup.py --------------------------------------------------------------------
 
-def test_legacy_and_dynamic_projects(venvsync, tmp_project, links):
+def test_legacy_setup_py_project(venvsync, tmp_project, links):
     legacy = copy_project(tmp_project.root, "st_legacy", "legacy")
-    dynamic = copy_project(tmp_project.root, "st_dynamic", "dynamic")
-    write_manifest(tmp_project, ["project: {path: legacy, extras: [yaml]}",
-                                 "packages: [./dynamic]"], links)
+    write_manifest(tmp_project, ["project: {path: legacy, extras: [yaml]}"], links)
     sync(venvsync, tmp_project)
     venv = tmp_project.path(".venv")
     installed = dists(venv)
-    assert installed == {"st-legacy": "0.3", "six": "1.16.0", "pyyaml": "6.0.1",
-                         "st-dynamic": "2.5.1", "idna": "3.4"}, installed
+    assert installed == {"st-legacy": "0.3", "six": "1.16.0", "pyyaml": "6.0.1"}, installed
     out = subprocess.run([os.path.join(venv, "bin", "st-legacy")], capture_output=True,
                          text=True, check=True).stdout
     assert out == "hello from st_legacy\n"
     assert run_py(venv, "import st_legacy; print(st_legacy.__file__)").strip() == \
         os.path.join(os.path.realpath(legacy), "st_legacy.py")
     assert list(pip_editables(venv)) == ["st-legacy"]
-    assert direct_url(venv, "st-dynamic") == {"dir_info": {},
-                                              "url": "file://" + os.path.realpath(dynamic)}
     pip_check(venv)
+    pkg = locked(tmp_project, "st-legacy")[0]
+    assert pkg["directory"] == {"path": "legacy", "editable": True}
     assert_in_sync(venvsync, tmp_project)
-    # st_dynamic's dependencies come from requirements.txt, a build input of its own only by
-    # what setuptools reads: the version bump in the module is source, not rebuilt (documented
-    # rule: pyproject.toml, setup.cfg, setup.py).
+    # setup.py is a build input: a change there rebuilds (here, the version).
     with open(os.path.join(legacy, "setup.py")) as fh:
         text = fh.read()
     with open(os.path.join(legacy, "setup.py"), "w") as fh:
@@ -255,37 +274,43 @@ def test_legacy_and_dynamic_projects(venvsync, tmp_project, links):
     assert_in_sync(venvsync, tmp_project)
 
 
-# ---- 5. requirements-file forms ------------------------------------------------------------
+# ---- 5. requirements-file forms; dynamic metadata ------------------------------------------
 
 def test_requirements_file_forms(venvsync, tmp_project, links):
     root = tmp_project.root
     hatch = copy_project(root, "hatch_src", "projs/hatch")
     flit = copy_project(root, "flit_flat", "projs/flit")
-    poetry = copy_project(root, "poetry_proj", "projs/poetry")
-    legacy = copy_project(root, "st_legacy", "projs/legacy")
-    tmp_project.write(f"-e ./projs/hatch\n./projs/flit\npoetry-proj @ file://{poetry}\n",
+    st = copy_project(root, "st_src", "projs/st")
+    dynamic = copy_project(root, "st_dynamic", "projs/dynamic")
+    tmp_project.write(f"-e ./projs/hatch\n./projs/flit\nst-src @ file://{st}\n",
                       "requirements.txt")
     write_manifest(tmp_project, ["requirements: [requirements.txt]",
-                                 "packages: [./projs/legacy]"], links)
+                                 "packages: [./projs/dynamic]"], links)
     sync(venvsync, tmp_project)
     venv = tmp_project.path(".venv")
     installed = dists(venv)
-    assert {"hatch-src", "flit-flat", "poetry-proj", "st-legacy", "packaging", "requests",
-            "idna", "six"} == set(installed), installed
+    assert installed == {"hatch-src": "0.4.2", "flit-flat": "3.1.4", "st-src": "1.2.0",
+                         "st-dynamic": "2.5.1", "packaging": "23.0", "requests": "2.31.0",
+                         "attrs": "23.1.0", "idna": "3.4"}, installed
     assert list(pip_editables(venv)) == ["hatch-src"]
     assert direct_url(venv, "hatch-src") == {"dir_info": {"editable": True},
                                              "url": "file://" + os.path.realpath(hatch)}
-    for name, path in (("flit_flat", flit), ("poetry-proj", poetry), ("st-legacy", legacy)):
+    for name, path in (("flit_flat", flit), ("st-src", st), ("st-dynamic", dynamic)):
         assert direct_url(venv, name) == {"dir_info": {},
                                           "url": "file://" + os.path.realpath(path)}, name
-    for module, path in (("hatch_src", hatch), ("flit_flat", None), ("poetry_proj", None)):
-        where = run_py(venv, f"import {module}; print({module}.__file__)").strip()
-        assert where.startswith(os.path.realpath(path) + "/" if path else
-                                os.path.join(venv, "lib")), (module, where)
+    site = os.path.join(venv, "lib", "python3.11", "site-packages")
+    for module, where in (("hatch_src", os.path.join(os.path.realpath(hatch), "src")),
+                          ("flit_flat", site), ("st_src", site), ("st_dynamic", site)):
+        got = run_py(venv, f"import {module}; print({module}.__file__)").strip()
+        assert got.startswith(where + "/"), (module, got)
     pip_check(venv)
     lock = {p["name"]: p for p in lock_of(tmp_project)["packages"]}
     assert lock["hatch-src"]["directory"] == {"path": "projs/hatch", "editable": True}
-    assert lock["flit-flat"]["directory"].get("editable", False) is False
+    for name, path in (("flit-flat", "projs/flit"), ("st-dynamic", "projs/dynamic")):
+        assert lock[name]["directory"]["path"] == path
+        assert lock[name]["directory"].get("editable", False) is False
+    # st_dynamic's dependencies come from its requirements.txt, read by the backend.
+    assert {d["name"] for d in lock["st-dynamic"]["dependencies"]} == {"idna"}
     assert_in_sync(venvsync, tmp_project)
 
 
@@ -338,7 +363,7 @@ def test_sdist_from_find_links_built_once(venvsync, tmp_project, tmp_path, links
     assert pkg["sdist"]["hashes"] == {"sha256": sha256_of(flit_sdist)}
     assert pkg["sdist"]["size"] == os.path.getsize(flit_sdist)
     pip_check(venv)
-    assert_in_sync(venvsync, tmp_project)
+    assert_in_sync(venvsync, tmp_project, env)
 
     # A new environment wanting the same sdist: the cached wheel, no build (flit_core is gone).
     shutil.rmtree(venv)
@@ -600,10 +625,6 @@ def test_hanging_backend_times_out(venvsync, tmp_project, links, synced_env):
 
 # ---- 9. a C extension ----------------------------------------------------------------------
 
-def other_pythons():
-    return [p for p in interpreters()[1:]]
-
-
 def test_c_extension(venvsync, tmp_project, links):
     proj = copy_project(tmp_project.root, "st_cext", "proj")
     write_manifest(tmp_project, ["project: proj"], links)
@@ -613,4 +634,40 @@ def test_c_extension(venvsync, tmp_project, links):
     ext = run_py(venv, "import st_cext._speed as s; print(s.__file__)").strip()
     assert ext.startswith(os.path.realpath(proj) + "/"), ext
     assert ext.endswith(".cpython-311-x86_64-linux-gnu.so"), ext
+    assert_in_sync(venvsync, tmp_project)
+
+
+def pyenv_with_setuptools():
+    """(python, its bundled setuptools wheel) of a pyenv CPython whose ensurepip bundles a
+    setuptools >= 61 (3.10, 3.11), or None. Debian's setuptools wheels are patched for Debian's
+    Python (install_layout) and fail on another, so that build environment takes this one."""
+    import glob
+    for exe in interpreters()[1:]:
+        lib = os.path.dirname(os.path.dirname(exe))
+        found = glob.glob(os.path.join(lib, "lib", "python3.*", "ensurepip", "_bundled",
+                                       "setuptools-6[1-9].*-py3-none-any.whl"))
+        if found:
+            return exe, found[0]
+    return None
+
+
+def test_c_extension_on_pyenv_python(venvsync, tmp_project, tmp_path, links):
+    found = pyenv_with_setuptools()
+    if not found:
+        pytest.skip("no pyenv CPython 3.10/3.11 with a bundled setuptools >= 61")
+    python, setuptools = found
+    folder = links_without(links, tmp_path / "links", "setuptools-")
+    shutil.copy(setuptools, folder)
+    proj = copy_project(tmp_project.root, "st_cext", "proj")
+    tmp_project.write(f'version: 1\npython: "{python}"\nindex: {{find-links: ["{folder}"]}}\n'
+                      "environments:\n  dev:\n    path: .venv\n    project: proj\n")
+    sync(venvsync, tmp_project)
+    venv = tmp_project.path(".venv")
+    assert run_py(venv, "import sys; print(sys.version_info[:2] == (%s))"
+                  % ", ".join(os.path.basename(python)[6:].split("."))) == "True\n"
+    assert run_py(venv, "import st_cext; print(st_cext.add(20, 22))") == "42\n"
+    ext = run_py(venv, "import st_cext._speed as s; print(s.__file__)").strip()
+    minor = os.path.basename(python)[6:].replace(".", "")
+    assert ext == os.path.join(os.path.realpath(proj), "st_cext",
+                               f"_speed.cpython-{minor}-x86_64-linux-gnu.so"), ext
     assert_in_sync(venvsync, tmp_project)
