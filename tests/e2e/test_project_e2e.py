@@ -184,6 +184,7 @@ def test_rebuild_rules(venvsync, tmp_project, links):
     with open(pyproject, "w") as fh:
         fh.write(text)
     p = sync(venvsync, tmp_project)
+    assert "__editable__" not in p.stdout + p.stderr, "the backend is heard only with -v"
     assert "+ install six 1.16.0" in p.stdout, p.stdout
     assert "~ reinstall st-src 1.2.0" in p.stdout, p.stdout
     assert "six" in {d["name"] for d in locked(tmp_project, "st-src")[0]["dependencies"]}
@@ -198,8 +199,9 @@ def test_rebuild_rules(venvsync, tmp_project, links):
                         'st-src-hello = "st_src.cli:main"\nst-src-again = "st_src.cli:main"')
     with open(pyproject, "w") as fh:
         fh.write(text)
-    p = sync(venvsync, tmp_project)
+    p = sync(venvsync, tmp_project, "-v")
     assert "~ reinstall st-src 1.2.0" in p.stdout, p.stdout
+    assert "adding '__editable__.st_src-1.2.0.pth'" in p.stderr, p.stderr
     out = subprocess.run([os.path.join(venv, "bin", "st-src-again")], capture_output=True,
                          text=True, check=True).stdout
     assert out == "hello from st_src\n"
