@@ -12,7 +12,9 @@
 #include "lock/lock.h"
 #include "pkg/installed.h"
 #include "util/buf.h"
+#include "util/cachedir.h"
 #include "util/fs.h"
+#include "util/hash.h"
 #include "util/path.h"
 #include "util/strv.h"
 #include "util/url.h"
@@ -20,6 +22,7 @@
 #include "wheel/meta.h"
 
 #define DEFAULT_TIMEOUT_S 900
+#define NAMES_SUBDIR "names"    /* <cache>/builds-v1/names/<key>: a project's name (below) */
 
 err_t *builder_source_id(const char *dir, bool editable, char **out)
 {
@@ -141,9 +144,16 @@ static err_t *env_with(engine_builder_t *b, const char *label, char *const *reqs
     buildenv_t benv;
     memset(&benv, 0, sizeof benv);
     const rf_options_t *saved = b->opts;
+    /* The environment's `build` policy is about its own packages: a build environment takes
+     * wheels when they fit (with build: always, no backend could be installed otherwise: its
+     * sdist would need itself to build). */
+    bool no_build = en->lockc.no_build, no_binary = en->lockc.no_binary;
+    en->lockc.no_build = en->lockc.no_binary = false;
     err_t *e = lock_inputs_build(&en->lockc, label, reqs, b->opts, &in);
     if (!e)
         e = lock_resolve(&en->lockc, label, &in, NULL, b->py, &l, NULL);
+    en->lockc.no_build = no_build;
+    en->lockc.no_binary = no_binary;
     if (!e)
         e = lock_wants(l, &in, b->py, &ws);
     if (!e)
@@ -240,7 +250,28 @@ static err_t *lock_project_name(void *ctx, const char *dir, char **name)
         return NULL;
     }
     pyproject_free(&pp);
-    /* a project without [project] (setup.py, setup.cfg): its backend says */
+    /* A project without [project] (setup.py, setup.cfg, [tool.poetry]): its backend says, from
+     * a build environment and a hook. The answer is remembered by the directory and its build
+     * fingerprint (what decides the name), so that a no-op sync starts no Python. */
+    engine_builder_t *b = ctx;
+    char fp[65];
+    e = build_fingerprint(dir, fp);
+    if (e)
+        return e;
+    char *real = path_real(dir);
+    char *key = xasprintf("%s\n%s", real ? real : dir, fp);
+    char hex[33];
+    hash_name_hex(key, strlen(key), hex);
+    free(key);
+    free(real);
+    char *memo = path_joinv(b->en->cache_dir, CACHE_BUILDS, NAMES_SUBDIR, hex, NULL);
+    buf_t known = BUF_INIT;
+    if (fs_try_read(memo, &known) && known.len && !memchr(known.data, '\n', known.len)) {
+        *name = buf_detach(&known);
+        free(memo);
+        return NULL;
+    }
+    buf_free(&known);
     char *text = NULL;
     e = lock_metadata(ctx, LOCK_BUILD_DIR, dir, NULL, NULL, &text);
     core_metadata_t cm;
@@ -249,8 +280,16 @@ static err_t *lock_project_name(void *ctx, const char *dir, char **name)
     if (!e) {
         *name = xstrdup(cm.name);
         core_metadata_free(&cm);
+        /* a memo that cannot be written only costs the next run a build */
+        char *parent = path_dirname(memo);
+        err_t *w = fs_mkdirs(parent, 0755);
+        if (!w)
+            w = fs_write_atomic(memo, *name, strlen(*name), 0644);
+        err_free(w);
+        free(parent);
     }
     free(text);
+    free(memo);
     return e;
 }
 

@@ -16,7 +16,10 @@
  *     is built once and cached; a project directory's is built into the run's scratch folder
  *     (editable or not), never cached.
  * Build environments are memoised for the run by their requirements; a build requirement that
- * itself needs a build nests (at most BUILDER_MAX_DEPTH deep).
+ * itself needs a build nests (at most BUILDER_MAX_DEPTH deep). The name of a project without a
+ * [project] table (setup.py, setup.cfg, [tool.poetry]) comes from its backend's metadata and is
+ * remembered in <cache>/builds-v1/names/<hash of its real path and build fingerprint>, so that
+ * reading the manifest's inputs (every sync, plan, check) starts no Python once it is known.
  *
  * Settings: VENVSYNC_BUILD_TIMEOUT (seconds per hook, default 900; 0 for none; from config_t),
  * the backend's output to the log with -v, the user's environment (config_t.environ).

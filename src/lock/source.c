@@ -445,11 +445,27 @@ static void meta_from_text(lversion_t *lv, const char *key, const char *version,
     meta_set(lv, &cm);
 }
 
+/* A local file's sha256 and size, once. */
+static err_t *hash_local(lock_file_t *f)
+{
+    if (f->sha256[0])
+        return NULL;
+    err_t *e = sha256_file_hex(f->path, f->sha256);
+    if (e)
+        return e;
+    struct stat st;
+    if (stat(f->path, &st) == 0)
+        f->size = (int64_t)st.st_size;
+    return NULL;
+}
+
 /* The metadata of a version that has no wheel, from a build of its sdist (a local file first).
- * Without a builder the version is unavailable. */
+ * Without a builder the version is unavailable. A local sdist is hashed first (the lock needs
+ * its sha256 anyway): the builder finds the wheel it built from it before by that hash, instead
+ * of preparing the metadata again in a build environment. */
 static err_t *sdist_meta(lock_source_t *s, lversion_t *lv)
 {
-    const lock_file_t *sd = NULL;
+    lock_file_t *sd = NULL;
     for (size_t i = 0; i < lv->nfiles; i++)
         if (!lv->files[i].wheel && !lv->files[i].is_dir && (!sd || (!sd->path && lv->files[i].path)))
             sd = &lv->files[i];
@@ -458,6 +474,11 @@ static err_t *sdist_meta(lock_source_t *s, lversion_t *lv)
         lv->meta_why = xstrdup(sd ? "it has only a source distribution, and building is off"
                                   : "it has no file venvsync can install");
         return NULL;
+    }
+    if (sd->path) {
+        err_t *e = hash_local(sd);
+        if (e)
+            return err_ctx(e, "%s %s", lv->key, lv->text);
     }
     char *text = NULL;
     const char *where = sd->path ? sd->path : sd->url;
@@ -692,13 +713,10 @@ err_t *lock_source_files(lock_source_t *s, const rs_version_t *v, lock_file_t **
     lversion_t *lv = v->data;
     for (size_t i = 0; i < lv->nfiles; i++) {
         lock_file_t *f = &lv->files[i];
-        if (f->path && !f->is_dir && !f->sha256[0]) {
-            err_t *e = sha256_file_hex(f->path, f->sha256);
+        if (f->path && !f->is_dir) {
+            err_t *e = hash_local(f);
             if (e)
                 return e;
-            struct stat st;
-            if (stat(f->path, &st) == 0)
-                f->size = (int64_t)st.st_size;
         }
     }
     *files = lv->files;

@@ -10,27 +10,16 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import tarfile
 import time
 
 import pytest
 
-from conftest import BIN, DEBIAN_PYTHON, SRC, interpreters
+from conftest import BIN, SRC, interpreters
+from projlib import (BACKEND_WHEELS, PROJECTS, backend_wheels, copy_project, make_sdist,
+                     make_venv, metadata_fields, pip_editables, run_py)
 
 TOOL = os.path.join(os.path.dirname(BIN), "vsbuild")
-PROJECTS = os.path.join(SRC, "tests", "fixtures", "projects")
 HOOKS_PY = os.path.join(SRC, "src", "build", "hooks.py")
-SYS_WHEELS = "/usr/share/python-wheels"
-DIST_PACKAGES = "/usr/lib/python3/dist-packages"
-
-# What each backend's build environment holds (the resolver's job later; fixed here).
-BACKEND_WHEELS = {
-    "setuptools": ["setuptools", "wheel"],
-    "hatchling": ["hatchling", "packaging", "pathspec", "pluggy"],
-    "flit_core": ["flit_core"],
-    "poetry-core": ["poetry-core"],
-}
 
 
 @pytest.fixture(scope="module")
@@ -44,21 +33,7 @@ def tool():
 def wheels(tmp_path_factory):
     """{project name: wheel path}: setuptools and wheel as Debian ships them, the other backends
     repacked from Debian's dist-packages."""
-    out = tmp_path_factory.mktemp("backend-wheels")
-    sys.path.insert(0, os.path.join(SRC, "tests", "fixtures"))
-    try:
-        import repack
-    finally:
-        sys.path.pop(0)
-    names = [n for ns in BACKEND_WHEELS.values() for n in ns]
-    result = repack.build([SYS_WHEELS, DIST_PACKAGES], str(out), names=names)
-    found = {}
-    for w in result.wheels:
-        found[repack.canonical(os.path.basename(w).split("-")[0])] = w
-    missing = [n for n in names if repack.canonical(n) not in found]
-    assert not missing, (f"no wheel for {missing}: install python3-setuptools-whl, "
-                         f"python3-wheel-whl, python3-hatchling, flit, python3-poetry-core")
-    return found
+    return backend_wheels(tmp_path_factory.mktemp("backend-wheels"))
 
 
 @pytest.fixture(scope="module")
@@ -85,37 +60,6 @@ def vsbuild(tool, cache, *args, check=0, timeout=300):
 
 def out_json(p):
     return json.loads(p.stdout)
-
-
-def copy_project(tmp_path, name):
-    dst = tmp_path / name
-    shutil.copytree(os.path.join(PROJECTS, name), dst)
-    return str(dst)
-
-
-def make_venv(path):
-    subprocess.run([DEBIAN_PYTHON, "-m", "venv", "--without-pip", str(path)], check=True)
-    return str(path)
-
-
-def run_py(venv, code, cwd="/"):
-    return subprocess.run([os.path.join(venv, "bin", "python"), "-c", code], cwd=cwd,
-                          capture_output=True, text=True, check=True).stdout
-
-
-def pip_editables(venv):
-    p = subprocess.run([DEBIAN_PYTHON, "-m", "pip", "--python", os.path.join(venv, "bin", "python"),
-                        "list", "--editable", "--format=json", "--disable-pip-version-check"],
-                       capture_output=True, text=True, check=True)
-    return {e["name"]: e for e in json.loads(p.stdout)}
-
-
-def metadata_fields(text):
-    fields = {}
-    for line in text.split("\n\n", 1)[0].splitlines():
-        k, _, v = line.partition(": ")
-        fields.setdefault(k, []).append(v)
-    return fields
 
 
 # ---- real backends -------------------------------------------------------------------------
@@ -255,18 +199,6 @@ def test_warm_editable_build_timing(tool, wheels, cache, tmp_path, capsys):
 
 
 # ---- sdists --------------------------------------------------------------------------------
-
-def make_sdist(tmp_path, project, top, pkg_info):
-    path = tmp_path / f"{top}.tar.gz"
-    with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as t:
-        t.add(project, arcname=top)
-        data = pkg_info.encode()
-        info = tarfile.TarInfo(f"{top}/PKG-INFO")
-        info.size = len(data)
-        import io
-        t.addfile(info, io.BytesIO(data))
-    return str(path)
-
 
 def test_sdist_built_once_per_interpreter(tool, wheels, cache, tmp_path):
     sdist = make_sdist(tmp_path, os.path.join(PROJECTS, "st_src"), "st_src-1.2.0",
