@@ -1,5 +1,6 @@
 /*
- * libFuzzer target for the TOML reader and writer (src/util/toml_lex.c, toml_read.c, toml_dom.c, toml_write.c).
+ * libFuzzer target for the TOML reader and writer (src/util/toml_lex.c, toml_read.c,
+ * toml_dom.c, toml_write.c).
  *
  * Every input is parsed. A refusal must leave no document and carry "f.toml:LINE:COL: ". An
  * accepted document is walked and checked against toml.h's promises (strings and keys valid
