@@ -53,7 +53,7 @@ static err_t *add_project(const lock_ctx_t *c, const mf_env_t *env, const reqfil
                        pr->pos.col, pr->path);
     if (!c->builder || c->no_build)
         return err_hint(err_new(EXIT_USAGE, "%s:%d:%d: a project is built, and building is off "
-                                "(build: never)", file, pr->pos.line, pr->pos.col),
+                                "(build: never, or --no-build)", file, pr->pos.line, pr->pos.col),
                         "allow builds, or install the project's wheel instead");
     char *name = NULL;
     err_t *e = c->builder->project_name(c->builder->ctx, pr->path, &name);
