@@ -96,6 +96,8 @@ typedef struct ctx {
     size_t n_created, cap_created;
     char **created_dirs;        /* directories made for them, parents first (for rollback) */
     size_t n_created_dirs, cap_created_dirs;
+    char *known_dir;            /* the directory make_dirs last saw exist: files come in tree
+                                 * order, so most share it (one stat less per file) */
     size_t cap_files, cap_replaced;
     bool reflink_ok, hardlink_ok;
     record_t rec;
@@ -142,7 +144,7 @@ static char *write_path(const ctx_t *c, const char *dest)
 }
 
 /* mkdir -p dir (0777 & ~umask), noting the directories it makes for rollback. */
-static err_t *make_dirs(ctx_t *c, const char *dir)
+static err_t *make_dirs_now(ctx_t *c, const char *dir)
 {
     if (fs_is_dir(dir))
         return NULL;
@@ -164,6 +166,18 @@ static err_t *make_dirs(ctx_t *c, const char *dir)
         c->created_dirs[j - 1] = x;
     }
     return fs_mkdirs(dir, 0777);
+}
+
+static err_t *make_dirs(ctx_t *c, const char *dir)
+{
+    if (c->known_dir && strcmp(c->known_dir, dir) == 0)
+        return NULL;
+    err_t *e = make_dirs_now(c, dir);
+    if (!e) {
+        free(c->known_dir);
+        c->known_dir = xstrdup(dir);
+    }
+    return e;
 }
 
 /* Prepares dest (the path written, see write_path) for a new file: creates its directory,
@@ -698,6 +712,8 @@ static err_t *make_tmp_info(ctx_t *c)
  * again are reported as replaced. */
 static err_t *publish_info(ctx_t *c)
 {
+    free(c->known_dir); /* directories move below: nothing is known any more */
+    c->known_dir = NULL;
     const char *final = c->final_info;
     struct stat st;
     if (lstat(final, &st) != 0) {
@@ -770,6 +786,7 @@ static void ctx_free(ctx_t *c)
     free(c->tmp_info);
     strv_free(c->created);
     strv_free(c->created_dirs);
+    free(c->known_dir);
     record_free(&c->rec);
     script_set_free(&c->scripts);
     entry_points_free(&c->eps);
