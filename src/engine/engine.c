@@ -390,7 +390,7 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
     }
     bool covers = lock_covers(ee->lock, py);
     bool fresh = lock_is_fresh(ee->lock, in, py);
-    if (fresh && (covers || in->environments)) {
+    if (fresh && (covers || (in->environments && lock_covers_python(ee->lock, py)))) {
         /* not covering this machine because lock-environments leave it out: relocking would
          * make the same lock, so the selection's refusal is the answer */
         ee->lock_state = LOCK_FRESH;
@@ -1008,7 +1008,8 @@ err_t *engine_lock(engine_t *en)
          * no network (--upgrade resolves anyway) */
         bool fresh = !e && !en->lockc.upgrade_all && !en->lockc.upgrade &&
                      lock_is_fresh(old, &in, here) &&
-                     (lock_covers(old, here) || in.environments);
+                     (lock_covers(old, here) ||
+                      (in.environments && lock_covers_python(old, here)));
         if (!e && !fresh)
             e = lock_resolve(&en->lockc, ee->env->name, &in, old, here, &nl,
                              &ee->lock_warnings);

@@ -312,6 +312,15 @@ bool lock_covers(const pylock_t *l, const interp_t *py)
     return pylock_covers(l, &t);
 }
 
+bool lock_covers_python(const pylock_t *l, const interp_t *py)
+{
+    if (!l)
+        return true;
+    pylock_t any_platform = *l; /* a shallow, read-only view without environments */
+    any_platform.environments = NULL;
+    return lock_covers(&any_platform, py);
+}
+
 err_t *lock_save(const lock_inputs_t *in, const pylock_t *l)
 {
     buf_t b = BUF_INIT, old = BUF_INIT;

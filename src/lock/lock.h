@@ -105,6 +105,9 @@ bool lock_is_fresh(const pylock_t *l, const lock_inputs_t *in, const interp_t *p
  * another interpreter (a path request that changed, a run killed before its recreate) does
  * not, and is made again. */
 bool lock_covers(const pylock_t *l, const interp_t *py);
+/* The same, for requires-python alone: a fresh lock that admits py's Python but not its
+ * platform was narrowed away from it (`lock-environments`), and relocking would not help. */
+bool lock_covers_python(const pylock_t *l, const interp_t *py);
 
 /* Resolves anew (see above). here: the interpreter of this machine (its target must be solved),
  * or NULL. old: the current lock (preferences), or NULL. *out is the new lock; *warnings

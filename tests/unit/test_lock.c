@@ -231,3 +231,17 @@ Test(lock, wants_pin_the_selection_and_take_the_requirements)
     pylock_free(l);
     lock_inputs_free(&in);
 }
+
+Test(lock, covers_python_ignores_the_platforms)
+{
+    interp_t py = support_debian311();
+    pylock_t *l = pylock_new();
+    strv_push(&l->environments, NULL, NULL, xstrdup("sys_platform == \"win32\""));
+    cr_assert_not(lock_covers(l, &py), "narrowed to Windows");
+    cr_assert(lock_covers_python(l, &py), "but Python 3.11 is admitted");
+    l->requires_python = xstrdup(">=3.12");
+    cr_assert_not(lock_covers_python(l, &py), "a lock for 3.12 does not admit 3.11");
+    cr_assert_eq(strv_len(l->environments), 1, "the lock is left as it was");
+    cr_assert(lock_covers_python(NULL, &py));
+    pylock_free(l);
+}
