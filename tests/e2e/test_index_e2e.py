@@ -262,6 +262,23 @@ def test_remote_find_links_and_direct_urls(venvsync, tmp_project, index, cache):
     assert du["url"] == url
 
 
+def test_direct_url_beside_find_links(venvsync, tmp_project, index, cache, tmp_path):
+    """A `name @ URL` requirement while find-links is set (it used to fail with "internal: no
+    fetched wheel"): the URL's wheel is installed, the folder serves the others."""
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    make_wheel(str(folder), "gamma", "3.0")
+    url = f"{index.base}/a/files/alpha-1.0-py3-none-any.whl"
+    manifest(tmp_project, [f"alpha @ {url}", "gamma==3.0"], index.url("a"),
+             find_links=[str(folder)])
+    r = run(venvsync, tmp_project, "sync", cache=cache, check_rc=0)
+    env = tmp_project.path(".venv")
+    assert dists(env) == [("alpha", "1.0"), ("gamma", "3.0")], r.stdout + r.stderr
+    du = json.load(open(os.path.join(site(env), "alpha-1.0.dist-info", "direct_url.json")))
+    assert du["url"] == url
+    run(venvsync, tmp_project, "check", cache=cache, check_rc=0)
+
+
 def test_hash_mismatch_installs_nothing(venvsync, tmp_project, index, cache):
     bad = "0" * 64
     tmp_project.write(f"alpha==1.0 --hash=sha256:{bad}\n", "requirements.txt")
