@@ -19,7 +19,6 @@
 #include "pkg/depcheck.h"
 #include "wheel/verify.h"
 #include "util/xalloc.h"
-#include "venv/user.h"
 
 /* Stable reorder so that an environment comes after the one it is copied from (the manifest
  * has no copy-from cycles), keeping manifest order otherwise. */
@@ -501,18 +500,6 @@ static void verify_dists(observed_env_t *o)
     }
 }
 
-/* Fills o's user files (venv/user.h): only for plans that would recreate or delete, since
- * finding them reads every RECORD. Returns whether there are any. */
-static bool observe_user_files(observed_env_t *o)
-{
-    if (o->kind != OBS_VENV || o->user_files)
-        return o->user_files != NULL;
-    o->user_files = venv_user_entries(o->path, o->site_packages);
-    if (o->user_files)
-        o->user_files_text = venv_user_entries_text(o->path, o->user_files);
-    return o->user_files != NULL;
-}
-
 static bool plan_recreates(const env_plan_t *p)
 {
     for (size_t i = 0; i < p->nactions; i++)
@@ -860,80 +847,6 @@ err_t *engine_apply(engine_t *en)
     return all;
 }
 
-static void report_python(const engine_env_t *ee, report_python_t *out)
-{
-    out->label = xstrdup(ee->plan.python);
-    const interp_t *py = ee->plan.python_need != NEED_NONE && ee->py ? ee->py : ee->facts;
-    if (py) {
-        out->implementation = xstrdup(py->implementation);
-        out->version = xstrdup(py->version);
-        out->path = xstrdup(py->path);
-    } else if (ee->obs.kind == OBS_VENV) {
-        out->implementation = xstrdup(ee->obs.implementation);
-        out->version = xstrdup(ee->obs.version);
-        out->path = xstrdup(ee->obs.python_real ? ee->obs.python_real : ee->obs.link_target);
-    }
-}
-
-void engine_report(const engine_t *en, report_t *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->envs = xcalloc(en->n + 1, sizeof(report_env_t));
-    out->n = en->n;
-    for (size_t i = 0; i < en->n; i++) {
-        const engine_env_t *ee = &en->envs[i];
-        const env_plan_t *p = &ee->plan;
-        report_env_t *r = &out->envs[i];
-        r->name = xstrdup(ee->env->name);
-        r->path = xstrdup(ee->env->path);
-        r->state = p->state;
-        r->planned = p->name != NULL;
-        r->reason = xstrdup(p->reason);
-        report_python(ee, &r->python);
-        r->noop = !ee->error && env_plan_is_noop(p);
-        r->drift = env_plan_is_drift(p);
-        r->result = ee->result;
-        r->packages = ee->obs.kind == OBS_VENV ? (long)ee->obs.ndists : -1;
-        r->dep_problems = strv_dup(ee->dep_problems);
-        static const char *const lock_states[] = {
-            [LOCK_NONE] = NULL, [LOCK_FRESH] = "fresh", [LOCK_RELOCKED] = "relocked",
-            [LOCK_WOULD_RELOCK] = "would-relock", [LOCK_STALE] = "stale",
-            [LOCK_MISSING] = "missing", [LOCK_FROZEN] = "frozen", [LOCK_GIVEN] = "given"};
-        r->lock_state = lock_states[ee->lock_state];
-        r->lock_name = r->lock_state ? xstrdup(ee->lock_name) : NULL;
-        r->lock_changes = strv_dup(ee->lock_changes);
-        r->lock_warnings = strv_dup(ee->lock_warnings);
-        for (size_t k = 0; ee->lock_warnings && ee->lock_warnings[k]; k++)
-            strv_push(&out->notes, NULL, NULL,
-                      xasprintf("%s: %s", ee->env->name, ee->lock_warnings[k]));
-        if (ee->lock_state == LOCK_STALE || ee->lock_state == LOCK_MISSING ||
-            ee->lock_state == LOCK_WOULD_RELOCK) {
-            r->drift = true; /* the lock file is part of what sync makes */
-            r->noop = false;
-        }
-        for (const err_t *e = ee->error; e; e = e->next) {
-            strv_push(&r->errors, NULL, NULL, xstrdup(e->msg));
-            strv_push(&r->hints, NULL, NULL, xstrdup(e->hint ? e->hint : ""));
-        }
-        r->actions = xcalloc(p->nactions + 1, sizeof(report_action_t));
-        r->nactions = p->nactions;
-        for (size_t k = 0; k < p->nactions; k++) {
-            const action_t *a = &p->actions[k];
-            r->actions[k] = (report_action_t){a->kind, xstrdup(a->package), xstrdup(a->from),
-                                              xstrdup(a->to), xstrdup(a->reason)};
-        }
-    }
-    for (size_t i = 0; i < en->n; i++)
-        if (en->envs[i].seed_note)
-            strv_push(&out->notes, NULL, NULL, xstrdup(en->envs[i].seed_note));
-    if (en->dl) {
-        out->network_used = true;
-        download_session_stats(en->dl, &out->network);
-        for (char *const *note = download_session_notes(en->dl); *note; note++)
-            strv_push(&out->notes, NULL, NULL, xstrdup(*note));
-    }
-}
-
 void engine_free(engine_t *en)
 {
     for (size_t i = 0; i < en->n; i++) {
@@ -1039,133 +952,4 @@ err_t *engine_lock(engine_t *en)
         interp_free(here);
     }
     return all;
-}
-
-/* ---- outside a sync ------------------------------------------------------------------------ */
-
-/* The refusal a plan_delete / plan_copy_to plan stands for, or NULL when it acts. */
-static err_t *refusal(const env_plan_t *p)
-{
-    for (size_t i = 0; i < p->nactions; i++)
-        if (p->actions[i].kind == ACT_REFUSE)
-            return err_hint(err_new(EXIT_USAGE, "%s", p->reason), "%s", p->actions[i].reason);
-    if (p->state == ST_MISSING && p->nactions == 0)
-        return err_new(EXIT_USAGE, "%s", p->reason);
-    return NULL;
-}
-
-static void hand_over(env_plan_t *p, env_plan_t *done)
-{
-    if (done)
-        *done = *p;
-    else
-        env_plan_free(p);
-}
-
-err_t *engine_delete(const config_t *cfg, FILE *log, const char *path, const char *why,
-                     bool force, env_plan_t *done)
-{
-    if (done)
-        memset(done, 0, sizeof(*done));
-    env_lock_t lock;
-    err_t *e = env_lock_acquire(cfg->cache_dir, path, log, &lock);
-    if (e)
-        return e;
-    observed_env_t o;
-    env_plan_t p = {0};
-    e = observe_env(path, &o);
-    if (!e) {
-        observe_user_files(&o);
-        plan_delete(&o, why, force, &p);
-        e = refusal(&p);
-    }
-    if (!e)
-        e = apply_remove_env(path);
-    env_lock_release(&lock);
-    observed_env_free(&o);
-    if (e) {
-        env_plan_free(&p);
-        return e;
-    }
-    hand_over(&p, done);
-    return NULL;
-}
-
-err_t *engine_plan_delete(const char *path, bool force)
-{
-    observed_env_t o;
-    err_t *e = observe_env(path, &o);
-    if (e)
-        return e;
-    observe_user_files(&o);
-    env_plan_t p;
-    plan_delete(&o, "", force, &p);
-    e = refusal(&p);
-    env_plan_free(&p);
-    observed_env_free(&o);
-    return e;
-}
-
-err_t *engine_copy(const config_t *cfg, FILE *log, const char *src, const char *dst,
-                   const mf_env_t *target, copy_mode_t mode, env_plan_t *done)
-{
-    if (done)
-        memset(done, 0, sizeof(*done));
-    env_lock_t lock;
-    err_t *e = env_lock_acquire(cfg->cache_dir, dst, log, &lock);
-    if (e)
-        return e;
-    observed_env_t so = {0}, dobs = {0};
-    env_plan_t p = {0};
-    e = observe_env(src, &so);
-    if (!e)
-        e = observe_env(dst, &dobs);
-    if (!e) {
-        plan_copy_to(&so, &dobs, &p);
-        e = refusal(&p);
-    }
-    if (!e)
-        e = apply_copy_env(src, dst, target, mode, NULL, NULL);
-    env_lock_release(&lock);
-    observed_env_free(&so);
-    observed_env_free(&dobs);
-    if (e) {
-        env_plan_free(&p);
-        return e;
-    }
-    hand_over(&p, done);
-    return NULL;
-}
-
-err_t *engine_orphans(const manifest_t *m, char ***paths)
-{
-    *paths = NULL;
-    size_t n = 0, cap = 0;
-    char **names = NULL;
-    err_t *e = fs_list_dir(m->root, &names);
-    if (e) {
-        err_free(e); /* no root directory: nothing to prune */
-        *paths = xcalloc(1, sizeof(char *));
-        return NULL;
-    }
-    for (size_t i = 0; names[i] && !e; i++) {
-        if (names[i][0] == '.')
-            continue;
-        char *p = path_join(m->root, names[i]);
-        bool named = false;
-        for (size_t k = 0; k < m->nenvs && !named; k++)
-            named = strcmp(m->envs[k].path, p) == 0;
-        observed_env_t o;
-        e = named ? NULL : observe_env(p, &o);
-        if (!named && !e) {
-            if (plan_is_orphan(&o, named))
-                strv_push(paths, &n, &cap, xstrdup(p));
-            observed_env_free(&o);
-        }
-        free(p);
-    }
-    strv_free(names);
-    if (!*paths)
-        *paths = xcalloc(1, sizeof(char *));
-    return e;
 }

@@ -16,6 +16,7 @@
 #include "util/strv.h"
 #include "util/xalloc.h"
 #include "venv/activators.h"
+#include "venv/user.h"
 #include "venv/venv.h"
 
 static void observe_foreign_origin(observed_env_t *o);
@@ -288,4 +289,14 @@ void observed_env_free(observed_env_t *o)
         free(o->activators[i]);
     free(o->activators);
     memset(o, 0, sizeof(*o));
+}
+
+bool observe_user_files(observed_env_t *o)
+{
+    if (o->kind != OBS_VENV || o->user_files)
+        return o->user_files != NULL;
+    o->user_files = venv_user_entries(o->path, o->site_packages);
+    if (o->user_files)
+        o->user_files_text = venv_user_entries_text(o->path, o->user_files);
+    return o->user_files != NULL;
 }

@@ -75,6 +75,10 @@ err_t *observe_env(const char *path, observed_env_t *out);
  * 3.3-3.13, virtualenv and uv write: VIRTUAL_ENV="..." or '...', maybe after `export`; the
  * cygpath variants are skipped), malloc'd; NULL when there is none. */
 char *observe_activate_path(const char *activate);
+/* Fills o->user_files and o->user_files_text (venv/user.h): what in the environment's
+ * directory is not the environment's, such as the user's own files. Costly (reads every
+ * RECORD), so only for plans that would recreate or delete. Returns whether there are any. */
+bool observe_user_files(observed_env_t *o);
 void observed_env_free(observed_env_t *o);
 
 #endif
