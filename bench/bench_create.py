@@ -6,13 +6,16 @@
 
 Times, on the same interpreter, interleaved round by round (A, B, C, A, B, C...):
   - spawning `true`: the floor of this method (posix_spawn + wait4)
-  - venvsync creating an empty environment, the interpreter named by its path (a one-environment
-    manifest, fresh directory each run)
+  - venvsync creating an empty environment (`seed: false`: no pip, like the peers' rows below),
+    the interpreter named by its path (a one-environment manifest, fresh directory each run)
   - the same with a version request (`python: "3.11"`): interpreters are discovered
   - uv venv --python PATH, and uv venv --python 3.11 (uv from the bench tools, warm cache;
     skipped with the reason when PyPI cannot be reached)
   - python -m venv --without-pip
   - virtualenv --no-seed (pip-installed into the bench tools, else from PATH)
+  - with pip: venvsync's default for an environment without packages (pip seeded from the
+    interpreter's bundled wheel, offline), `python -m venv` (ensurepip) and `uv venv --seed`
+    (skipped when uv cannot fetch pip)
   - a no-op `venvsync sync` of a manifest with five environments
 Each run's peak RSS is the child's ru_maxrss. Prints medians, min, max, the spread, peak RSS and
 the ratios against the goals: create >= 20x faster than `python -m venv --without-pip`, a no-op
@@ -49,19 +52,26 @@ def main():
     print(f"uv: {bl.uv_version(uv)}" if uv else f"uv: skipped: {why}")
     uvenv = bl.uv_env(os.path.join(work, "uv-cache"))
     try:
-        def manifest(d, python):
+        def manifest(d, python, seed=False):
             os.makedirs(d)
             with open(os.path.join(d, "venv.yaml"), "w") as f:
-                f.write(f'version: 1\npython: "{python}"\nenvironments:\n  dev: {{path: env}}\n')
+                f.write(f'version: 1\npython: "{python}"\nenvironments:\n'
+                        f'  dev: {{path: env, seed: {"true" if seed else "false"}}}\n')
 
         # warm the interpreter-facts caches, as every run after the first has them
         for tag, python in (("path", py), ("req", a.request)):
             manifest(os.path.join(work, f"warm-{tag}"), python)
             subprocess.run([vs, "-q", "sync"], cwd=os.path.join(work, f"warm-{tag}"), env=env, check=True)
+        uv_seed = False
         if uv:
             for tag, python in (("path", py), ("req", a.request)):
                 subprocess.run([uv, "venv", "-q", "-p", python, os.path.join(work, f"uvwarm-{tag}")],
                                env=uvenv, check=True)
+            uv_seed = subprocess.run([uv, "venv", "-q", "--seed", "-p", py,
+                                      os.path.join(work, "uvwarm-seed")], env=uvenv,
+                                     capture_output=True).returncode == 0
+            if not uv_seed:
+                print("uv venv --seed: skipped (uv could not fetch pip)")
 
         # five environments, synced once, then timed as no-ops
         five = os.path.join(work, "five")
@@ -69,7 +79,7 @@ def main():
         with open(os.path.join(five, "venv.yaml"), "w") as f:
             f.write(f'version: 1\npython: "{py}"\nenvironments:\n')
             for n in ("dev", "test", "docs", "lint", "bench"):
-                f.write(f"  {n}: {{prompt: {n}}}\n")
+                f.write(f"  {n}: {{prompt: {n}, seed: false}}\n")
         subprocess.run([vs, "-q", "sync"], cwd=five, env=env, check=True)
 
         W = lambda *p: os.path.join(work, *p)  # noqa: E731
@@ -90,6 +100,15 @@ def main():
         if ve:
             cmds.append(("virtualenv --no-seed",
                          lambda i: ([ve, "--no-seed", "-q", "-p", py, W(f"ve{i}")], None, None), None))
+        cmds.append(("venvsync sync (create + pip)",
+                     lambda i: ([vs, "-q", "-f", W(f"s{i}", "venv.yaml"), "sync"], env, None),
+                     lambda i: manifest(W(f"s{i}"), py, seed=True)))
+        cmds.append(("python -m venv (with pip)",
+                     lambda i: ([py, "-m", "venv", W(f"vp{i}")], None, None), None))
+        if uv_seed:
+            cmds.append(("uv venv --seed -p PATH",
+                         lambda i: ([uv, "venv", "-q", "--seed", "-p", py, W(f"us{i}")], uvenv, None),
+                         None))
         cmds.append(("venvsync sync, no-op, 5 environments", lambda i: ([vs, "-q", "sync"], env, five), None))
 
         res = bl.rounds(cmds, a.runs)
@@ -113,6 +132,12 @@ def main():
                                 st[f"uv venv -p {a.request}"], createq, "(goal >= 1x)"))
         else:
             print(f"  uv: skipped ({why})")
+        seeded = st["venvsync sync (create + pip)"]
+        print(bl.ratio_line("python -m venv / venvsync create + pip", st["python -m venv (with pip)"],
+                            seeded))
+        if uv_seed:
+            print(bl.ratio_line("uv venv --seed / venvsync create + pip", st["uv venv --seed -p PATH"],
+                                seeded, "(goal >= 1x)"))
         print(f"  venvsync create - spawn `true`          : {(create['median'] - true_['median'])*1000:6.2f} ms")
         print(f"  venvsync no-op (5 envs) - spawn `true`  : {(noop['median'] - true_['median'])*1000:6.2f} ms"
               f" (goal <= 2 ms)")
