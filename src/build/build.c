@@ -233,6 +233,8 @@ static char *requires_cache_path(const build_source_t *s, const build_opts_t *o,
     buf_t k = BUF_INIT;
     buf_printf(&k, "get_requires 1\n%d\n%s\n%s\n%s\n", (int)kind, o->env_dir,
                s->from_sdist ? "sdist" : s->root, id);
+    for (char *const *cs = o->config_settings; cs && *cs; cs++)
+        buf_printf(&k, "config %s\n", *cs);
     char name[65];
     hash_name_hex(k.data, k.len, name);
     buf_free(&k);

@@ -106,8 +106,8 @@ char *const *build_source_requires(const build_source_t *s);
 
 /* get_requires_for_build_{wheel,editable}: further requirements (*out NULL when none). Needs
  * o->env_dir. The answer is kept in <cache>/builds-v1/requires/, keyed by the hook, the build
- * environment and the source (an sdist's sha256; a project's path and build fingerprint), and
- * reused: setuptools' answer costs a Python start and an egg_info run. */
+ * environment, the source (an sdist's sha256; a project's path and build fingerprint) and the
+ * config settings, and reused: setuptools' answer costs a Python start and an egg_info run. */
 err_t *build_get_requires(build_source_t *s, const build_opts_t *o, build_kind_t kind,
                           char ***out);
 
