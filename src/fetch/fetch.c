@@ -1,6 +1,7 @@
 #include "fetch/fetch.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -197,7 +198,63 @@ static err_t *fetch_built(const want_set_t *ws, const want_pkg_t *w, const inter
     return e;
 }
 
-/* Downloads (or finds in the download cache) the pins of `items`, then finishes each. */
+/* ---- finishing downloads while others transfer ---------------------------------------- */
+
+/* One worker thread finishes (hash check, unpack into the cache) each downloaded wheel as soon
+ * as download_wheels hands it over, so that unpacking overlaps the transfers. The queue holds
+ * item indexes; the mutex orders each hand-over before the worker reads the item. */
+typedef struct finisher {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t *queue, head, tail;     /* room for every item */
+    bool closed;
+    const want_set_t *ws;
+    const char *cache_dir;
+    download_item_t *dl;
+    fetched_pkg_t **items;
+    err_t **errs;                  /* per item */
+    bool *finished;                /* per item */
+} finisher_t;
+
+static void finish_item(finisher_t *fz, size_t i)
+{
+    fetched_pkg_t *f = fz->items[i];
+    const download_item_t *d = &fz->dl[i];
+    memcpy(f->sha256, d->sha256, sizeof f->sha256);
+    f->wheel_path = xstrdup(d->path);
+    if (f->want->url) /* PEP 610: direct_url.json never holds credentials */
+        f->url = url_strip_credentials(f->want->url, NULL, NULL);
+    fz->errs[i] = finish_one(fz->ws, f->want, fz->cache_dir, d->path, d->filename, f);
+    fz->finished[i] = true;
+}
+
+static void *finisher_main(void *arg)
+{
+    finisher_t *fz = arg;
+    for (;;) {
+        pthread_mutex_lock(&fz->mu);
+        while (fz->head == fz->tail && !fz->closed)
+            pthread_cond_wait(&fz->cv, &fz->mu);
+        bool more = fz->head != fz->tail;
+        size_t i = more ? fz->queue[fz->head++] : 0;
+        pthread_mutex_unlock(&fz->mu);
+        if (!more)
+            return NULL;
+        finish_item(fz, i);
+    }
+}
+
+static void finisher_hand_over(void *ctx, size_t i)
+{
+    finisher_t *fz = ctx;
+    pthread_mutex_lock(&fz->mu);
+    fz->queue[fz->tail++] = i;
+    pthread_cond_signal(&fz->cv);
+    pthread_mutex_unlock(&fz->mu);
+}
+
+/* Downloads (or finds in the download cache) the pins of `items`, finishing each as it arrives
+ * (on the calling thread when no worker can be started). */
 static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const interp_t *py,
                            const tagset_t *tags, const char *desc, const fetch_opts_t *fo,
                            const fl_set_t *fl, fetched_pkg_t **items, size_t n)
@@ -218,16 +275,34 @@ static err_t *fetch_remote(const manifest_t *m, const want_set_t *ws, const inte
     download_item_t *dl = xcalloc(n, sizeof(*dl));
     for (size_t i = 0; i < n; i++)
         dl[i].want = items[i]->want;
+    finisher_t fz = {.queue = xcalloc(n, sizeof(size_t)), .ws = ws, .cache_dir = cache_dir,
+                     .dl = dl, .items = items, .errs = xcalloc(n, sizeof(err_t *)),
+                     .finished = xcalloc(n, sizeof(bool))};
+    pthread_mutex_init(&fz.mu, NULL);
+    pthread_cond_init(&fz.cv, NULL);
+    pthread_t worker;
+    bool threaded = !e && pthread_create(&worker, NULL, finisher_main, &fz) == 0;
     if (!e)
-        e = download_wheels(s, &src, dl, n, py->version, desc, tags);
-    for (size_t i = 0; i < n && !e; i++) {
-        fetched_pkg_t *f = items[i];
-        memcpy(f->sha256, dl[i].sha256, sizeof f->sha256);
-        f->wheel_path = xstrdup(dl[i].path);
-        if (f->want->url) /* PEP 610: direct_url.json never holds credentials */
-            f->url = url_strip_credentials(f->want->url, NULL, NULL);
-        err_chain(&e, finish_one(ws, f->want, cache_dir, dl[i].path, dl[i].filename, f));
+        e = download_wheels(s, &src, dl, n, py->version, desc, tags,
+                            threaded ? finisher_hand_over : NULL, &fz);
+    if (threaded) {
+        pthread_mutex_lock(&fz.mu);
+        fz.closed = true;
+        pthread_cond_signal(&fz.cv);
+        pthread_mutex_unlock(&fz.mu);
+        pthread_join(worker, NULL);
     }
+    /* what the worker did not take (no worker): finished here once every download worked */
+    for (size_t i = 0; i < n && !e; i++)
+        if (!fz.finished[i] && dl[i].ok)
+            finish_item(&fz, i);
+    for (size_t i = 0; i < n; i++) /* in item order, after the download errors */
+        err_chain(&e, fz.errs[i]);
+    pthread_cond_destroy(&fz.cv);
+    pthread_mutex_destroy(&fz.mu);
+    free(fz.queue);
+    free(fz.errs);
+    free(fz.finished);
     for (size_t i = 0; i < n; i++)
         download_item_clear(&dl[i]);
     free(dl);

@@ -121,9 +121,28 @@ void download_item_clear(download_item_t *it)
     it->reuse_entry = it->ok = false;
 }
 
+/* What a finished http_download_t tells its download_item_t (see download_wheels). */
+typedef struct done_hop {
+    download_item_t *item;
+    size_t index;
+    download_done_fn done;
+    void *ctx;
+} done_hop_t;
+
+static void item_done(void *ctx, http_download_t *d)
+{
+    done_hop_t *hop = ctx;
+    download_item_t *it = hop->item;
+    it->path = d->path;
+    d->path = NULL;
+    memcpy(it->sha256, d->sha256_out, 65);
+    it->ok = true;
+    hop->done(hop->ctx, hop->index);
+}
+
 err_t *download_wheels(download_session_t *s, const remote_sources_t *src, download_item_t *items,
                        size_t n, const char *python_version, const char *desc,
-                       const tagset_t *tags)
+                       const tagset_t *tags, download_done_fn done, void *done_ctx)
 {
     err_t *errs = NULL;
     if (!n)
@@ -163,6 +182,7 @@ err_t *download_wheels(download_session_t *s, const remote_sources_t *src, downl
     }
     /* 2. what must be downloaded */
     http_download_t *dl = xcalloc(n, sizeof(*dl));
+    done_hop_t *hops = xcalloc(n, sizeof(*hops));
     size_t *dl_item = xcalloc(n, sizeof(size_t));
     char **owned = xcalloc(2 * n + 1, sizeof(char *));
     size_t nd = 0, no = 0;
@@ -204,15 +224,24 @@ err_t *download_wheels(download_session_t *s, const remote_sources_t *src, downl
             it->sha256[64] = '\0';
             it->reuse_entry = true;
             it->ok = true;
+            if (done)
+                done(done_ctx, i);
             continue;
         }
         dl[nd] = (http_download_t){.url = url, .filename = it->filename, .sha256 = sha,
                                    .size = size};
+        if (done) {
+            hops[nd] = (done_hop_t){it, i, done, done_ctx};
+            dl[nd].on_done = item_done;
+            dl[nd].on_done_ctx = &hops[nd];
+        }
         dl_item[nd++] = i;
     }
     err_t *offline = nd ? http_download_all(s->h, dl, nd) : NULL;
     for (size_t k = 0; k < nd; k++) {
         download_item_t *it = &items[dl_item[k]];
+        if (it->ok)
+            continue; /* handed over by item_done */
         if (dl[k].err) {
             if (!(offline && strncmp(dl[k].err->msg, "offline:", 8) == 0))
                 err_chain(&errs, err_ctx(dl[k].err, "%s", it->want->origin));
@@ -236,6 +265,7 @@ err_t *download_wheels(download_session_t *s, const remote_sources_t *src, downl
         free(owned[k]);
     free(owned);
     free(dl);
+    free(hops);
     free(dl_item);
     free(ch);
     free(pins);

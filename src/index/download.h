@@ -93,11 +93,15 @@ typedef struct download_item {
     bool ok;                      /* the item succeeded */
 } download_item_t;
 
+/* Called (on the calling thread) as soon as items[item] succeeded: its outputs are filled. */
+typedef void (*download_done_fn)(void *ctx, size_t item);
+
 /* Chooses and downloads items[0..n) for the interpreter whose full version, description and tag
- * set are given (python/target.h). */
+ * set are given (python/target.h). done (may be NULL) hears of each item that succeeds as soon
+ * as it does, while the others still transfer (a wheel already in the wheel cache first). */
 err_t *download_wheels(download_session_t *s, const remote_sources_t *src, download_item_t *items,
                        size_t n, const char *python_version, const char *desc,
-                       const tagset_t *tags);
+                       const tagset_t *tags, download_done_fn done, void *done_ctx);
 void download_item_clear(download_item_t *it);
 
 #endif

@@ -252,6 +252,8 @@ err_t *http_download_all(http_t *h, http_download_t *d, size_t n)
         }
         if (http_download_cached(h, &d[i], j->url)) {
             j->state = JOB_DONE;
+            if (d[i].on_done)
+                d[i].on_done(d[i].on_done_ctx, &d[i]);
             continue;
         }
         if (h->cfg.offline) {

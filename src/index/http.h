@@ -160,6 +160,12 @@ typedef struct http_download {
     const char *filename;         /* for messages and progress */
     const char *sha256;           /* expected lowercase hex, or NULL / "" when unknown */
     int64_t size;                 /* expected size, or -1 */
+    /* optional: called on the calling thread, inside http_download_all, as soon as this file is
+     * verified and stored (or found in the cache), with the outputs below filled, so that the
+     * caller can start on it while other files still transfer. It may take d->path (and set it
+     * to NULL). It must not call back into h. */
+    void (*on_done)(void *ctx, struct http_download *d);
+    void *on_done_ctx;
     /* out */
     char *path;                   /* the verified file: <cache>/downloads-v1/<sha256> */
     char sha256_out[65];          /* its sha256 */

@@ -682,6 +682,8 @@ static void finish_download(http_t *h, job_t *j, long code)
     d->size_out = j->got;
     j->run->prog.files_done++;
     j->state = JOB_DONE;
+    if (d->on_done)
+        d->on_done(d->on_done_ctx, d);
 }
 
 /* "bytes A-B/T" (T may be "*": total 0): strictly digits, A <= B, B < T. */
