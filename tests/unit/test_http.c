@@ -835,3 +835,76 @@ Test(http, config_applied_from_config_t)
     cr_assert_eq(e->exit_code, EXIT_USAGE);
     err_free(e);
 }
+
+/* ---- on_done: each file is handed over as soon as it is stored ------------------------- */
+
+typedef struct done_log {
+    http_download_t *all;          /* the batch */
+    int calls[3];                  /* per file */
+    bool slow_pending_at_fast;     /* the slow file was not done when the fast one was */
+    char *taken;                   /* the fast file's path, taken over by the callback */
+} done_log_t;
+
+static void on_done(void *ctx, http_download_t *d)
+{
+    done_log_t *log = ctx;
+    int i = (int)(d - log->all);
+    log->calls[i]++;
+    cr_assert_not_null(d->path, "the outputs are filled when on_done runs");
+    cr_assert_eq(strlen(d->sha256_out), 64);
+    if (i == 0) {
+        log->slow_pending_at_fast = log->all[1].path == NULL;
+        if (!d->from_cache) {
+            log->taken = d->path; /* the callback may take the path */
+            d->path = NULL;
+        }
+    }
+}
+
+Test(http, on_done_hands_each_file_over_as_it_is_stored)
+{
+    srv_start(&S, WHEELS, NULL);
+    srv_write_config(&S, "{\"faults\": [{\"path\": \"/a/files/bar-2.0-py3-none-any.whl\", "
+                         "\"delay\": 1.0}]}");
+    http_config_t c = fast_cfg();
+    c.retries = 0;
+    http_t *h = client(&c);
+    const char *names[3] = {"foo-1.0-py3-none-any.whl", "bar-2.0-py3-none-any.whl",
+                            "gone-1.0-py3-none-any.whl"};
+    char *urls[3];
+    http_download_t d[3];
+    done_log_t log = {.all = d};
+    for (int i = 0; i < 3; i++) {
+        urls[i] = xasprintf("%s/a/files/%s", S.base, names[i]);
+        d[i] = (http_download_t){.url = urls[i], .filename = names[i], .size = -1,
+                                 .on_done = on_done, .on_done_ctx = &log};
+    }
+    cr_assert_null(http_download_all(h, d, 3));
+    cr_assert_eq(log.calls[0], 1);
+    cr_assert_eq(log.calls[1], 1);
+    cr_assert_eq(log.calls[2], 0, "a failed download is not handed over");
+    cr_assert_not_null(d[2].err);
+    cr_assert(log.slow_pending_at_fast, "the fast file came while the slow one transferred");
+    cr_assert_null(d[0].path, "taken by the callback");
+    cr_assert_not_null(log.taken);
+    cr_assert(fs_exists(log.taken));
+    free(log.taken);
+    for (int i = 0; i < 3; i++)
+        http_download_clear(&d[i]);
+    /* again: both come from the cache, and are handed over too */
+    memset(&log, 0, sizeof log);
+    log.all = d;
+    srv_write_config(&S, "{}");
+    for (int i = 0; i < 2; i++)
+        d[i] = (http_download_t){.url = urls[i], .filename = names[i], .size = -1,
+                                 .on_done = on_done, .on_done_ctx = &log};
+    cr_assert_null(http_download_all(h, d, 2));
+    cr_assert_eq(log.calls[0], 1);
+    cr_assert_eq(log.calls[1], 1);
+    cr_assert(d[0].from_cache && d[1].from_cache);
+    for (int i = 0; i < 2; i++)
+        http_download_clear(&d[i]);
+    for (int i = 0; i < 3; i++)
+        free(urls[i]);
+    http_free(h);
+}
