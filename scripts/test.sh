@@ -48,14 +48,14 @@ run_suite() {  # name build-dir extra-cmake-args...
     "$root/tests/e2e" || status=1
 }
 
-echo "=== layers: every #include points down the stage order (docs/architecture.md)"
-python3 scripts/check-layers.py || status=1
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 run_suite "release" "$root/build"
 run_suite "asan+ubsan" "$root/build-asan" -DVENVSYNC_SANITIZE=ON
+echo "=== layers: every #include points down the stage order (docs/architecture.md)"
+python3 scripts/check-layers.py || status=1
 
 if [ $status -eq 0 ]; then echo "=== all suites passed"; else echo "=== FAILURES (see above)"; fi
 exit $status
