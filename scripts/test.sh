@@ -42,7 +42,8 @@ run_suite() {  # name build-dir extra-cmake-args...
   cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$dir" -j"$jobs" >/dev/null
   echo "=== $name: unit tests"
-  "$dir/unit_tests" --jobs "$jobs" || status=1
+  LSAN_OPTIONS="suppressions=$root/tests/unit/lsan.supp:print_suppressions=0" \
+    "$dir/unit_tests" --jobs "$jobs" || status=1
   echo "=== $name: end-to-end tests"
   VENVSYNC_BIN="$dir/venvsync" /usr/bin/python3 -m pytest -q -p no:cacheprovider -n "$jobs" \
     "$root/tests/e2e" || status=1
