@@ -18,6 +18,8 @@ pinned in a requirements file. Then, a fresh target environment each run:
                `python -m venv --without-pip`, with an empty UV_CACHE_DIR (uv from the bench
                tools, benchlib.py; skipped with the reason when PyPI cannot be reached)
   uv warm      the same with uv's cache of an earlier run (pages revalidated, nothing downloaded)
+  uv ..., resolving  the same two without --no-deps: uv resolves the pins' dependencies (reads
+               their metadata), as venvsync's sync always does before it locks
   venvsync cold  `venvsync sync` into a fresh environment with an empty cache
   venvsync warm  `venvsync sync` into a fresh environment with the cache of a previous run:
                  the index pages are revalidated (304), nothing is downloaded
@@ -89,7 +91,8 @@ def pins(wheels_dir):
 def clear_runs(work):
     """Removes what the runs wrote (the corpus stays); True when there was something."""
     found = False
-    for pat in ("project/env-*", "pipenv-*", "vcache-*", "pipcache", "uvenv-*", "uvcache-*"):
+    for pat in ("project/env-*", "pipenv-*", "vcache-*", "pipcache", "uvenv-*", "uvcache-*",
+                "uvrenv-*", "uvrcache-*"):
         for p in glob.glob(os.path.join(work, pat)):
             shutil.rmtree(p, ignore_errors=True)
             found = True
@@ -179,10 +182,10 @@ def main():
         uv, why = bl.find_uv()
         print(f"uv: {bl.uv_version(uv)}" if uv else f"uv: skipped: {why}", flush=True)
 
-        def uv_run(cache, target):
+        def uv_run(cache, target, deps=False):
             sh(a.python, "-m", "venv", "--without-pip", target)
-            return timed([uv, "pip", "install", "-q", "--no-deps", "--index-url", srv.url,
-                          "-r", os.path.join(proj, "requirements.txt"),
+            return timed([uv, "pip", "install", "-q", *([] if deps else ["--no-deps"]),
+                          "--index-url", srv.url, "-r", os.path.join(proj, "requirements.txt"),
                           "-p", os.path.join(target, "bin", "python")], env=bl.uv_env(cache))
 
         results = {}
@@ -192,6 +195,8 @@ def main():
         if uv:
             results["uv cold"] = []
             results["uv warm"] = []
+            results["uv cold, resolving"] = []
+            results["uv warm, resolving"] = []
         results["pip cold"] = []
         results["pip warm"] = []
         warm_requests = None
@@ -209,6 +214,11 @@ def main():
                 ucache = os.path.join(work, f"uvcache-{i}")
                 results["uv cold"].append(uv_run(ucache, os.path.join(work, f"uvenv-{i}-cold")))
                 results["uv warm"].append(uv_run(ucache, os.path.join(work, f"uvenv-{i}-warm")))
+                rcache = os.path.join(work, f"uvrcache-{i}")
+                results["uv cold, resolving"].append(
+                    uv_run(rcache, os.path.join(work, f"uvrenv-{i}-cold"), deps=True))
+                results["uv warm, resolving"].append(
+                    uv_run(rcache, os.path.join(work, f"uvrenv-{i}-warm"), deps=True))
             results["pip cold"].append(pip_run(None, os.path.join(work, f"pipenv-{i}-cold")))
             results["pip warm"].append(pip_run(pcache, os.path.join(work, f"pipenv-{i}-warm")))
             print(f"run {i + 1}/{a.runs}: " + ", ".join(f"{k} {v[-1][0]:.2f}s" for k, v in results.items()),
@@ -235,6 +245,10 @@ def main():
         if uv:
             print(bl.ratio_line("uv cold / venvsync cold", st["uv cold"], st["venvsync cold"], "(goal >= 1x)"))
             print(bl.ratio_line("uv warm / venvsync warm", st["uv warm"], st["venvsync warm"], "(goal >= 1x)"))
+            print(bl.ratio_line("uv cold, resolving / venvsync cold", st["uv cold, resolving"],
+                                st["venvsync cold"], "(goal >= 1x)"))
+            print(bl.ratio_line("uv warm, resolving / venvsync warm", st["uv warm, resolving"],
+                                st["venvsync warm"], "(goal >= 1x)"))
         else:
             print(f"  uv: skipped ({why})")
     finally:

@@ -37,14 +37,15 @@
  *
  * Download cache: <cache>/downloads-v1/<sha256 hex> holds a file whose name IS its sha256.
  * A download streams into <cache>/downloads-v1/.tmp-XXXXXX while its sha256 is computed; it is
- * fsync'd and renamed into place only when the response was 200, the byte count equals the
+ * renamed into place (not flushed) only when the response was 200, the byte count equals the
  * Content-Length (when sent), the expected size (when given) and the hash equals the expected
  * sha256 (when given). Anything else unlinks the temporary file: a partial or unverified file
  * never has a final name. When no hash was expected, a small record
  * <cache>/downloads-v1/url-<sha256(url without credentials)> maps the URL to the content's hash
  * so that the next run finds it (index files are immutable by convention, as pip's cache
- * assumes). A cached file is reused when it exists with the expected size; its name was
- * verified when it was stored. A download holds an flock on its temporary file until the file
+ * assumes). A cached file is reused when it exists with the expected size and its content still
+ * hashes to its name (a crash may leave a named file without all its bytes, since nothing is
+ * flushed); one that does not is removed and fetched again. A download holds an flock on its temporary file until the file
  * is renamed or removed; http_new() removes every .tmp-* file nobody holds that is more than a
  * few seconds old (the partial download of a killed run), and any older than a day.
  *

@@ -229,6 +229,18 @@ bool http_download_cached(http_t *h, http_download_t *d, const char *url)
         free(p);
         return false;
     }
+    /* Downloads are stored without a flush (finish_download): after a crash a file may be
+     * there with its name but not all its bytes. Its name is its sha256, so it is checked
+     * before it is trusted; one that does not match is removed and fetched again. */
+    char got[65];
+    err_t *he = sha256_file_hex(p, got);
+    bool intact = !he && strcmp(got, sha) == 0;
+    err_free(he);
+    if (!intact) {
+        unlink(p);
+        free(p);
+        return false;
+    }
     d->path = p;
     memcpy(d->sha256_out, sha, 65);
     d->size_out = (uint64_t)st.st_size;

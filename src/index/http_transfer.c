@@ -658,7 +658,10 @@ static void finish_download(http_t *h, job_t *j, long code)
         return;
     }
     char *final = path_join(h->dl_dir, hex);
-    if (fdatasync(j->fd) != 0 || close(j->fd) != 0) {
+    /* no fdatasync: a flush per file costs a disk round trip each (seconds for a set of wheels
+     * on a busy disk), and a file a crash tore is caught by its name, which is its sha256, when
+     * the cache is next used (http_download_cached) */
+    if (close(j->fd) != 0) {
         int en = errno;
         j->fd = -1;
         free(final);
@@ -674,7 +677,6 @@ static void finish_download(http_t *h, job_t *j, long code)
     }
     free(j->tmp_path);
     j->tmp_path = NULL;
-    fs_sync_dir(h->dl_dir);
     if (!d->sha256 || !*d->sha256)
         http_record_url(h, j->url, hex, j->got);
     d->path = final;

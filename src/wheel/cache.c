@@ -913,10 +913,10 @@ static err_t *build_entry(const char *base, const char *final, const char *wheel
         free(cp);
     }
     bool lost_race = false;
-    if (!e) {
-        if (rename(tmp, final) == 0) {
-            fs_sync_dir(base);
-        } else if (errno == EEXIST || errno == ENOTEMPTY) {
+    /* The rename is not flushed either: an entry whose rename a crash lost is unpacked
+     * again, and one whose files it tore fails wheel_cache_intact (see the header). */
+    if (!e && rename(tmp, final) != 0) {
+        if (errno == EEXIST || errno == ENOTEMPTY) {
             if (entry_complete(final)) {
                 lost_race = true;
             } else {

@@ -908,3 +908,36 @@ Test(http, on_done_hands_each_file_over_as_it_is_stored)
         free(urls[i]);
     http_free(h);
 }
+
+Test(http, a_torn_cached_download_is_fetched_again)
+{
+    /* Downloads are not flushed: a crash can leave a file with its final name but other bytes.
+     * Its name is its sha256, so the next run notices, removes it and downloads it again. */
+    srv_start(&S, WHEELS, NULL);
+    char sha[65];
+    int64_t size;
+    srv_file(&S, "a", "foo-1.0-py3-none-any.whl", sha, &size);
+    http_t *h = client(NULL);
+    http_download_t d;
+    download(h, "/a/files/foo-1.0-py3-none-any.whl", "foo-1.0-py3-none-any.whl", sha, size, &d);
+    cr_assert_null(d.err);
+    char *path = xstrdup(d.path);
+    http_download_clear(&d);
+    /* torn: same size, zeroes where the data was */
+    FILE *f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    for (int64_t i = 0; i < size / 2; i++)
+        fputc(0, f);
+    fclose(f);
+    download(h, "/a/files/foo-1.0-py3-none-any.whl", "foo-1.0-py3-none-any.whl", sha, size, &d);
+    cr_assert_null(d.err, "%s", d.err ? d.err->msg : "");
+    cr_assert_not(d.from_cache, "a torn file is not a cache hit");
+    cr_assert_eq(srv_count(&S, "/a/files/foo-1.0-py3-none-any.whl", -1), 2);
+    char hex[65];
+    cr_assert_null(sha256_file_hex(d.path, hex));
+    cr_assert_str_eq(hex, sha, "the file is whole again");
+    http_download_clear(&d);
+    free(path);
+    assert_no_partial_files();
+    http_free(h);
+}
