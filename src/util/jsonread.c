@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/hash.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* ---- arena ---------------------------------------------------------------------------------- */
@@ -125,63 +126,6 @@ static bool read_hex4(parser_t *ps, const unsigned char *q, unsigned *out)
     return true;
 }
 
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-/* Length of the valid UTF-8 sequence at q (lead byte >= 0x80), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *q, const unsigned char *e)
-{
-    unsigned char c = q[0];
-    size_t n;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;          /* no overlong */
-        else if (c == 0xED)
-            hi = 0x9F;          /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;          /* <= U+10FFFF */
-    } else {
-        return 0;
-    }
-    if ((size_t)(e - q) < n)
-        return 0;
-    if (q[1] < lo || q[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (q[i] < 0x80 || q[i] > 0xBF)
-            return 0;
-    return n;
-}
-
 /* ps->p is at the opening quote. */
 static bool parse_string(parser_t *ps, const char **out, size_t *outlen)
 {
@@ -243,7 +187,7 @@ static bool parse_string(parser_t *ps, const char **out, size_t *outlen)
                     q += 6;
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 }
-                n += put_utf8(s + n, cp);
+                n += utf8_encode(s + n, cp);
                 break;
             }
             default:
@@ -255,7 +199,7 @@ static bool parse_string(parser_t *ps, const char **out, size_t *outlen)
             s[n++] = (char)c;
             q++;
         } else {
-            size_t k = utf8_seq(q, r);
+            size_t k = utf8_seq_len(q, r);
             if (!k)
                 return fail_at(ps, q, "invalid UTF-8 in string");
             memcpy(s + n, q, k);

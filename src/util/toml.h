@@ -143,8 +143,6 @@ bool toml_is_inline(const toml_value_t *v);
 bool toml_is_table_array(const toml_value_t *v);
 bool toml_is_multiline(const toml_value_t *v);
 
-/* True when s[0..n) is UTF-8 as TOML requires it (what the writer checks). */
-bool toml_utf8_valid(const char *s, size_t n);
 
 /* ---- building ----------------------------------------------------------------------------- */
 /*

@@ -11,56 +11,11 @@
 #include "util/hash.h"
 #include "util/toml.h"
 #include "util/toml_internal.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* ---- UTF-8 ---------------------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at q (lead byte >= 0x80), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *q, const unsigned char *e)
-{
-    unsigned char c = q[0];
-    size_t n;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;          /* no overlong */
-        else if (c == 0xED)
-            hi = 0x9F;          /* no surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;          /* <= U+10FFFF */
-    } else {
-        return 0;
-    }
-    if ((size_t)(e - q) < n || q[1] < lo || q[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (q[i] < 0x80 || q[i] > 0xBF)
-            return 0;
-    return n;
-}
-
-bool toml_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *q = (const unsigned char *)s, *e = q + n;
-    while (q < e) {
-        if (*q < 0x80) {
-            q++;
-            continue;
-        }
-        size_t k = utf8_seq(q, e);
-        if (!k)
-            return false;
-        q += k;
-    }
-    return true;
-}
 
 /* ---- parser --------------------------------------------------------------------------------- */
 
@@ -146,7 +101,7 @@ bool tml_fail_unexpected(parser_t *ps, const char *expected)
     if (c < 0x80)
         return tml_fail_at(ps, p, "unexpected %s U+%04X (expected %s)",
                            c == ' ' || c == '\t' ? "whitespace" : "control character", c, expected);
-    if (!utf8_seq(p, e))
+    if (!utf8_seq_len(p, e))
         return tml_fail_at(ps, p, "invalid UTF-8");
     return tml_fail_at(ps, p, "unexpected non-ASCII character (expected %s)", expected);
 }
@@ -203,7 +158,7 @@ static bool skip_comment(parser_t *ps)
     while (q < e && *q != '\n') {
         unsigned char c = *q;
         if (c >= 0x80) {
-            size_t k = utf8_seq(q, e);
+            size_t k = utf8_seq_len(q, e);
             if (!k)
                 return tml_fail_at(ps, q, "invalid UTF-8");
             q += k;
@@ -378,7 +333,7 @@ bool tml_parse_string(parser_t *ps, bool ml_ok, char **out, size_t *outlen)
             return tml_fail_at(ps, esc, "invalid escape sequence");
         }
         if (c >= 0x80) {
-            size_t k = utf8_seq(q, e);
+            size_t k = utf8_seq_len(q, e);
             if (!k)
                 return tml_fail_at(ps, q, "invalid UTF-8");
             buf_add(b, q, k);

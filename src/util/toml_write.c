@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 static bool bare_key(const char *k, size_t n)
 {
     if (!n)
@@ -88,7 +90,7 @@ static void write_float(buf_t *out, double f)
 
 static void key_out(writer_t *w, const char *k, size_t n)
 {
-    if (!toml_utf8_valid(k, n))
+    if (!utf8_valid(k, n))
         w->bad_utf8 = true;
     toml_write_key(w->out, k, n);
 }
@@ -103,7 +105,7 @@ static void write_value(writer_t *w, const toml_value_t *v, size_t prefix, bool 
     switch (toml_type(v)) {
     case TOML_STRING:
         s = toml_str(v, &n);
-        if (!toml_utf8_valid(s, n))
+        if (!utf8_valid(s, n))
             w->bad_utf8 = true;
         toml_write_string(out, s, n);
         return;
@@ -221,7 +223,7 @@ static void write_table(writer_t *w, const toml_value_t *t)
         size_t plen = w->path.len;
         if (plen)
             buf_addc(&w->path, '.');
-        if (!toml_utf8_valid(k, kl))
+        if (!utf8_valid(k, kl))
             w->bad_utf8 = true;
         toml_write_key(&w->path, k, kl);
         if (is_section(v)) {
