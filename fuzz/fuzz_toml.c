@@ -17,6 +17,7 @@
 
 #include "util/buf.h"
 #include "util/toml.h"
+#include "util/utf8.h"
 
 #define MAX_DEPTH 48
 
@@ -81,7 +82,7 @@ static void walk(const toml_value_t *v, int depth, bool parsed)
     switch (toml_type(v)) {
     case TOML_STRING: {
         const char *s = toml_str(v, &n);
-        check(s && s[n] == '\0' && toml_utf8_valid(s, n));
+        check(s && s[n] == '\0' && utf8_valid(s, n));
         break;
     }
     case TOML_INTEGER:
@@ -107,7 +108,7 @@ static void walk(const toml_value_t *v, int depth, bool parsed)
             const char *k;
             size_t kl;
             const toml_value_t *x = toml_entry(v, i, &k, &kl);
-            check(x && k[kl] == '\0' && toml_utf8_valid(k, kl));
+            check(x && k[kl] == '\0' && utf8_valid(k, kl));
             check(toml_getn(v, k, kl) == x);
             if (strlen(k) == kl)
                 check(toml_get(v, k) == x);
