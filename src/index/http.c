@@ -229,6 +229,24 @@ void http_page_req_clear(http_page_req_t *r)
     r->status = 0;
 }
 
+/* Runs a prepared batch and frees it; in offline mode, the one error listing what the cache
+ * lacks (missing: one "\n  name (url)" line per file, freed here). */
+static err_t *run_batch(http_t *h, run_t *run, job_t *jobs, size_t n, buf_t *missing,
+                        size_t nmissing)
+{
+    http_run_jobs(h, run, jobs, n);
+    for (size_t i = 0; i < n; i++)
+        http_job_free(&jobs[i]);
+    free(jobs);
+    err_t *e = NULL;
+    if (nmissing)
+        e = err_hint(err_new(EXIT_APPLY, "offline: %zu file%s not in the cache:%s", nmissing,
+                             nmissing == 1 ? " is" : "s are", buf_cstr(missing)),
+                     "run once without --offline (or VENVSYNC_OFFLINE) to fill the cache");
+    buf_free(missing);
+    return e;
+}
+
 err_t *http_download_all(http_t *h, http_download_t *d, size_t n)
 {
     run_t run = {.h = h, .started = http_now_ms()};
@@ -272,17 +290,7 @@ err_t *http_download_all(http_t *h, http_download_t *d, size_t n)
             j->total_counted = true;
         }
     }
-    http_run_jobs(h, &run, jobs, n);
-    for (size_t i = 0; i < n; i++)
-        http_job_free(&jobs[i]);
-    free(jobs);
-    err_t *e = NULL;
-    if (nmissing)
-        e = err_hint(err_new(EXIT_APPLY, "offline: %zu file%s not in the cache:%s", nmissing,
-                             nmissing == 1 ? " is" : "s are", buf_cstr(&missing)),
-                     "run once without --offline (or VENVSYNC_OFFLINE) to fill the cache");
-    buf_free(&missing);
-    return e;
+    return run_batch(h, &run, jobs, n, &missing, nmissing);
 }
 
 void http_download_clear(http_download_t *d)
@@ -350,17 +358,7 @@ err_t *http_fetch_all(http_t *h, http_fetch_t *f, size_t n)
         j->state = JOB_PENDING;
         run.prog.pages_total++;
     }
-    http_run_jobs(h, &run, jobs, n);
-    for (size_t i = 0; i < n; i++)
-        http_job_free(&jobs[i]);
-    free(jobs);
-    err_t *e = NULL;
-    if (nmissing)
-        e = err_hint(err_new(EXIT_APPLY, "offline: %zu file%s not in the cache:%s", nmissing,
-                             nmissing == 1 ? " is" : "s are", buf_cstr(&missing)),
-                     "run once without --offline (or VENVSYNC_OFFLINE) to fill the cache");
-    buf_free(&missing);
-    return e;
+    return run_batch(h, &run, jobs, n, &missing, nmissing);
 }
 
 void http_fetch_clear(http_fetch_t *f)
