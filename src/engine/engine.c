@@ -387,14 +387,11 @@ static err_t *env_lock(engine_t *en, engine_env_t *ee, const interp_t *py, lock_
         ee->lock_state = LOCK_GIVEN;
         return NULL;
     }
-    bool covers = lock_covers(ee->lock, py);
-    bool fresh = lock_is_fresh(ee->lock, in, py);
-    if (fresh && (covers || (in->environments && lock_covers_python(ee->lock, py)))) {
-        /* not covering this machine because lock-environments leave it out: relocking would
-         * make the same lock, so the selection's refusal is the answer */
+    if (lock_keep(ee->lock, in, py)) {
         ee->lock_state = LOCK_FRESH;
         return NULL;
     }
+    bool covers = lock_covers(ee->lock, py);
     if (en->frozen) {
         if (!ee->lock)
             return err_hint(err_new(EXIT_USAGE, "%s does not exist (sync --frozen installs a "
@@ -920,9 +917,7 @@ err_t *engine_lock(engine_t *en)
         /* a lock made from these inputs that meets them here is kept as it is: no resolution,
          * no network (--upgrade resolves anyway) */
         bool fresh = !e && !en->lockc.upgrade_all && !en->lockc.upgrade &&
-                     lock_is_fresh(old, &in, here) &&
-                     (lock_covers(old, here) ||
-                      (in.environments && lock_covers_python(old, here)));
+                     lock_keep(old, &in, here);
         if (!e && !fresh)
             e = lock_resolve(&en->lockc, ee->env->name, &in, old, here, &nl,
                              &ee->lock_warnings);

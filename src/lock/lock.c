@@ -321,6 +321,12 @@ bool lock_covers_python(const pylock_t *l, const interp_t *py)
     return lock_covers(&any_platform, py);
 }
 
+bool lock_keep(const pylock_t *l, const lock_inputs_t *in, const interp_t *py)
+{
+    return lock_is_fresh(l, in, py) &&
+           (lock_covers(l, py) || (in->environments && lock_covers_python(l, py)));
+}
+
 err_t *lock_save(const lock_inputs_t *in, const pylock_t *l)
 {
     buf_t b = BUF_INIT, old = BUF_INIT;

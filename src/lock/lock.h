@@ -108,6 +108,10 @@ bool lock_covers(const pylock_t *l, const interp_t *py);
 /* The same, for requires-python alone: a fresh lock that admits py's Python but not its
  * platform was narrowed away from it (`lock-environments`), and relocking would not help. */
 bool lock_covers_python(const pylock_t *l, const interp_t *py);
+/* Whether l is kept as it is for py, without resolving: fresh (lock_is_fresh) and either
+ * admitting py, or narrowed away from py's platform by the manifest's lock-environments while
+ * admitting its Python (relocking would make the same lock; installing it is refused). */
+bool lock_keep(const pylock_t *l, const lock_inputs_t *in, const interp_t *py);
 
 /* Resolves anew (see above). here: the interpreter of this machine (its target must be solved),
  * or NULL. old: the current lock (preferences), or NULL. *out is the new lock; *warnings

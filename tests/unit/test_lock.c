@@ -245,3 +245,23 @@ Test(lock, covers_python_ignores_the_platforms)
     cr_assert(lock_covers_python(NULL, &py));
     pylock_free(l);
 }
+
+Test(lock, keep_a_fresh_lock_or_one_narrowed_away_from_this_platform)
+{
+    interp_t py = support_debian311();
+    const char *reqs[] = {"app", "lib>=2", NULL};
+    inputs_t t;
+    inputs_init(&t, reqs);
+    pylock_t *l = lock_with("2.0");
+    cr_assert(lock_keep(l, &t.in, &py), "fresh and admitting this interpreter");
+    strv_push(&l->environments, NULL, NULL, xstrdup("sys_platform == \"win32\""));
+    cr_assert_not(lock_keep(l, &t.in, &py), "not ours to narrow: relocked");
+    char *const narrowed[] = {"sys_platform == 'win32'", NULL};
+    t.in.environments = narrowed;
+    cr_assert(lock_keep(l, &t.in, &py), "lock-environments left this platform out: kept");
+    l->requires_python = xstrdup(">=3.12");
+    cr_assert_not(lock_keep(l, &t.in, &py), "another Python: relocked");
+    t.in.environments = NULL;
+    pylock_free(l);
+    inputs_free(&t);
+}
