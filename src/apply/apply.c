@@ -21,19 +21,65 @@
 #include "venv/user.h"
 #include "venv/venv.h"
 
+/* The trees venvsync keeps beside an environment, by the word after the staging prefix
+ * (venv_stage_prefix):
+ *   "new-"  a tree being written (create, recreate, copy). Nothing in it is the user's: a killed
+ *           run's is deleted whole.
+ *   "gone-" an environment being removed (`remove` refuses one holding the user's files unless
+ *           forced): deleted whole.
+ *   "old-"  the previous tree of a recreation, or a finished new tree about to be swapped in.
+ *           It may hold the user's files, which retire_old carries into the environment first.
+ * Any other name (an earlier version's leftover) is treated as "old-", the careful kind. */
+#define KIND_NEW "new-"
+#define KIND_OLD "old-"
+#define KIND_GONE "gone-"
+
+/* Makes a new directory of the given kind beside env_path (mkdtemp); its path, malloc'd. */
+static err_t *kind_dir(const char *env_path, const char *kind, char **out)
+{
+    char *parent = path_dirname(env_path);
+    char *prefix = venv_stage_prefix(env_path);
+    char *full = xasprintf("%s%s", prefix, kind);
+    err_t *err = fs_mkdirs(parent, 0755);
+    if (!err)
+        err = fs_mkdtemp_in(parent, full, out);
+    free(full);
+    free(prefix);
+    free(parent);
+    return err;
+}
+
+/* A fresh name of kind "gone-" beside env_path, malloc'd (nothing is created). */
+static char *gone_name(const char *env_path)
+{
+    static unsigned serial;
+    char *parent = path_dirname(env_path);
+    char *prefix = venv_stage_prefix(env_path);
+    char *out = xasprintf("%s/%s%s%ld-%u", parent, prefix, KIND_GONE, (long)getpid(), serial++);
+    free(prefix);
+    free(parent);
+    return out;
+}
+
+/* Deletes the tree at path, renaming it to the "gone-" kind first so that a killed deletion
+ * (which takes pyvenv.cfg and RECORDs before the files they describe) is finished whole by the
+ * next run instead of being mistaken for a tree holding the user's files. */
+static err_t *discard_tree(const char *path, const char *env_path)
+{
+    char *gone = gone_name(env_path);
+    const char *doomed = rename(path, gone) == 0 ? gone : path;
+    err_t *err = fs_rmtree(doomed);
+    free(gone);
+    return err;
+}
+
 /* Writes a complete environment for e into a new staging directory beside e->path, with the
  * plan's packages. */
 static err_t *stage(const mf_env_t *e, const interp_t *py, const env_plan_t *p,
                     const pkg_step_t *pkgs, char **out)
 {
     *out = NULL;
-    char *parent = path_dirname(e->path);
-    err_t *err = fs_mkdirs(parent, 0755);
-    char *prefix = venv_stage_prefix(e->path);
-    if (!err)
-        err = fs_mkdtemp_in(parent, prefix, out);
-    free(prefix);
-    free(parent);
+    err_t *err = kind_dir(e->path, KIND_NEW, out);
     if (err)
         return err;
     /* mkdtemp makes 0700; an environment gets the mode mkdir would give it. */
@@ -92,8 +138,8 @@ static err_t *retire_old(const char *old, const char *env_path)
         free(shown);
         free(keep);
     } else if (!err) {
-        err = err_ctx(fs_rmtree(old), "recreated %s, but removing the old copy failed",
-                      env_path);
+        err = err_ctx(discard_tree(old, env_path), "recreated %s, but removing the old copy "
+                      "failed", env_path);
     }
     strv_free(mine);
     strv_free(kept);
@@ -124,6 +170,23 @@ static err_t *do_create(const mf_env_t *e, const interp_t *py, const env_plan_t 
     return NULL;
 }
 
+/* The name of the same kind-suffix as path (a "new-" staging tree) but of kind "old-". */
+static char *as_old(const char *path, const char *env_path)
+{
+    char *prefix = venv_stage_prefix(env_path);
+    const char *base = path_basename(path);
+    size_t skip = strlen(prefix) + strlen(KIND_NEW);
+    char *parent = path_dirname(path);
+    char *out = xasprintf("%s/%s%s%s", parent, prefix, KIND_OLD,
+                          strlen(base) > skip ? base + skip : "");
+    free(parent);
+    free(prefix);
+    return out;
+}
+
+/* The staged tree is renamed to the "old-" kind before the swap, so that whatever a kill leaves
+ * under a staging name afterwards (the finished new tree, or the old one after the swap) is
+ * handled as a tree that may hold the user's files. */
 static err_t *do_recreate(const mf_env_t *e, const interp_t *py, const env_plan_t *p,
                           const pkg_step_t *pkgs)
 {
@@ -131,35 +194,47 @@ static err_t *do_recreate(const mf_env_t *e, const interp_t *py, const env_plan_
     err_t *err = stage(e, py, p, pkgs, &st);
     if (err)
         return err_ctx(err, "recreating %s (the old environment is untouched)", e->path);
-    if (renameat2(AT_FDCWD, st, AT_FDCWD, e->path, RENAME_EXCHANGE) != 0) {
+    char *swap = as_old(st, e->path);
+    if (rename(st, swap) != 0) {
+        int en = errno;
+        err_free(fs_rmtree(st));
+        free(st);
+        free(swap);
+        return err_sys(EXIT_APPLY, en, "recreating %s: preparing the swap (the old environment "
+                                       "is untouched)", e->path);
+    }
+    free(st);
+    if (renameat2(AT_FDCWD, swap, AT_FDCWD, e->path, RENAME_EXCHANGE) != 0) {
         if (errno != EINVAL && errno != ENOSYS) {
             int en = errno;
-            err_free(fs_rmtree(st));
-            free(st);
+            err_free(fs_rmtree(swap));
+            free(swap);
             return err_sys(EXIT_APPLY, en, "recreating %s: swapping in the new environment "
                                            "(the old one is untouched)", e->path);
         }
-        /* No atomic exchange on this file system: two renames, old one parked first. */
+        /* No atomic exchange on this file system: two renames, old one parked first. A kill
+         * between them leaves no environment and two "old-" trees; the next run's cleanup puts
+         * one back and retires the other into it. */
         char *parent = path_dirname(e->path);
         char *prefix = venv_stage_prefix(e->path);
-        char *old = xasprintf("%s/%sold-%ld", parent, prefix, (long)getpid());
+        char *old = xasprintf("%s/%s%s%ld", parent, prefix, KIND_OLD, (long)getpid());
         free(prefix);
         free(parent);
-        if (rename(e->path, old) != 0 || rename(st, e->path) != 0) {
+        if (rename(e->path, old) != 0 || rename(swap, e->path) != 0) {
             int en = errno;
             if (!fs_exists(e->path))
                 rename(old, e->path);
-            err_free(fs_rmtree(st));
-            free(st);
+            err_free(fs_rmtree(swap));
+            free(swap);
             free(old);
             return err_sys(EXIT_APPLY, en, "recreating %s: swapping in the new environment", e->path);
         }
-        free(st);
-        st = old;
+        free(swap);
+        swap = old;
     }
-    /* st now holds the old environment: the user's files in it go to the new one first. */
-    err = retire_old(st, e->path);
-    free(st);
+    /* swap now holds the old environment: the user's files in it go to the new one first. */
+    err = retire_old(swap, e->path);
+    free(swap);
     return err;
 }
 
@@ -329,15 +404,22 @@ int apply_cleanup_stale(const char *env_path)
         while ((de = readdir(d))) {
             if (strncmp(de->d_name, prefix, plen) != 0)
                 continue;
+            const char *kind = de->d_name + plen;
             char *p = path_join(parent, de->d_name);
             struct stat st;
-            if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+            err_t *err = NULL;
+            if (lstat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+                err = err_new(EXIT_APPLY, "not a directory");
+            else if (str_starts_with(kind, KIND_NEW) || str_starts_with(kind, KIND_GONE))
+                err = fs_rmtree(p);
+            else if (lstat(env_path, &st) != 0 && errno == ENOENT)
+                /* a swap killed between its two renames: the tree goes back into place */
+                err = rename(p, env_path) == 0 ? NULL : err_sys(EXIT_APPLY, errno, "%s", p);
+            else
                 /* an old tree a killed recreation left may still hold the user's files */
-                err_t *err = retire_old(p, env_path);
-                if (!err)
-                    n++;
-                err_free(err);
-            }
+                err = retire_old(p, env_path);
+            n += !err;
+            err_free(err);
             free(p);
         }
         closedir(d);
@@ -350,14 +432,8 @@ int apply_cleanup_stale(const char *env_path)
 err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_mode_t mode,
                       const env_plan_t *p, const pkg_step_t *pkgs)
 {
-    char *parent = path_dirname(dst);
-    char *prefix = venv_stage_prefix(dst);
-    err_t *err = fs_mkdirs(parent, 0755);
     char *st = NULL;
-    if (!err)
-        err = fs_mkdtemp_in(parent, prefix, &st);
-    free(prefix);
-    free(parent);
+    err_t *err = kind_dir(dst, KIND_NEW, &st);
     /* venv_copy_tree creates its destination: keep the unique name, drop the directory */
     if (!err && rmdir(st) != 0)
         err = err_sys(EXIT_APPLY, errno, "preparing %s", st);
@@ -414,11 +490,7 @@ err_t *apply_remove_env(const char *path)
     if (!is_env)
         return err_new(EXIT_USAGE, "refusing to remove %s: it has no pyvenv.cfg, so it is not a "
                                    "virtual environment", path);
-    char *parent = path_dirname(path);
-    char *prefix = venv_stage_prefix(path);
-    char *doomed = xasprintf("%s/%sremove-%ld", parent, prefix, (long)getpid());
-    free(prefix);
-    free(parent);
+    char *doomed = gone_name(path);
     err_t *e = NULL;
     if (rename(path, doomed) != 0)
         e = err_sys(EXIT_APPLY, errno, "removing %s", path);

@@ -3,12 +3,14 @@
  *
  * Every change is atomic at the level the user can see:
  *  - create: the tree is written into a staging directory beside the target
- *    (".<name>.venvsync-stage-XXXXXX") and renamed into place;
- *  - recreate: the new tree is staged the same way and exchanged with the old one in a single
- *    renameat2(RENAME_EXCHANGE); the old tree is deleted only after the swap;
+ *    (".<name>.venvsync-stage-new-XXXXXX") and renamed into place;
+ *  - recreate: the new tree is staged the same way, renamed to "...-stage-old-XXXXXX" and
+ *    exchanged with the old one in a single renameat2(RENAME_EXCHANGE); the old tree gives the
+ *    user's files to the new one and is deleted only after the swap;
  *  - files are replaced with fs_write_atomic, links with fs_symlink_replace.
  * An interrupted run therefore leaves the old environment or the new one, never a mix, and
- * apply_cleanup_stale() removes the staging directories a killed run left behind.
+ * apply_cleanup_stale() finishes what a killed run left behind: "new-" trees (half written, never
+ * the user's) are deleted, "old-" trees give the user's files to the environment first.
  *
  * The caller holds the environment's lock (lock.h) and has re-observed and re-planned under it.
  * apply never touches a path the plan calls foreign.
@@ -55,7 +57,9 @@ err_t *apply_copy_env(const char *src, const char *dst, const mf_env_t *e, copy_
  * next run's cleanup), then deleted. The caller holds the environment's lock. */
 err_t *apply_remove_env(const char *path);
 
-/* Removes staging and swap leftovers of earlier, killed runs beside env_path. Returns how many. */
+/* Finishes the staging, swap and removal leftovers of earlier, killed runs beside env_path (see
+ * apply.c for the kinds); an "old-" tree goes back into place when the environment is missing.
+ * Returns how many were finished. */
 int apply_cleanup_stale(const char *env_path);
 
 #endif

@@ -2,6 +2,7 @@
 faithfully. Each test reproduces a way this used to go wrong."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -252,7 +253,9 @@ def test_kill_during_recreation_never_loses_the_users_files(venvsync, tmp_projec
     env = tmp_project.path(".venv")
     rng = random.Random(7)
     cache = tmp_project.path("cache")
-    for round_ in range(12):
+    # 30 rounds: a kill lands while the new tree is written, between the swap and the carry,
+    # and while the old tree is deleted (each of which once left a kept copy behind).
+    for round_ in range(30):
         py = pythons[round_ % 2]
         tmp_project.write(f"""\
             version: 1
@@ -267,13 +270,89 @@ def test_kill_during_recreation_never_loses_the_users_files(venvsync, tmp_projec
         e = dict(os.environ, VENVSYNC_CACHE_DIR=cache, NO_COLOR="1")
         p = subprocess.Popen([BIN, "sync"], cwd=tmp_project.root, env=e,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.0, 0.03))
+        time.sleep(rng.uniform(0.0, 0.06))
         p.send_signal(signal.SIGKILL)
         p.wait()
         venvsync("sync", cwd=tmp_project.root, env={"VENVSYNC_CACHE_DIR": cache}, check_rc=0)
         assert user_files_present(env), f"round {round_}: {sorted(os.listdir(env))}"
         assert os.path.realpath(os.path.join(env, "bin", "python")) == os.path.realpath(py)
     assert [n for n in os.listdir(tmp_project.root) if ".venvsync-" in n] == []
+
+
+def stage_name(tmp_project, kind):
+    return tmp_project.path(f"..venv.venvsync-stage-{kind}abc123")
+
+
+def synced_with_user_files(venvsync, tmp_project):
+    tmp_project.write(f"""\
+        version: 1
+        python: "{DEBIAN_PYTHON}"
+        environments:
+          dev: {{path: .venv}}
+        """)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    put_user_files(env)
+    return env
+
+
+def test_a_half_written_new_tree_is_deleted_whole(venvsync, tmp_project):
+    """A kill while the new tree was written (no pyvenv.cfg yet, pip's scripts without their
+    RECORD) used to be taken for the user's files and kept beside the environment with an error."""
+    env = synced_with_user_files(venvsync, tmp_project)
+    half = stage_name(tmp_project, "new-")
+    os.makedirs(os.path.join(half, "bin"))
+    for n in ("pip", "pip3", "app.py"):
+        with open(os.path.join(half, "bin" if n != "app.py" else "", n), "w") as f:
+            f.write("half\n")
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert not os.path.exists(half), r.stderr
+    assert [n for n in os.listdir(tmp_project.root) if "venvsync" in n] == []
+    assert user_files_present(env)
+    assert open(os.path.join(env, "app.py")).read() == USER_FILES["app.py"]
+
+
+def test_a_half_deleted_old_tree_is_finished(venvsync, tmp_project):
+    """A kill while the old tree was deleted (its user's files already carried over) leaves a
+    "gone-" tree: the next run deletes it and keeps nothing."""
+    env = synced_with_user_files(venvsync, tmp_project)
+    gone = stage_name(tmp_project, "gone-")
+    shutil.copytree(env, gone, symlinks=True)
+    os.unlink(os.path.join(gone, "pyvenv.cfg"))
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert [n for n in os.listdir(tmp_project.root) if "venvsync" in n] == []
+    assert user_files_present(env)
+
+
+def test_an_old_tree_goes_back_when_the_swap_was_cut_in_half(venvsync, tmp_project):
+    """Without an atomic exchange a recreation parks the old tree, then moves the new one in; a
+    kill between the two leaves no environment. The next run puts the old tree back (with the
+    user's files) instead of keeping it aside, then syncs it."""
+    env = synced_with_user_files(venvsync, tmp_project)
+    old = stage_name(tmp_project, "old-")
+    os.rename(env, old)
+    r = venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert not os.path.exists(old), r.stderr
+    assert user_files_present(env)
+    assert [n for n in os.listdir(tmp_project.root) if "venvsync" in n] == []
+    out = subprocess.run([os.path.join(env, "bin", "python"), "-c", "import sys; print(sys.prefix)"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    assert out == env
+
+
+def test_an_old_tree_gives_back_the_users_files(venvsync, tmp_project):
+    """A kill between the swap and the carry leaves the user's files in the old tree: the next
+    run moves them into the environment and deletes the rest."""
+    env = synced_with_user_files(venvsync, tmp_project)
+    old = stage_name(tmp_project, "old-")
+    shutil.copytree(env, old, symlinks=True)
+    for rel in USER_FILES:
+        os.unlink(os.path.join(env, rel))
+    shutil.rmtree(os.path.join(env, "notes"))
+    shutil.rmtree(os.path.join(env, "src"))
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    assert user_files_present(env)
+    assert [n for n in os.listdir(tmp_project.root) if "venvsync" in n] == []
 
 
 def installed(env):
