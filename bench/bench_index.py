@@ -8,7 +8,9 @@
 Builds (once; reused with --keep) a corpus of wheels: every distribution of --site-packages,
 repacked by tests/fixtures/repack.py (without pyenv's 3.11.7, the defaults are Debian's python3
 and /usr/lib/python3/dist-packages). tests/fixtures/index_server.py serves them as a PEP 691
-index on 127.0.0.1 (ETag + Last-Modified, no max-age: clients revalidate). Every package is
+index on 127.0.0.1 (ETag + Last-Modified, no max-age: clients revalidate; --static: the listing
+is read once, and every answer goes out without Nagle's delay, so what is measured is the
+clients, not the server's directory scans and delayed ACKs). Every package is
 pinned in a requirements file. Then, a fresh target environment each run:
 
   pip cold     pip install --no-deps --no-compile --no-cache-dir --index-url URL -r reqs
@@ -107,7 +109,7 @@ class Server:
             if os.path.exists(p):
                 os.unlink(p)
         self.proc = subprocess.Popen([sys.executable, SERVER, "--root", root, "--port-file", port_file,
-                                      "--log", self.log], stdout=subprocess.DEVNULL,
+                                      "--log", self.log, "--static"], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         for _ in range(600):
             if os.path.exists(port_file):

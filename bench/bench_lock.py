@@ -7,7 +7,8 @@
 
 The graph: every distribution of --site-packages, repacked into wheels by
 tests/fixtures/repack.py (built once; reused with --keep), served by
-tests/fixtures/index_server.py as a PEP 691 index on 127.0.0.1 with PEP 658 metadata. The input
+tests/fixtures/index_server.py as a PEP 691 index on 127.0.0.1 with PEP 658 metadata (as
+bench_index.py starts it). The input
 is the roots of that graph, unpinned: the projects no other one requires. Every tool resolves
 them for --python (CPython 3.11 on Linux x86_64) and writes its lock. Times, interleaved round by
 round:
@@ -125,13 +126,17 @@ def main():
 
         vs_env = lambda c: dict(os.environ, VENVSYNC_CACHE_DIR=c, NO_COLOR="1")  # noqa: E731
         vs_warm, uv_warm = W("vs-warm-cache"), W("uv-warm-cache")
+        uv_lock_env = lambda c: bl.uv_env(c, project_config=True)  # noqa: E731  (its [tool.uv])
         # fill the warm caches once
         bench_index.sh(vs, "-q", "lock", cwd=vsproj, env=vs_env(vs_warm))
         compile_argv = lambda: [uv, "pip", "compile", "-q", "--no-header", "--index-url", srv.url,  # noqa: E731
                                 "-p", py, W("roots.in"), "-o", W("compiled.txt")]
         if uv:
             bench_index.sh(*compile_argv(), env=bl.uv_env(uv_warm))
-            bench_index.sh(uv, "lock", "-q", "-p", py, cwd=uvproj, env=bl.uv_env(uv_warm))
+            bench_index.sh(uv, "lock", "-q", "-p", py, cwd=uvproj, env=uv_lock_env(uv_warm))
+            with open(uvlock) as f:
+                if srv.url not in f.read():
+                    sys.exit(f"uv lock did not resolve against {srv.url}: see {uvlock}")
 
         cmds = [("venvsync lock, cold cache",
                  lambda i: ([vs, "-q", "lock"], vs_env(W(f"run-vs-cold-{i}")), vsproj),
@@ -141,18 +146,18 @@ def main():
                       lambda i: (compile_argv(), bl.uv_env(W(f"run-uvc-cold-{i}")), None),
                       lambda i: shutil.rmtree(W(f"run-uvc-cold-{i}"), ignore_errors=True)),
                      ("uv lock, cold cache",
-                      lambda i: ([uv, "lock", "-q", "-p", py], bl.uv_env(W(f"run-uvl-cold-{i}")), uvproj),
+                      lambda i: ([uv, "lock", "-q", "-p", py], uv_lock_env(W(f"run-uvl-cold-{i}")), uvproj),
                       rm_cache_and(uvlock, lambda i: W(f"run-uvl-cold-{i}")))]
         cmds.append(("venvsync lock, warm cache",
                      lambda i: ([vs, "-q", "lock"], vs_env(vs_warm), vsproj), rm(vslock)))
         if uv:
             cmds += [("uv pip compile, warm cache", lambda i: (compile_argv(), bl.uv_env(uv_warm), None), None),
                      ("uv lock, warm cache",
-                      lambda i: ([uv, "lock", "-q", "-p", py], bl.uv_env(uv_warm), uvproj), rm(uvlock))]
+                      lambda i: ([uv, "lock", "-q", "-p", py], uv_lock_env(uv_warm), uvproj), rm(uvlock))]
         cmds.append(("venvsync lock, lock fresh", lambda i: ([vs, "-q", "lock"], vs_env(vs_warm), vsproj), None))
         if uv:
             cmds.append(("uv lock, lock fresh",
-                         lambda i: ([uv, "lock", "-q", "-p", py], bl.uv_env(uv_warm), uvproj), None))
+                         lambda i: ([uv, "lock", "-q", "-p", py], uv_lock_env(uv_warm), uvproj), None))
 
         srv.clear()
         res = bl.rounds(cmds, a.runs, progress=lambda i, out: print(f"round {i + 1}/{a.runs} done", flush=True))

@@ -74,10 +74,18 @@ def find_virtualenv():
     return shutil.which("virtualenv")
 
 
-def uv_env(cache, **extra):
-    """The environment uv runs in: its cache, no download of Pythons, no config file."""
+def uv_env(cache, project_config=False, **extra):
+    """The environment uv runs in: its cache, no download of Pythons, no config file. With
+    project_config, the project's pyproject.toml [tool.uv] is read (UV_NO_CONFIG would skip it
+    too, and `uv lock` would then resolve against pypi.org); user and system files are still
+    kept out by an empty XDG_CONFIG_HOME."""
     env = dict(os.environ, UV_CACHE_DIR=cache, UV_PYTHON_DOWNLOADS="never", UV_NO_CONFIG="1",
                UV_NO_PROGRESS="1", NO_COLOR="1")
+    if project_config:
+        del env["UV_NO_CONFIG"]
+        empty = os.path.join(os.path.dirname(cache), "uv-no-config")
+        os.makedirs(empty, exist_ok=True)
+        env["XDG_CONFIG_HOME"] = empty
     env.pop("VIRTUAL_ENV", None)
     env.update(extra)
     return env

@@ -17,6 +17,7 @@
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/path.h"
+#include "util/strv.h"
 #include "util/url.h"
 #include "util/xalloc.h"
 
@@ -590,11 +591,17 @@ static void finish_page(http_t *h, job_t *j, long code)
         r->final_url = xstrdup(j->cached->final_url);
         r->status = 200;
         r->source = HTTP_FROM_REVALIDATED;
-        if (!no_store)
+        const char *etag = j->etag ? j->etag : j->cached->etag;
+        const char *lm = j->last_modified ? j->last_modified : j->cached->last_modified;
+        /* Rewritten only when it learns something: a freshness lifetime or new validators.
+         * An index without max-age (every page revalidated every time) would otherwise cost a
+         * new file per page per run. */
+        bool same = !fresh && !j->cached->fresh_until && str_eq_null(etag, j->cached->etag) &&
+                    str_eq_null(lm, j->cached->last_modified);
+        if (!no_store && !same)
             http_cpage_store(h, j->cache_path, j->url, j->cached->final_url,
-                             j->cached->content_type, j->etag ? j->etag : j->cached->etag,
-                             j->last_modified ? j->last_modified : j->cached->last_modified,
-                             fresh, r->body.data ? r->body.data : "", r->body.len);
+                             j->cached->content_type, etag, lm, fresh,
+                             r->body.data ? r->body.data : "", r->body.len);
         j->state = JOB_DONE;
         return;
     }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/strv.h"
 #include "util/xalloc.h"
 
 /* uv: after a package has lost this many conflicts, decide it before its culprits. */
@@ -731,11 +732,6 @@ static depkey_t *dep_slot(pubgrub_result_t *s, int p, int q)
     return &s->deps[h];
 }
 
-static bool same_why(const char *a, const char *b)
-{
-    return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 /* Adds "p in w depends on q in range" (taking ownership of w), merged with an identical
  * dependency of other versions of p when there is one. Returns the incompatibility's id, or -1
  * when there is nothing to add (p depends on itself and the versions satisfy it). */
@@ -752,7 +748,7 @@ static int add_dependency(pubgrub_result_t *s, int p, vrange_t w, int q, const v
         depkey_t *slot = dep_slot(s, p, q);
         for (size_t k = slot->n; k-- > 0;) {
             incompat_t *old = &s->inc[slot->ids[k]];
-            if (!same_why(old->why, why) || !vrange_equal(&old->dep_range, range))
+            if (!str_eq_null(old->why, why) || !vrange_equal(&old->dep_range, range))
                 continue;
             vrange_t merged = vrange_union(&old->terms[0].t.r, &w);
             vrange_free(&w);

@@ -31,5 +31,7 @@ bool str_ends_with(const char *s, size_t len, const char *suffix);
 bool str_ends_with_ci(const char *s, size_t len, const char *suffix);
 /* Whether s starts with prefix. */
 bool str_starts_with(const char *s, const char *prefix);
+/* Whether a and b are equal strings or both NULL. */
+bool str_eq_null(const char *a, const char *b);
 
 #endif
