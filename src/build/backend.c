@@ -21,6 +21,7 @@
 #include "util/jsonread.h"
 #include "util/path.h"
 #include "util/strv.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 #include "wheel/meta.h"
 
@@ -299,7 +300,7 @@ static void add_tail(buf_t *msg, const buf_t *out, int n)
         if (cut > i && s[cut - 1] == '\r')
             cut--;
         buf_adds(msg, "\n    ");
-        bool utf8 = meta_utf8_valid(s + i, cut - i);
+        bool utf8 = utf8_valid(s + i, cut - i);
         for (size_t k = i; k < cut; k++) {
             unsigned char c = (unsigned char)s[k];
             bool bad = (c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && !utf8);

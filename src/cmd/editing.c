@@ -24,11 +24,7 @@ err_t *cmd_edit_open(const cmd_ctx_t *ctx, cmd_edit_t *out)
     err_t *e = cmd_manifest_file(ctx, &out->file);
     if (e)
         return e;
-    char *cwd = path_cwd();
-    out->shown = path_is_within(out->file, cwd) ? xstrdup(out->file + strlen(cwd) +
-                                                          (strcmp(cwd, "/") != 0))
-                                                : xstrdup(out->file);
-    free(cwd);
+    out->shown = path_shown(out->file);
     env_lookup_t vars = cmd_manifest_vars(ctx);
     e = manifest_load(out->file, &vars, &out->m);
     buf_t text = BUF_INIT;

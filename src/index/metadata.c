@@ -229,17 +229,14 @@ static err_t *check_metadata(const item_t *it, const char *text, size_t len, cor
     return e;
 }
 
-/* The request's answer: METADATA text (copied) from `source`, checked; stored in the cache when
- * it came from the network. */
-static void answer(metadata_t *m, item_t *it, const char *text, size_t len,
-                   metadata_source_t source)
+/* The request's answer: METADATA text (copied) from `source` and its checked parse (taken);
+ * stored in the cache when it came from the network. */
+static void accept_checked(metadata_t *m, item_t *it, const char *text, size_t len,
+                           metadata_source_t source, core_metadata_t *parsed)
 {
     metadata_req_t *r = it->r;
-    err_t *e = check_metadata(it, text, len, &r->parsed);
-    if (e) {
-        fail_invalid(it, e);
-        return;
-    }
+    r->parsed = *parsed;
+    memset(parsed, 0, sizeof *parsed);
     buf_reset(&r->metadata);
     buf_add(&r->metadata, text, len);
     r->source = source;
@@ -247,13 +244,25 @@ static void answer(metadata_t *m, item_t *it, const char *text, size_t len,
     m->stats.by_source[source]++;
     if (source == METADATA_LOCAL || source == METADATA_CACHE || !it->cache_path)
         return;
-    e = fs_mkdirs(m->dir, 0755);
+    err_t *e = fs_mkdirs(m->dir, 0755);
     if (!e)
         e = fs_write_atomic(it->cache_path, text, len, 0644);
     if (e) {
         warn(m, xasprintf("cannot cache the metadata of %s: %s", it->filename, e->msg));
         err_free(e);
     }
+}
+
+/* The same for text not checked yet: checked first, or the request fails as invalid. */
+static void answer(metadata_t *m, item_t *it, const char *text, size_t len,
+                   metadata_source_t source)
+{
+    core_metadata_t md;
+    err_t *e = check_metadata(it, text, len, &md);
+    if (e)
+        fail_invalid(it, e);
+    else
+        accept_checked(m, it, text, len, source, &md);
 }
 
 /* The cache entry's path for a remote request. */
@@ -288,11 +297,9 @@ static bool from_cache(metadata_t *m, item_t *it)
         err_t *e = check_metadata(it, b.data ? b.data : "", b.len, &md);
         ok = !e;
         err_free(e);
-        if (ok)
-            core_metadata_free(&md);
     }
     if (ok)
-        answer(m, it, b.data ? b.data : "", b.len, METADATA_CACHE);
+        accept_checked(m, it, b.data ? b.data : "", b.len, METADATA_CACHE, &md);
     buf_free(&b);
     return ok;
 }

@@ -70,28 +70,13 @@ static int cmp_problem(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The file's name in messages: relative to the cwd when it lies below it, else as given. */
-static char *display_name(const char *path)
-{
-    if (path[0] != '/')
-        return xstrdup(path);
-    char *cwd = path_cwd();
-    char *r;
-    if (strcmp(cwd, "/") != 0 && path_is_within(path, cwd) && strlen(path) > strlen(cwd))
-        r = xstrdup(path + strlen(cwd) + 1);
-    else
-        r = xstrdup(path);
-    free(cwd);
-    return r;
-}
-
 /* Sorted, de-duplicated problems as one err_t chain; frees the problems. */
 err_t *mf_problems_to_err(ctx_t *c, const char *path)
 {
     if (!c->nprobs)
         return NULL;
     qsort(c->probs, c->nprobs, sizeof *c->probs, cmp_problem);
-    char *name = display_name(path);
+    char *name = path_shown(path);
     err_t *list = NULL;
     for (size_t i = 0; i < c->nprobs; i++) {
         problem_t *p = &c->probs[i];

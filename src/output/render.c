@@ -8,17 +8,6 @@
 #include "util/strv.h"
 #include "util/xalloc.h"
 
-char *render_path(const char *path, const char *cwd)
-{
-    if (cwd && path_is_within(path, cwd) && strcmp(path, cwd) != 0) {
-        size_t n = strlen(cwd);
-        if (n > 1)
-            n++;
-        return xstrdup(path + n);
-    }
-    return xstrdup(path);
-}
-
 static const char *state_color(const term_style_t *s, env_state_t st)
 {
     switch (st) {
@@ -115,7 +104,7 @@ void render_text(const report_t *r, const render_opts_t *o, buf_t *out)
                 buf_printf(out, "  %s! error: %s%s\n", s.red, e->errors[k], s.reset);
             continue;
         }
-        char *shown = render_path(e->path, o->cwd);
+        char *shown = path_shown_from(e->path, o->cwd);
         buf_printf(out, "%s%s%s %s(%s)%s: %s%s%s", s.bold, e->name, s.reset, s.dim, shown,
                    s.reset, e->planned ? state_color(&s, e->state) : s.red, state_text(e),
                    s.reset);
@@ -288,7 +277,7 @@ void render_list(const report_t *r, const render_opts_t *o, bool json, buf_t *ou
     size_t wname = 4, wpath = 4;
     char **shown = xcalloc(r->n + 1, sizeof(char *));
     for (size_t i = 0; i < r->n; i++) {
-        shown[i] = render_path(r->envs[i].path, o->cwd);
+        shown[i] = path_shown_from(r->envs[i].path, o->cwd);
         if (strlen(r->envs[i].name) > wname)
             wname = strlen(r->envs[i].name);
         if (strlen(shown[i]) > wpath)

@@ -47,7 +47,5 @@ void render_download_progress(void *ctx, const http_progress_t *p);
 /* One line, "network: N requests (HTTP/2) over C connection(s), ...", into out; nothing when no
  * request was made. */
 void render_network(buf_t *out, const http_stats_t *st);
-/* The path shown to the user: relative to cwd when under it, else absolute. malloc'd. */
-char *render_path(const char *path, const char *cwd);
 
 #endif

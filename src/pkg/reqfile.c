@@ -26,19 +26,6 @@ char **rf_strv_new(void)
     return xcalloc(1, sizeof(char *));
 }
 
-/* The path shown in messages: relative to the cwd when below it. */
-static char *display_path(const char *abs)
-{
-    char *cwd = path_cwd();
-    char *r;
-    if (cwd && strcmp(cwd, "/") != 0 && path_is_within(abs, cwd) && strlen(abs) > strlen(cwd))
-        r = xstrdup(abs + strlen(cwd) + 1);
-    else
-        r = xstrdup(abs);
-    free(cwd);
-    return r;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* The reqfile_t                                                                                */
 
@@ -72,6 +59,8 @@ void reqfile_free(reqfile_t *rf)
     for (size_t i = 0; i < rf->n; i++)
         entry_free(&rf->entries[i]);
     free(rf->entries);
+    free(rf->item_file);
+    free(rf->item_shown);
     free(rf->opts.index_url);
     strv_free(rf->opts.extra_index_urls);
     strv_free(rf->opts.find_links);
@@ -189,7 +178,7 @@ static void include_file(ctx_t *c, const where_t *w, const char *value, bool con
             buf_t b = BUF_INIT;
             for (size_t k = i; k < c->depth; k++)
                 buf_printf(&b, "%s -> ", c->stack_shown[k]);
-            char *sh = display_path(abs);
+            char *sh = path_shown(abs);
             buf_adds(&b, sh);
             free(sh);
             report(c, w, "%s %s: include cycle: %s", opt, value, buf_cstr(&b));
@@ -213,7 +202,7 @@ static void include_file(ctx_t *c, const where_t *w, const char *value, bool con
         report(c, w, "%s %s: cannot read it: %s", opt, value, e->msg);
         err_free(e);
     } else {
-        char *shown = display_path(abs);
+        char *shown = path_shown(abs);
         err_chain(&c->errs, parse_content(c, content.data ? content.data : "", content.len, abs,
                                           shown, constraint));
         free(shown);
@@ -589,7 +578,7 @@ err_t *reqfile_parse_file(reqfile_t *rf, const char *path, bool constraint,
 {
     ctx_t c = {.rf = rf, .env = env};
     char *abs = path_absolute(NULL, path);
-    char *shown = display_path(abs);
+    char *shown = path_shown(abs);
     err_t *e = parse_file_at(&c, abs, shown, constraint);
     free(shown);
     free(abs);
@@ -602,7 +591,7 @@ err_t *reqfile_parse_text(reqfile_t *rf, const char *text, size_t len, const cha
 {
     ctx_t c = {.rf = rf, .env = env};
     char *abs = path_absolute(NULL, path);
-    char *shown = display_path(abs);
+    char *shown = path_shown(abs);
     err_t *e = parse_content(&c, text, len, abs, shown, constraint);
     free(shown);
     free(abs);
@@ -614,8 +603,16 @@ err_t *reqfile_add_item(reqfile_t *rf, const char *text, const char *file, int l
                         const reqfile_env_t *env)
 {
     ctx_t c = {.rf = rf, .env = env};
+    if (!rf->item_file || strcmp(rf->item_file, file) != 0) {
+        free(rf->item_file);
+        free(rf->item_shown);
+        rf->item_file = xstrdup(file);
+        char *a = path_absolute(NULL, file);
+        rf->item_shown = path_shown(a);
+        free(a);
+    }
     char *abs = path_absolute(NULL, file);
-    char *shown = display_path(abs);
+    const char *shown = rf->item_shown;
     char *dir = path_dirname(abs);
     where_t w = {.file = abs, .shown = shown, .dir = dir, .line = line, .col = col,
                  .item = true};
@@ -636,7 +633,6 @@ err_t *reqfile_add_item(reqfile_t *rf, const char *text, const char *file, int l
         free(x);
     }
     free(dir);
-    free(shown);
     free(abs);
     ctx_done(&c);
     return c.errs;

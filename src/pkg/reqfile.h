@@ -160,6 +160,8 @@ typedef struct reqfile {
     char **files;             /* absolute path of every file read, in order, without repeats
                                * (stat these to notice edits) */
     size_t nfiles, files_cap;
+    char *item_file, *item_shown; /* reqfile_add_item's last file and how it is shown (one
+                                   * working-directory lookup for a manifest's many items) */
 } reqfile_t;
 
 /* The outside world. `vars` gives ${VAR} values (none when NULL: every ${VAR} stays as written,

@@ -584,12 +584,7 @@ static err_t *add_env_entries(reqfile_t *rf, const manifest_t *m, const mf_env_t
     for (size_t i = 0; i < env->nrequirements; i++) {
         const mf_item_t *it = &env->requirements[i];
         if (!fs_exists(it->value)) {
-            char *cwd = path_cwd();
-            const char *shown = m->file;
-            size_t cl = cwd ? strlen(cwd) : 0;
-            if (cwd && strcmp(cwd, "/") != 0 && path_is_within(m->file, cwd) &&
-                strlen(m->file) > cl)
-                shown = m->file + cl + 1;
+            char *shown = path_shown(m->file);
             if (it->pos.line > 0)
                 err_chain(&errs, err_new(EXIT_USAGE, "%s:%d:%d: requirements file %s does not "
                                                      "exist", shown, it->pos.line, it->pos.col,
@@ -597,7 +592,7 @@ static err_t *add_env_entries(reqfile_t *rf, const manifest_t *m, const mf_env_t
             else
                 err_chain(&errs, err_new(EXIT_USAGE, "%s: requirements file %s does not exist",
                                          shown, it->value));
-            free(cwd);
+            free(shown);
             continue;
         }
         err_chain(&errs, reqfile_parse_file(rf, it->value, false, renv));

@@ -104,6 +104,23 @@ char *path_cwd(void)
     return r;
 }
 
+char *path_shown_from(const char *path, const char *dir)
+{
+    if (dir && strcmp(dir, "/") != 0 && path_is_within(path, dir) && strlen(path) > strlen(dir))
+        return xstrdup(path + strlen(dir) + 1);
+    return xstrdup(path);
+}
+
+char *path_shown(const char *path)
+{
+    if (path[0] != '/')
+        return xstrdup(path);
+    char *cwd = path_cwd();
+    char *r = path_shown_from(path, cwd);
+    free(cwd);
+    return r;
+}
+
 char *path_absolute(const char *base, const char *p)
 {
     if (p[0] == '/')

@@ -19,6 +19,11 @@ char *path_absolute(const char *base, const char *p);
 char *path_dirname(const char *p);              /* "a/b" -> "a", "b" -> ".", "/a" -> "/" */
 const char *path_basename(const char *p);       /* points into p */
 char *path_cwd(void);
+/* path as messages show it: relative to dir when strictly below it, else path itself. dir may
+ * be NULL; "/" counts as no directory (absolute paths stay absolute there). malloc'd. */
+char *path_shown_from(const char *path, const char *dir);
+/* The same from the working directory (reads it). */
+char *path_shown(const char *path);
 /* realpath(3), or NULL with errno set. */
 char *path_real(const char *p);
 /* Expands a leading "~" or "~/" (HOME from env, else the password database) and every "${VAR}" /

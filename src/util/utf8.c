@@ -1,6 +1,9 @@
 /* utf8: see utf8.h. */
 #include "util/utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
 size_t utf8_seq_len(const unsigned char *q, const unsigned char *e)
 {
     unsigned char c = q[0];
@@ -35,6 +38,12 @@ bool utf8_valid(const char *s, size_t n)
 {
     const unsigned char *q = (const unsigned char *)s, *e = q + n;
     while (q < e) {
+        /* ASCII eight bytes at a time: METADATA and pages are mostly ASCII */
+        uint64_t w;
+        while (e - q >= 8 && (memcpy(&w, q, 8), !(w & 0x8080808080808080ull)))
+            q += 8;
+        if (q == e)
+            break;
         if (*q < 0x80) {
             q++;
             continue;

@@ -9,53 +9,16 @@
 #include "pkg/version.h"
 #include "util/buf.h"
 #include "util/strv.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-bool meta_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s, *end = p + n;
-    while (p < end) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t k;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if ((size_t)(end - p) <= k)
-            return false;
-        for (size_t i = 1; i <= k; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        p += k + 1;
-    }
-    return true;
-}
 
 static err_t *check_text(const char *text, size_t len, const char *label)
 {
     if (memchr(text, '\0', len))
         return err_new(EXIT_APPLY, "%s: holds a NUL byte", label);
-    if (!meta_utf8_valid(text, len))
+    if (!utf8_valid(text, len))
         return err_new(EXIT_APPLY, "%s: is not valid UTF-8", label);
     return NULL;
 }

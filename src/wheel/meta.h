@@ -110,7 +110,4 @@ void entry_points_free(entry_points_t *e);
  * replace the environment's interpreter. */
 const char *meta_script_name_check(const char *name);
 
-/* Whether s[0..n) is valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF). */
-bool meta_utf8_valid(const char *s, size_t n);
-
 #endif
