@@ -12,7 +12,8 @@
 
 struct tagset {
     char **tags;
-    size_t n, cap;
+    uint32_t *hashes;   /* hash3 of each tag, for rehashing */
+    size_t n, cap, hcap;
     char **plats;
     size_t nplats, platcap;
     uint32_t *slots;    /* open addressing: tag index + 1, 0 = empty; nslots is a power of two */
@@ -83,22 +84,24 @@ static long find(const tagset_t *t, const char *a, size_t na, const char *b, siz
 
 static void insert_slot(tagset_t *t, size_t idx)
 {
-    const char *tag = t->tags[idx];
-    const char *d1 = strchr(tag, '-'), *d2 = strchr(d1 + 1, '-');
-    uint32_t h = hash3(tag, (size_t)(d1 - tag), d1 + 1, (size_t)(d2 - d1 - 1), d2 + 1,
-                       strlen(d2 + 1));
     size_t mask = t->nslots - 1;
-    size_t i = h & mask;
+    size_t i = t->hashes[idx] & mask;
     while (t->slots[i])
         i = (i + 1) & mask;
     t->slots[i] = (uint32_t)(idx + 1);
 }
 
+/* Adds interp-abi-plat (lowercased) unless present; the hash is computed once. */
 static void add_tag(tagset_t *t, const char *interp, const char *abi, const char *plat)
 {
     size_t na = strlen(interp), nb = strlen(abi), nc = strlen(plat);
-    if (find(t, interp, na, abi, nb, plat, nc) >= 0)
-        return;
+    uint32_t h = hash3(interp, na, abi, nb, plat, nc);
+    if (t->nslots) {
+        size_t mask = t->nslots - 1;
+        for (size_t i = h & mask; t->slots[i]; i = (i + 1) & mask)
+            if (tag_eq(t->tags[t->slots[i] - 1], interp, na, abi, nb, plat, nc))
+                return;
+    }
     if ((t->n + 1) * 2 > t->nslots) {
         free(t->slots);
         t->nslots = t->nslots ? t->nslots * 2 : 2048;
@@ -117,7 +120,9 @@ static void add_tag(tagset_t *t, const char *interp, const char *abi, const char
         *p++ = lower(plat[i]);
     *p = '\0';
     XGROW(t->tags, t->cap, t->n + 1);
+    XGROW(t->hashes, t->hcap, t->n + 1);
     t->tags[t->n] = tag;
+    t->hashes[t->n] = h;
     insert_slot(t, t->n);
     t->n++;
 }
@@ -454,6 +459,7 @@ void tagset_free(tagset_t *t)
     for (size_t i = 0; i < t->nplats; i++)
         free(t->plats[i]);
     free(t->tags);
+    free(t->hashes);
     free(t->plats);
     free(t->slots);
     free(t);
