@@ -111,12 +111,21 @@ static err_t *wheel_sha256(const char *cache_dir, const char *path, char out[65]
 }
 
 /* Hash check, unpack into the cache and sanity checks of a wheel file we now have locally
- * (filename: its real name when path is a cache file, else NULL). */
+ * (filename: its real name when path is a cache file, else NULL). entry (may be NULL): the
+ * unpacked entry the download step already found intact for this file's sha256, taken
+ * instead of looking it up again. */
 static err_t *finish_one(const want_set_t *ws, const want_pkg_t *w, const char *cache_dir,
-                         const char *path, const char *filename, fetched_pkg_t *out)
+                         const char *path, const char *filename, wheel_unpacked_t **entry,
+                         fetched_pkg_t *out)
 {
     err_t *e = fetch_check_hash(ws, w, path, out->sha256);
-    if (!e && filename)
+    if (!e && entry && *entry && filename) {
+        e = wheel_cache_check_name(*entry, filename, path);
+        if (!e) {
+            out->wheel = *entry;
+            *entry = NULL;
+        }
+    } else if (!e && filename)
         e = wheel_cache_unpack_named(cache_dir, path, filename, out->sha256, &out->wheel);
     else if (!e)
         e = wheel_cache_unpack(cache_dir, path, out->sha256, &out->wheel);
@@ -163,7 +172,7 @@ static err_t *fetch_local(const manifest_t *m, const want_set_t *ws, const want_
     }
     out->wheel_path = xstrdup(path);
     e = wheel_sha256(cache_dir, path, out->sha256);
-    return e ? e : finish_one(ws, w, cache_dir, path, NULL, out);
+    return e ? e : finish_one(ws, w, cache_dir, path, NULL, NULL, out);
 }
 
 /* A wheel built from an sdist or a local project, unpacked into the cache like any. */
@@ -219,12 +228,12 @@ typedef struct finisher {
 static void finish_item(finisher_t *fz, size_t i)
 {
     fetched_pkg_t *f = fz->items[i];
-    const download_item_t *d = &fz->dl[i];
+    download_item_t *d = &fz->dl[i];
     memcpy(f->sha256, d->sha256, sizeof f->sha256);
     f->wheel_path = xstrdup(d->path);
     if (f->want->url) /* PEP 610: direct_url.json never holds credentials */
         f->url = url_strip_credentials(f->want->url, NULL, NULL);
-    fz->errs[i] = finish_one(fz->ws, f->want, fz->cache_dir, d->path, d->filename, f);
+    fz->errs[i] = finish_one(fz->ws, f->want, fz->cache_dir, d->path, d->filename, &d->entry, f);
     fz->finished[i] = true;
 }
 

@@ -102,14 +102,17 @@ static const char *only_sha256(const want_pkg_t *w)
     return found;
 }
 
-static bool entry_complete(const char *cache_dir, const char *sha)
+/* The complete, intact unpacked entry for sha, or NULL. */
+static wheel_unpacked_t *cached_entry(const char *cache_dir, const char *sha)
 {
     wheel_unpacked_t *w = NULL;
     err_t *e = wheel_cache_lookup(cache_dir, sha, &w);
-    bool ok = !e && w;
-    err_free(e);
-    wheel_unpacked_free(w);
-    return ok;
+    if (e) {
+        err_free(e);
+        wheel_unpacked_free(w);
+        return NULL;
+    }
+    return w;
 }
 
 void download_item_clear(download_item_t *it)
@@ -117,6 +120,8 @@ void download_item_clear(download_item_t *it)
     free(it->path);
     free(it->filename);
     it->path = it->filename = NULL;
+    wheel_unpacked_free(it->entry);
+    it->entry = NULL;
     it->sha256[0] = '\0';
     it->reuse_entry = it->ok = false;
 }
@@ -218,7 +223,7 @@ err_t *download_wheels(download_session_t *s, const remote_sources_t *src, downl
         }
         if (!sha)
             sha = only_sha256(w);
-        if (sha && strlen(sha) == 64 && entry_complete(s->cache_dir, sha)) {
+        if (sha && strlen(sha) == 64 && (it->entry = cached_entry(s->cache_dir, sha))) {
             it->path = http_download_path(s->cache_dir, sha);
             memcpy(it->sha256, sha, 64);
             it->sha256[64] = '\0';

@@ -43,6 +43,7 @@
 #include "index/remote.h"
 #include "pkg/tags.h"
 #include "resolve/want.h"
+#include "wheel/cache.h"
 #include "util/err.h"
 
 typedef struct download_opts {
@@ -90,6 +91,9 @@ typedef struct download_item {
     char *filename;
     char sha256[65];
     bool reuse_entry;
+    wheel_unpacked_t *entry;      /* with reuse_entry: that entry, loaded and checked intact
+                                   * (wheel_cache_lookup); the caller may take it (and set this
+                                   * to NULL) instead of looking it up again */
     bool ok;                      /* the item succeeded */
 } download_item_t;
 

@@ -105,7 +105,9 @@ err_t *fs_write_new(const char *path, const void *data, size_t len, mode_t mode)
 
 err_t *fs_mkdirs(const char *path, mode_t mode)
 {
-    if (mkdir(path, mode) == 0 || errno == EEXIST) {
+    if (mkdir(path, mode) == 0)
+        return NULL;
+    if (errno == EEXIST) {
         if (fs_is_dir(path))
             return NULL;
         return err_new(3, "cannot create directory %s: a file is in the way", path);

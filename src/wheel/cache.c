@@ -863,7 +863,7 @@ static err_t *extract_all(const zip_t *z, const char *tree, validated_t *v)
 /* ---- the entry point ---------------------------------------------------------------------- */
 
 /* Checks that a reused entry belongs to a wheel of the same name. */
-static err_t *check_reused(const wheel_unpacked_t *w, const char *filename, const char *label)
+err_t *wheel_cache_check_name(const wheel_unpacked_t *w, const char *filename, const char *label)
 {
     wheelname_t *wn = NULL;
     err_t *e = wheelname_parse(filename, &wn);
@@ -975,7 +975,7 @@ err_t *wheel_cache_unpack_named(const char *cache_dir, const char *wheel_path,
     if (entry_complete(final)) {
         e = entry_reuse(base, final, sha, out);
         if (!e && *out) {
-            e = check_reused(*out, filename, wheel_path);
+            e = wheel_cache_check_name(*out, filename, wheel_path);
             if (e) {
                 wheel_unpacked_free(*out);
                 *out = NULL;

@@ -110,6 +110,10 @@ err_t *wheel_cache_unpack_named(const char *cache_dir, const char *wheel_path,
 /* Loads the complete entry for sha256_hex. *out is NULL (and NULL returned) when there is none;
  * an error means an entry exists but its INDEX is unreadable or damaged. */
 err_t *wheel_cache_lookup(const char *cache_dir, const char *sha256_hex, wheel_unpacked_t **out);
+/* The check wheel_cache_unpack_named makes of a reused entry: filename (a wheel file name) names
+ * the entry's project, else an EXIT_APPLY error (label: the file, for messages). For an entry
+ * from wheel_cache_lookup that is then used instead of unpacking. */
+err_t *wheel_cache_check_name(const wheel_unpacked_t *w, const char *filename, const char *label);
 
 /* Every complete entry whose wheel is name at version (normalised name, PEP 440 equality), in
  * the order of their sha256, for telling which files a distribution installed when its RECORD is

@@ -98,6 +98,8 @@ typedef struct ctx {
     size_t n_created_dirs, cap_created_dirs;
     char *known_dir;            /* the directory make_dirs last saw exist: files come in tree
                                  * order, so most share it (one stat less per file) */
+    bool known_dir_fresh;       /* and this install made it: nothing was there before, so a
+                                 * member file about to go there needs no look first */
     size_t cap_files, cap_replaced;
     bool reflink_ok, hardlink_ok;
     record_t rec;
@@ -143,50 +145,67 @@ static char *write_path(const ctx_t *c, const char *dest)
     return xstrdup(dest);
 }
 
-/* mkdir -p dir (0777 & ~umask), noting the directories it makes for rollback. */
-static err_t *make_dirs_now(ctx_t *c, const char *dir)
+/* mkdir -p dir (0777 & ~umask), noting the directories it makes below the root for rollback
+ * (parents first): one mkdir per directory. *made: whether dir itself was made here. */
+static err_t *make_dirs_now(ctx_t *c, const char *dir, bool *made)
 {
-    if (fs_is_dir(dir))
-        return NULL;
-    /* the directories about to be made, outermost first */
-    size_t at = c->n_created_dirs;
-    for (char *d = xstrdup(dir); d;) {
-        char *up = NULL;
-        if (!fs_exists(d) && path_is_within(d, c->root) && strcmp(d, c->root) != 0) {
-            strv_push(&c->created_dirs, &c->n_created_dirs, &c->cap_created_dirs, d);
-            up = path_dirname(d);
-        } else {
-            free(d);
+    *made = false;
+    if (mkdir(dir, 0777) != 0) {
+        if (errno == EEXIST)
+            return fs_is_dir(dir) ? NULL
+                                  : err_new(EXIT_APPLY, "cannot create directory %s: a file is "
+                                                        "in the way", dir);
+        if (errno != ENOENT)
+            return err_sys(EXIT_APPLY, errno, "creating directory %s", dir);
+        if (!path_is_within(dir, c->root) || strcmp(dir, c->root) == 0)
+            return fs_mkdirs(dir, 0777); /* not this install's to roll back */
+        char *up = path_dirname(dir);
+        bool up_made;
+        err_t *e = make_dirs_now(c, up, &up_made);
+        free(up);
+        if (e)
+            return e;
+        if (mkdir(dir, 0777) != 0) {
+            if (errno == EEXIST && fs_is_dir(dir))
+                return NULL;
+            return err_sys(EXIT_APPLY, errno, "creating directory %s", dir);
         }
-        d = up;
     }
-    for (size_t i = at, j = c->n_created_dirs; i + 1 < j; i++, j--) {
-        char *x = c->created_dirs[i];
-        c->created_dirs[i] = c->created_dirs[j - 1];
-        c->created_dirs[j - 1] = x;
+    if (path_is_within(dir, c->root) && strcmp(dir, c->root) != 0) {
+        strv_push(&c->created_dirs, &c->n_created_dirs, &c->cap_created_dirs, xstrdup(dir));
+        *made = true;
     }
-    return fs_mkdirs(dir, 0777);
+    return NULL;
 }
 
 static err_t *make_dirs(ctx_t *c, const char *dir)
 {
     if (c->known_dir && strcmp(c->known_dir, dir) == 0)
         return NULL;
-    err_t *e = make_dirs_now(c, dir);
+    bool made;
+    err_t *e = make_dirs_now(c, dir, &made);
     if (!e) {
         free(c->known_dir);
         c->known_dir = xstrdup(dir);
+        c->known_dir_fresh = made;
     }
     return e;
 }
 
 /* Prepares dest (the path written, see write_path) for a new file: creates its directory,
  * removes an existing file (recording it as replaced, unless it is in the temporary dist-info,
- * which holds only this install's files) and refuses a directory in the way. */
-static err_t *prepare_dest(ctx_t *c, const char *dest)
+ * which holds only this install's files) and refuses a directory in the way. For a member of
+ * the wheel (member: each is written once) in a directory this install made, there is nothing
+ * to look at. */
+static err_t *prepare_dest(ctx_t *c, const char *dest, bool member)
 {
+    char *dir = path_dirname(dest);
+    err_t *e = make_dirs(c, dir);
+    free(dir);
+    if (e)
+        return e;
     struct stat st;
-    if (lstat(dest, &st) == 0) {
+    if (!(member && c->known_dir_fresh) && lstat(dest, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return err_new(EXIT_APPLY, "cannot install %s: a directory is in the way", dest);
         if (unlink(dest) != 0)
@@ -195,14 +214,10 @@ static err_t *prepare_dest(ctx_t *c, const char *dest)
             strv_push(&c->r->replaced, &c->r->n_replaced, &c->cap_replaced, xstrdup(dest));
         return NULL;
     }
-    if (errno != ENOENT && errno != ENOTDIR)
+    if (!(member && c->known_dir_fresh) && errno != ENOENT)
         return err_sys(EXIT_APPLY, errno, "checking %s", dest);
-    char *dir = path_dirname(dest);
-    err_t *e = make_dirs(c, dir);
-    free(dir);
-    if (!e)
-        strv_push(&c->created, &c->n_created, &c->cap_created, xstrdup(dest));
-    return e;
+    strv_push(&c->created, &c->n_created, &c->cap_created, xstrdup(dest));
+    return NULL;
 }
 
 static void note_file(ctx_t *c, const char *dest, uint64_t size)
@@ -336,7 +351,7 @@ static err_t *write_generated(ctx_t *c, const char *dest, const void *data, size
                               mode_t mode)
 {
     char *at = write_path(c, dest);
-    err_t *e = prepare_dest(c, at);
+    err_t *e = prepare_dest(c, at, false);
     if (!e)
         e = create_file(at, data, len, mode);
     free(at);
@@ -519,7 +534,7 @@ static err_t *do_script(ctx_t *c, const op_t *op, const char *src)
     got = read(fd, head, sizeof head);
     close(fd);
     if (got != 8 || memcmp(head, "#!python", 8) != 0) {
-        err_t *e = prepare_dest(c, op->dest);
+        err_t *e = prepare_dest(c, op->dest, true);
         if (!e)
             e = place_file(c, src, op->dest, mode, op->m->executable ? 0755 : 0644);
         if (e)
@@ -550,7 +565,7 @@ static err_t *do_member(ctx_t *c, const op_t *op)
         e = do_script(c, op, src);
     } else {
         char *at = write_path(c, op->dest);
-        e = prepare_dest(c, at);
+        e = prepare_dest(c, at, true);
         if (!e)
             e = place_file(c, src, at, member_mode(c, op->m->executable),
                            op->m->executable ? 0755 : 0644);
