@@ -742,6 +742,8 @@ typedef struct pool {
     plan_item_t *items;
     size_t n;
     int tree_fd;
+    mode_t umask;               /* the process's: a file opened with a mode the umask leaves
+                                 * whole needs no fchmod */
     atomic_size_t next;
     atomic_bool stop;
     pthread_mutex_t mu;
@@ -769,7 +771,7 @@ static err_t *extract_one(pool_t *p, plan_item_t *it)
         return err_sys(EXIT_APPLY, errno, "%s: extracting '%s'", label, it->member->path);
     zip_result_t res;
     err_t *e = zip_extract_fd(p->z, it->entry, fd, &res);
-    if (!e && fchmod(fd, mode) != 0)
+    if (!e && (mode & p->umask) && fchmod(fd, mode) != 0)
         e = err_sys(EXIT_APPLY, errno, "%s: extracting '%s'", label, it->member->path);
     struct stat st;
     if (!e && fstat(fd, &st) != 0)
@@ -836,6 +838,7 @@ static err_t *extract_all(const zip_t *z, const char *tree, validated_t *v)
     p.z = z;
     p.items = v->items;
     p.n = v->n;
+    p.umask = fs_umask();
     atomic_init(&p.next, 0);
     atomic_init(&p.stop, false);
     pthread_mutex_init(&p.mu, NULL);
