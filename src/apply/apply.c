@@ -49,16 +49,25 @@ static err_t *kind_dir(const char *env_path, const char *kind, char **out)
     return err;
 }
 
-/* A fresh name of kind "gone-" beside env_path, malloc'd (nothing is created). */
-static char *gone_name(const char *env_path)
+/* Renames the tree at path to a new name of kind "gone-" beside env_path (an empty directory
+ * made for it, which the rename replaces): its new path, malloc'd, or NULL with errno set (then
+ * nothing changed). */
+static char *to_gone(const char *path, const char *env_path)
 {
-    static unsigned serial;
-    char *parent = path_dirname(env_path);
-    char *prefix = venv_stage_prefix(env_path);
-    char *out = xasprintf("%s/%s%s%ld-%u", parent, prefix, KIND_GONE, (long)getpid(), serial++);
-    free(prefix);
-    free(parent);
-    return out;
+    char *gone = NULL;
+    err_t *err = kind_dir(env_path, KIND_GONE, &gone);
+    if (err) {
+        err_free(err);
+        return NULL;
+    }
+    if (rename(path, gone) != 0) {
+        int en = errno;
+        rmdir(gone);
+        free(gone);
+        errno = en;
+        return NULL;
+    }
+    return gone;
 }
 
 /* Deletes the tree at path, renaming it to the "gone-" kind first so that a killed deletion
@@ -66,9 +75,8 @@ static char *gone_name(const char *env_path)
  * next run instead of being mistaken for a tree holding the user's files. */
 static err_t *discard_tree(const char *path, const char *env_path)
 {
-    char *gone = gone_name(env_path);
-    const char *doomed = rename(path, gone) == 0 ? gone : path;
-    err_t *err = fs_rmtree(doomed);
+    char *gone = to_gone(path, env_path);
+    err_t *err = fs_rmtree(gone ? gone : path);
     free(gone);
     return err;
 }
@@ -490,9 +498,9 @@ err_t *apply_remove_env(const char *path)
     if (!is_env)
         return err_new(EXIT_USAGE, "refusing to remove %s: it has no pyvenv.cfg, so it is not a "
                                    "virtual environment", path);
-    char *doomed = gone_name(path);
+    char *doomed = to_gone(path, path);
     err_t *e = NULL;
-    if (rename(path, doomed) != 0)
+    if (!doomed)
         e = err_sys(EXIT_APPLY, errno, "removing %s", path);
     else
         e = err_ctx(fs_rmtree(doomed), "removing %s (moved aside; the next sync finishes it)", path);
