@@ -10,6 +10,7 @@
 #include "pkg/name.h"
 #include "util/path.h"
 #include "util/proc.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "wheel/install.h"
 #include "wheel/uninstall.h"
@@ -126,6 +127,7 @@ typedef struct install_job {
     const interp_t *py;
     const char *python, *pyver;
     wheel_link_mode_t link;
+    bool compile;                 /* keep what byte-compilation needs (py_files, dist_info) */
     const fetched_pkg_t **tasks;
     wheel_installed_t *done;      /* parallel to tasks; zeroed until installed */
     size_t ntasks;
@@ -149,6 +151,16 @@ static void *install_worker(void *arg)
         const fetched_pkg_t *fp = j->tasks[i];
         wheel_target_t t = target_for(j->dir, j->py, j->python, j->pyver, fp, j->link);
         err_t *e = wheel_install(fp->wheel, &t, &j->done[i]);
+        if (!e) {
+            /* the list of every file written is not used here: 28k paths for 98 wheels were
+             * most of the heap's peak */
+            wheel_installed_t *r = &j->done[i];
+            if (!j->compile)
+                wheel_installed_free(r);
+            strv_free(r->files);
+            r->files = NULL;
+            r->n_files = 0;
+        }
         if (e) {
             e = err_ctx(e, "installing %s %s", fp->wheel->name, fp->wheel->version);
             pthread_mutex_lock(&j->mu);
@@ -226,7 +238,8 @@ err_t *apply_packages(const char *dir, const char *final_path, const interp_t *p
     free(rm);
     dist_list_free(&installed);
     char *python = path_joinv(final_path, py->venv_scripts, "python", NULL);
-    install_job_t job = {.dir = dir, .py = py, .python = python, .pyver = pyver, .link = link};
+    install_job_t job = {.dir = dir, .py = py, .python = python, .pyver = pyver, .link = link,
+                         .compile = compile};
     job.tasks = xcalloc(p->nactions + 1, sizeof(*job.tasks));
     job.done = xcalloc(p->nactions + 1, sizeof(*job.done));
     for (size_t i = 0; i < p->nactions && !e; i++) {
