@@ -583,7 +583,7 @@ Test(build, env_key_is_the_set_and_the_interpreter)
     char *line = xasprintf("setuptools==%s %s\n", x.w[0]->version, x.w[0]->sha256);
     cr_assert_not_null(strstr(buf_cstr(&text), line), "%s", buf_cstr(&text));
     free(line);
-    cr_assert(str_starts_with(buf_cstr(&text), "venvsync build environment 1\npython "));
+    cr_assert(str_starts_with(buf_cstr(&text), "venvsync build environment 2\npython "));
     interp_t other = *x.py;
     other.id.mtime_ns += 1;             /* the interpreter was replaced */
     cr_assert_null(buildenv_key(&other, x.w, 2, k3, NULL));
