@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "util/buf.h"
 #include "util/embed.h"
 #include "util/fs.h"
+#include "util/hash.h"
 #include "util/json.h"
 #include "util/jsonread.h"
 #include "util/path.h"
@@ -475,24 +477,65 @@ static err_t *read_output(const backend_opts_t *o, backend_hook_t hook, const ch
     return e;
 }
 
+/* ---- the runner ------------------------------------------------------------------------- */
+
+static const embed_file_t *runner_source(void)
+{
+    return embed_find("build/hooks.py");
+}
+
+char *backend_runner_dir(const char *env_dir)
+{
+    const embed_file_t *script = runner_source();
+    char hex[33];
+    hash_name_hex(script ? script->data : "", script ? script->size : 0, hex);
+    char *base = xasprintf("%s-%s", BACKEND_RUNNER_PREFIX, hex);
+    char *dir = path_join(env_dir, base);
+    free(base);
+    return dir;
+}
+
+err_t *backend_runner_write(const char *dir)
+{
+    const embed_file_t *script = runner_source();
+    if (!script)
+        return err_new(EXIT_APPLY, "internal error: build/hooks.py is not embedded in this build");
+    err_t *e = fs_mkdirs(dir, 0755);
+    char *py = path_join(dir, "hooks.py");
+    if (!e)
+        e = fs_write_atomic(py, script->data, script->size, 0644);
+    free(py);
+    return e;
+}
+
 /* ---- the call --------------------------------------------------------------------------- */
 
 err_t *backend_call(const backend_opts_t *o, backend_hook_t hook, const backend_args_t *args,
                     backend_result_t *out)
 {
     memset(out, 0, sizeof *out);
-    const embed_file_t *script = embed_find("build/hooks.py");
+    const embed_file_t *script = runner_source();
     if (!script)
         return err_new(EXIT_APPLY, "internal error: build/hooks.py is not embedded in this build");
     char *ctrl = NULL;
     err_t *e = fs_mkdtemp_in(o->work_dir, "hook-", &ctrl);
     if (e)
         return e;
-    char *hooks_py = path_join(ctrl, "hooks.py");
+    /* The runner compiled when the environment was made (no source compiled in the hook's
+     * process), else its source in the control directory. */
+    char *runner_dir = backend_runner_dir(o->env_dir);
+    char *runner = path_join(runner_dir, "hooks.pyc");
+    free(runner_dir);
+    struct stat st;
+    bool compiled = stat(runner, &st) == 0 && S_ISREG(st.st_mode);
+    if (!compiled) {
+        free(runner);
+        runner = path_join(ctrl, "hooks.py");
+        e = fs_write_new(runner, script->data, script->size, 0644);
+    }
     char *input = path_join(ctrl, "input.json");
     buf_t in = BUF_INIT;
     write_input(o, hook, args, &in);
-    e = fs_write_new(hooks_py, script->data, script->size, 0644);
     if (!e)
         e = fs_write_new(input, in.data, in.len, 0644);
     buf_free(&in);
@@ -510,7 +553,7 @@ err_t *backend_call(const backend_opts_t *o, backend_hook_t hook, const backend_
         write_all(log_fd, head.data, head.len);
         buf_free(&head);
         char *python = path_join(o->env_dir, "bin/python");
-        char *argv[] = {python, "-s", hooks_py, (char *)backend_hook_name(hook), ctrl, NULL};
+        char *argv[] = {python, "-s", runner, (char *)backend_hook_name(hook), ctrl, NULL};
         char **envp = backend_environ(o->environ, o->env_dir);
         e = run_child(argv, envp, o->source_dir, log_fd, o->stream, o->timeout_ms, &r);
         if (e)
@@ -546,7 +589,7 @@ err_t *backend_call(const backend_opts_t *o, backend_hook_t hook, const backend_
     }
     buf_free(&r.tail);
     err_free(fs_rmtree(ctrl));
-    free(hooks_py);
+    free(runner);
     free(input);
     free(ctrl);
     if (e) {

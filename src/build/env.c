@@ -11,16 +11,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/backend.h"
 #include "pkg/name.h"
 #include "util/cachedir.h"
 #include "util/fs.h"
 #include "util/hash.h"
 #include "util/path.h"
+#include "util/proc.h"
+#include "util/strv.h"
 #include "util/xalloc.h"
 #include "venv/venv.h"
 #include "wheel/install.h"
 
-#define KEY_FORMAT "venvsync build environment 1"
+#define KEY_FORMAT "venvsync build environment 2"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -85,6 +88,67 @@ static char *version_xy(const interp_t *py)
     return xasprintf("%d.%d", py->major, py->minor);
 }
 
+/* Byte-compiles, with one run of the interpreter (-I: no PYTHON* variable applies), the hook
+ * runner of a CPython environment (argv[1..3]: source, .pyc, the name tracebacks show) and
+ * every .py file below each site-packages directory (argv[4..]: pairs of the directory and its
+ * final path), timestamp-checked .pyc files where the interpreter knows the choice. */
+static const char compile_script[] =
+    "import compileall, py_compile, sys\n"
+    "kw = {}\n"
+    "if hasattr(py_compile, 'PycInvalidationMode'):\n"
+    "    kw['invalidation_mode'] = py_compile.PycInvalidationMode.TIMESTAMP\n"
+    "a = sys.argv\n"
+    "if a[1]:\n"
+    "    py_compile.compile(a[1], cfile=a[2], dfile=a[3], **kw)\n"
+    "for i in range(4, len(a) - 1, 2):\n"
+    "    compileall.compile_dir(a[i], ddir=a[i + 1], quiet=2, **kw)\n";
+
+/* Compiles the environment at venv (to live at final_venv) as pip's build environments are:
+ * every hook then imports the backend from .pyc files instead of compiling it from source in
+ * its own process (setuptools: ~10 MiB less at the hook's peak and ~0.4 s less per hook), and
+ * nothing depends on hooks writing .pyc files (PYTHONDONTWRITEBYTECODE in the caller's
+ * environment stops them). Best effort, like pip's: what does not compile stays source, and a
+ * missing runner .pyc only means backend_call runs hooks.py from source. */
+static void compile_env(const interp_t *py, const char *venv, const char *final_venv)
+{
+    char **argv = NULL;
+    size_t n = 0, cap = 0;
+    strv_push(&argv, &n, &cap, xstrdup(py->path));
+    strv_push(&argv, &n, &cap, xstrdup("-I"));
+    strv_push(&argv, &n, &cap, xstrdup("-c"));
+    strv_push(&argv, &n, &cap, xstrdup(compile_script));
+    char *runner = backend_runner_dir(venv), *final_runner = backend_runner_dir(final_venv);
+    bool with_runner = py->implementation && strcmp(py->implementation, "cpython") == 0;
+    if (with_runner) {
+        err_t *e = backend_runner_write(runner);
+        with_runner = !e;
+        err_free(e);
+    }
+    strv_push(&argv, &n, &cap, with_runner ? path_join(runner, "hooks.py") : xstrdup(""));
+    strv_push(&argv, &n, &cap, with_runner ? path_join(runner, "hooks.pyc") : xstrdup(""));
+    strv_push(&argv, &n, &cap, with_runner ? path_join(final_runner, "hooks.py") : xstrdup(""));
+    const char *sites[2] = {py->venv_purelib, py->venv_platlib};
+    for (int i = 0; i < 2; i++) {
+        if (!sites[i] || (i == 1 && sites[0] && strcmp(sites[0], sites[1]) == 0))
+            continue;
+        char *dir = path_join(venv, sites[i]);
+        if (fs_is_dir(dir)) {
+            strv_push(&argv, &n, &cap, dir);
+            strv_push(&argv, &n, &cap, path_join(final_venv, sites[i]));
+        } else {
+            free(dir);
+        }
+    }
+    buf_t out = BUF_INIT, errs = BUF_INIT;
+    int status = 0;
+    err_free(proc_capture(argv, NULL, &out, &errs, &status));
+    buf_free(&out);
+    buf_free(&errs);
+    free(runner);
+    free(final_runner);
+    strv_free(argv);
+}
+
 /* Writes the environment into stage/venv (named final_venv) and installs the wheels. */
 static err_t *make(const char *stage, const char *final_venv, const interp_t *py,
                    wheel_unpacked_t *const *wheels, size_t n, const char *key_text)
@@ -116,6 +180,8 @@ static err_t *make(const char *stage, const char *final_venv, const interp_t *py
         e = wheel_install(wheels[i], &t, &r);
         wheel_installed_free(&r);
     }
+    if (!e)
+        compile_env(py, venv, final_venv);
     if (!e) {
         char *marker = path_join(stage, "COMPLETE");
         e = fs_write_new(marker, key_text, strlen(key_text), 0644);

@@ -1,8 +1,11 @@
 """venvsync's build front end: runs one PEP 517 / PEP 660 build-backend hook in this process.
 
-Embedded into venvsync (src/build/hooks.py) and written next to the control files of each call;
-build/backend.c runs it with the build environment's interpreter, in the source tree:
+Embedded into venvsync (src/build/hooks.py). build/env.c writes it into each build environment
+it makes and byte-compiles it there; build/backend.c runs that hooks.pyc (or, in an environment
+without it, this file written next to the control files of the call) with the build
+environment's interpreter, in the source tree:
 
+    <buildenv>/bin/python -s <buildenv>/venvsync-hooks-<hash>/hooks.pyc HOOK CTRL
     <buildenv>/bin/python -s <CTRL>/hooks.py HOOK CTRL
 
 CTRL/input.json: {"backend": "mod:obj.attr", "backend_path": [absolute dirs], "kwargs": {...}}
@@ -17,8 +20,8 @@ Any other exception from the backend: its traceback (less this file's frames) on
 status 1 (no output.json).
 
 Rules (PEP 517 "Build backend interface", PEP 660):
-  - this file's directory is removed from sys.path, so nothing in CTRL or in the source tree (the
-    working directory) is importable; only backend-path entries are put first on sys.path, and a
+  - this file's directory is removed from sys.path, so nothing in CTRL, in the runner's
+    directory or in the source tree (the working directory) is importable; only backend-path entries are put first on sys.path, and a
     backend given backend-path must be loaded from one of them;
   - optional hooks: get_requires_for_build_* missing -> []; prepare_metadata_for_build_wheel
     missing -> build_wheel into the metadata directory, extract the wheel's .dist-info there and
@@ -177,8 +180,8 @@ def call(module, backend, hook_name, kwargs):
 def report(exc):
     """The traceback of an exception from the backend, without this file's frames."""
     tb = exc.__traceback__
-    here = os.path.abspath(__file__)
-    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == here:
+    here = report.__code__.co_filename     # this file's frames, run from source or from .pyc
+    while tb is not None and tb.tb_frame.f_code.co_filename == here:
         tb = tb.tb_next
     sys.stdout.flush()
     traceback.print_exception(type(exc), exc, tb)

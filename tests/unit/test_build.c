@@ -301,6 +301,8 @@ Test(build, inline_backend_hooks_and_process)
     free(frag);
     cr_assert_null(strstr(sys_path, "hook-"), "the control directory is on sys.path: %s",
                    sys_path);
+    cr_assert_null(strstr(sys_path, BACKEND_RUNNER_PREFIX), "the runner's directory is on "
+                   "sys.path: %s", sys_path);
     free(sys_path);
     free(proc);
 
@@ -583,7 +585,7 @@ Test(build, env_key_is_the_set_and_the_interpreter)
     char *line = xasprintf("setuptools==%s %s\n", x.w[0]->version, x.w[0]->sha256);
     cr_assert_not_null(strstr(buf_cstr(&text), line), "%s", buf_cstr(&text));
     free(line);
-    cr_assert(str_starts_with(buf_cstr(&text), "venvsync build environment 1\npython "));
+    cr_assert(str_starts_with(buf_cstr(&text), "venvsync build environment 2\npython "));
     interp_t other = *x.py;
     other.id.mtime_ns += 1;             /* the interpreter was replaced */
     cr_assert_null(buildenv_key(&other, x.w, 2, k3, NULL));
@@ -681,6 +683,105 @@ Test(build, env_made_by_two_processes_at_once)
     py_out(x.be.python, "import setuptools; print('ok')", NULL, &out);
     cr_assert_str_eq(buf_cstr(&out), "ok\n");
     buf_free(&out);
+    env_free(&x);
+}
+
+/* A .pyc of the environment: timestamp-checked against its source (so imports use it) and
+ * naming the source's final path (not the .tmp directory it was made in). */
+static void assert_compiled(const char *python, const char *src, const char *pyc)
+{
+    const char *code =
+        "import marshal, os, sys\n"
+        "d = open(sys.argv[1], 'rb').read()\n"
+        "st = os.stat(sys.argv[2])\n"
+        "print(int.from_bytes(d[4:8], 'little'),\n"
+        "      int.from_bytes(d[8:12], 'little') == int(st.st_mtime) & 0xFFFFFFFF,\n"
+        "      int.from_bytes(d[12:16], 'little') == st.st_size,\n"
+        "      marshal.loads(d[16:]).co_filename == sys.argv[2])\n";
+    char *argv[] = {(char *)python, "-c", (char *)code, (char *)pyc, (char *)src, NULL};
+    buf_t out = BUF_INIT;
+    run_ok(argv, &out);
+    cr_assert_str_eq(buf_cstr(&out), "0 True True True\n", "%s", pyc);
+    buf_free(&out);
+}
+
+Test(build, env_is_compiled_and_hooks_run_its_compiled_runner)
+{
+    env_t x;
+    env_make(&x, SETUPTOOLS);
+    /* Every module in site-packages is compiled, so hooks import the backend from .pyc files
+     * whatever PYTHONDONTWRITEBYTECODE says. */
+    char *site = path_join(x.be.dir, x.py->venv_purelib);
+    const char *mods[] = {"setuptools/__init__", "setuptools/build_meta", "wheel/__init__",
+                          "pkg_resources/__init__", NULL};
+    for (size_t i = 0; mods[i]; i++) {
+        char *src = xasprintf("%s/%s.py", site, mods[i]);
+        const char *slash = strrchr(mods[i], '/');
+        char *pyc = xasprintf("%s/%.*s/__pycache__/%s.%s.pyc", site, (int)(slash - mods[i]),
+                              mods[i], slash + 1, x.py->cache_tag);
+        cr_assert(fs_exists(pyc), "not compiled: %s", pyc);
+        assert_compiled(x.be.python, src, pyc);
+        free(src);
+        free(pyc);
+    }
+    /* The runner: hooks.py and its .pyc, in a directory named by hooks.py's content. */
+    char *rd = backend_runner_dir(x.be.dir);
+    char *want_prefix = path_join(x.be.dir, BACKEND_RUNNER_PREFIX "-");
+    cr_assert(str_starts_with(rd, want_prefix), "%s", rd);
+    cr_assert_eq(strlen(rd), strlen(want_prefix) + 32, "%s", rd);
+    char *runner_py = path_join(rd, "hooks.py"), *runner_pyc = path_join(rd, "hooks.pyc");
+    cr_assert(fs_exists(runner_py) && fs_exists(runner_pyc), "%s", rd);
+    char *runner_dir2 = backend_runner_dir(x.be.dir);
+    cr_assert_str_eq(rd, runner_dir2, "the same runner, the same directory");
+    free(runner_dir2);
+
+    /* backend_call runs that .pyc: a stand-in compiled in its place answers... */
+    char *proj = fixture("inline_backend");
+    char *root = path_real(proj);
+    char *bp[] = {NULL, NULL};
+    bp[0] = path_join(root, "_backend");
+    char *log = path_join(tmp, "hook.log");
+    backend_opts_t bo = {
+        .env_dir = x.be.dir, .source_dir = root, .backend = "inline_backend_impl:Backend",
+        .backend_path = bp, .environ = test_environ, .work_dir = tmp, .log_path = log,
+    };
+    backend_result_t r;
+    err_t *e = backend_call(&bo, BACKEND_GET_REQUIRES_FOR_BUILD_WHEEL, NULL, &r);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    cr_assert_str_eq(r.list[0], "inline-extra-req>=1");
+    backend_result_free(&r);
+    char *stand_in = path_join(tmp, "stand_in.py");
+    const char *code = "import json, os, sys\n"
+                       "with open(os.path.join(sys.argv[2], 'output.json'), 'w') as f:\n"
+                       "    json.dump({'return_val': ['stand-in', sys.argv[0]]}, f)\n";
+    cr_assert_null(fs_write_new(stand_in, code, strlen(code), 0644));
+    char *argv[] = {x.be.python, "-c", "import py_compile, sys\n"
+                    "py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)",
+                    stand_in, runner_pyc, NULL};
+    run_ok(argv, NULL);
+    e = backend_call(&bo, BACKEND_GET_REQUIRES_FOR_BUILD_WHEEL, NULL, &r);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    cr_assert_str_eq(r.list[0], "stand-in");
+    cr_assert_str_eq(r.list[1], runner_pyc);
+    backend_result_free(&r);
+    /* ... and without it, hooks.py runs from the control directory. */
+    cr_assert_eq(unlink(runner_pyc), 0);
+    e = backend_call(&bo, BACKEND_GET_REQUIRES_FOR_BUILD_WHEEL, NULL, &r);
+    cr_assert_null(e, "%s", e ? e->msg : "");
+    cr_assert_str_eq(r.list[0], "inline-extra-req>=1");
+    cr_assert_null(r.list[1]);
+    backend_result_free(&r);
+
+    free(stand_in);
+    free(bp[0]);
+    free(log);
+    free(root);
+    free(proj);
+    free(runner_py);
+    free(runner_pyc);
+    free(want_prefix);
+    free(rd);
+    free(site);
     env_free(&x);
 }
 
