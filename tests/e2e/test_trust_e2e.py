@@ -21,6 +21,16 @@ def site_packages(env):
     return os.path.join(env, "lib", "python" + DEBIAN_MINOR, "site-packages")
 
 
+def write_dev(tmp_project, python):
+    """A manifest of one environment, dev at .venv, on the given Python."""
+    tmp_project.write(f"""\
+        version: 1
+        python: "{python}"
+        environments:
+          dev: {{path: .venv}}
+        """)
+
+
 def fake_dist(env, name, version, requires=()):
     d = os.path.join(site_packages(env), f"{name}-{version}.dist-info")
     os.makedirs(d)
@@ -129,12 +139,7 @@ def test_packages_empty_means_exactly_nothing(venvsync, tmp_project):
 
 
 def test_deleted_bin_python_is_named(venvsync, tmp_project):
-    tmp_project.write(f"""\
-        version: 1
-        python: "{DEBIAN_MINOR}"
-        environments:
-          dev: {{path: .venv}}
-        """)
+    write_dev(tmp_project, DEBIAN_MINOR)
     venvsync("sync", cwd=tmp_project.root, check_rc=0)
     os.unlink(tmp_project.path(".venv", "bin", "python"))
     r = venvsync("check", cwd=tmp_project.root, check_rc=1)
@@ -148,12 +153,7 @@ def test_deleted_interpreter_named_by_path(venvsync, tmp_project):
     py = tmp_project.path("py", "python3")
     os.makedirs(os.path.dirname(py))
     os.symlink(os.path.realpath(DEBIAN_PYTHON), py)
-    tmp_project.write(f"""\
-        version: 1
-        python: "{py}"
-        environments:
-          dev: {{path: .venv}}
-        """)
+    write_dev(tmp_project, py)
     venvsync("sync", cwd=tmp_project.root, check_rc=0)
     os.unlink(py)
     r = venvsync("check", "--json", cwd=tmp_project.root, check_rc=1)
@@ -186,6 +186,14 @@ def put_user_files(env):
             f.write(text)
 
 
+def synced_with_user_files(venvsync, tmp_project):
+    write_dev(tmp_project, DEBIAN_PYTHON)
+    venvsync("sync", cwd=tmp_project.root, check_rc=0)
+    env = tmp_project.path(".venv")
+    put_user_files(env)
+    return env
+
+
 def user_files_present(env):
     return all(os.path.exists(os.path.join(env, rel)) and open(os.path.join(env, rel)).read() == t
                for rel, t in USER_FILES.items())
@@ -194,22 +202,12 @@ def user_files_present(env):
 def test_recreation_carries_the_users_files(venvsync, tmp_project):
     """Changing `python:` recreates the environment; it used to delete app.py, notes/, src/."""
     other = interpreter_copy(tmp_project)
-    tmp_project.write(f"""\
-        version: 1
-        python: "{DEBIAN_PYTHON}"
-        environments:
-          dev: {{path: .venv}}
-        """)
+    write_dev(tmp_project, DEBIAN_PYTHON)
     venvsync("sync", cwd=tmp_project.root, check_rc=0)
     env = tmp_project.path(".venv")
     put_user_files(env)
     fake_dist(env, "handmade", "1.0")
-    tmp_project.write(f"""\
-        version: 1
-        python: "{other}"
-        environments:
-          dev: {{path: .venv}}
-        """)
+    write_dev(tmp_project, other)
     r = venvsync("plan", cwd=tmp_project.root, check_rc=0)
     assert "~ recreate" in r.stdout, r.stdout
     assert "app.py" in r.stdout and "notes/" in r.stdout and "bin/deploy.sh" in r.stdout, r.stdout
@@ -224,15 +222,7 @@ def test_recreation_carries_the_users_files(venvsync, tmp_project):
 
 
 def test_remove_refuses_while_the_users_files_are_there(venvsync, tmp_project):
-    tmp_project.write(f"""\
-        version: 1
-        python: "{DEBIAN_MINOR}"
-        environments:
-          dev: {{path: .venv}}
-        """)
-    venvsync("sync", cwd=tmp_project.root, check_rc=0)
-    env = tmp_project.path(".venv")
-    put_user_files(env)
+    env = synced_with_user_files(venvsync, tmp_project)
     r = venvsync("remove", "--yes", "dev", cwd=tmp_project.root, check_rc=2)
     assert "app.py" in r.stderr and "notes/" in r.stderr and "--force" in r.stderr, r.stderr
     assert user_files_present(env)
@@ -257,12 +247,7 @@ def test_kill_during_recreation_never_loses_the_users_files(venvsync, tmp_projec
     # and while the old tree is deleted (each of which once left a kept copy behind).
     for round_ in range(30):
         py = pythons[round_ % 2]
-        tmp_project.write(f"""\
-            version: 1
-            python: "{py}"
-            environments:
-              dev: {{path: .venv}}
-            """)
+        write_dev(tmp_project, py)
         if round_ == 0:
             venvsync("sync", cwd=tmp_project.root, check_rc=0)
             put_user_files(env)
@@ -281,19 +266,6 @@ def test_kill_during_recreation_never_loses_the_users_files(venvsync, tmp_projec
 
 def stage_name(tmp_project, kind):
     return tmp_project.path(f"..venv.venvsync-stage-{kind}abc123")
-
-
-def synced_with_user_files(venvsync, tmp_project):
-    tmp_project.write(f"""\
-        version: 1
-        python: "{DEBIAN_PYTHON}"
-        environments:
-          dev: {{path: .venv}}
-        """)
-    venvsync("sync", cwd=tmp_project.root, check_rc=0)
-    env = tmp_project.path(".venv")
-    put_user_files(env)
-    return env
 
 
 def test_a_half_written_new_tree_is_deleted_whole(venvsync, tmp_project):
@@ -436,12 +408,7 @@ def test_an_edited_installed_file_never_reaches_later_environments(venvsync, tmp
 def test_check_reports_unmet_dependencies_like_pip_check(venvsync, tmp_project):
     """`check` used to say an environment with flask but an old werkzeug (or none) was fine."""
     import glob
-    tmp_project.write(f"""\
-        version: 1
-        python: "{DEBIAN_MINOR}"
-        environments:
-          dev: {{path: .venv}}
-        """)
+    write_dev(tmp_project, DEBIAN_MINOR)
     venvsync("sync", cwd=tmp_project.root, check_rc=0)
     env = tmp_project.path(".venv")
     fake_dist(env, "flask", "3.1.3", requires=["werkzeug>=3.1", "blinker>=1.9",
