@@ -23,6 +23,9 @@ pinned in a requirements file. Then, a fresh target environment each run:
   uv ..., resolving  the same two without --no-deps: uv resolves the pins' dependencies (reads
                their metadata), as venvsync's sync always does before it locks
   venvsync cold  `venvsync sync` into a fresh environment with an empty cache
+  venvsync warm, lock fresh  the same with pylock.bench.toml as the previous run left it (the
+                 environment is made from a second project folder, so the lock stays): what a
+                 checkout with a committed lock costs; no page is fetched
   venvsync warm  `venvsync sync` into a fresh environment with the cache of a previous run:
                  the index pages are revalidated (304), nothing is downloaded
 
@@ -166,10 +169,21 @@ def main():
                 f.write(f'version: 1\npython: "{a.python}"\nindex:\n  url: {srv.url}\n'
                         f"environments:\n  bench:\n    path: {path}\n    requirements: [{req}]\n")
 
-        def venvsync_run(cache, path):
+        prep = os.path.join(work, "prep")
+        os.makedirs(prep, exist_ok=True)
+        with open(os.path.join(prep, "empty.txt"), "w") as f:
+            f.write("")
+
+        def venvsync_run(cache, path, keep_lock=False):
             env = dict(os.environ, VENVSYNC_CACHE_DIR=cache, NO_COLOR="1")
-            manifest(path, "empty.txt")
-            sh(vs, "sync", "-q", cwd=proj, env=env)         # the environment, untimed
+            if keep_lock:  # the environment, untimed, from another folder: the lock stays
+                with open(os.path.join(prep, "venv.yaml"), "w") as f:
+                    f.write(f'version: 1\npython: "{a.python}"\nenvironments:\n  bench:\n'
+                            f"    path: {os.path.join(proj, path)}\n    requirements: [empty.txt]\n")
+                sh(vs, "sync", "-q", cwd=prep, env=env)
+            else:
+                manifest(path, "empty.txt")
+                sh(vs, "sync", "-q", cwd=proj, env=env)     # the environment, untimed
             manifest(path, "requirements.txt")
             return timed([vs, "sync", "-q", "--no-progress"], env=env, cwd=proj)
 
@@ -194,6 +208,7 @@ def main():
         pcache = os.path.join(work, "pipcache")
         results["venvsync cold"] = []
         results["venvsync warm"] = []
+        results["venvsync warm, lock fresh"] = []
         if uv:
             results["uv cold"] = []
             results["uv warm"] = []
@@ -212,6 +227,10 @@ def main():
             results["venvsync warm"].append(venvsync_run(vcache, f"env-{i}-warm"))
             if warm_requests is None:
                 warm_requests = srv.requests()
+            srv.clear()
+            results["venvsync warm, lock fresh"].append(venvsync_run(vcache, f"env-{i}-lock", True))
+            if i == 0:
+                locked_requests = srv.requests()
             if uv:
                 ucache = os.path.join(work, f"uvcache-{i}")
                 results["uv cold"].append(uv_run(ucache, os.path.join(work, f"uvenv-{i}-cold")))
@@ -239,7 +258,8 @@ def main():
         pages = [q for q in warm_requests if "/simple/" in q["path"]]
         files = [q for q in warm_requests if "/files/" in q["path"]]
         print(f"\nvenvsync warm made {len(pages)} page requests "
-              f"({sum(q['status'] == 304 for q in pages)} answered 304) and {len(files)} file downloads")
+              f"({sum(q['status'] == 304 for q in pages)} answered 304) and {len(files)} file downloads; "
+              f"with the lock fresh, {len(locked_requests)} requests")
         print("\nratios (higher = venvsync faster):")
         print(f"  cold: pip --no-cache-dir / venvsync   {med['pip cold'] / med['venvsync cold']:6.1f}x")
         print(f"  warm: pip with cache / venvsync        {med['pip warm'] / med['venvsync warm']:6.1f}x")
@@ -251,6 +271,8 @@ def main():
                                 st["venvsync cold"], "(goal >= 1x)"))
             print(bl.ratio_line("uv warm, resolving / venvsync warm", st["uv warm, resolving"],
                                 st["venvsync warm"], "(goal >= 1x)"))
+            print(bl.ratio_line("uv warm / venvsync warm, lock fresh", st["uv warm"],
+                                st["venvsync warm, lock fresh"], "(goal >= 1x)"))
         else:
             print(f"  uv: skipped ({why})")
     finally:
