@@ -74,6 +74,8 @@ static int read_labelled(const char *s, size_t n, size_t *i, const char *const *
     size_t j = *i;
     if (j < n && is_sep(s[j]))
         j++;
+    if (j >= n || !((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z')))
+        return 0; /* every label starts with a letter */
     size_t len = 0;
     int k;
     for (k = 0; labels[k]; k++)
