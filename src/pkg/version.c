@@ -531,7 +531,13 @@ bool specset_parse(const char *s, specset_t **out, char **why)
                 specset_free(set);
                 return false;
             }
-            XGROW(set->items, cap, set->n + 1);
+            if (!set->items) {
+                /* one item at most per ','-separated part: allocated once, to size */
+                cap = 1;
+                for (const char *q = a; *q; q++)
+                    cap += *q == ',';
+                set->items = xmalloc(cap * sizeof *set->items);
+            }
             set->items[set->n++] = sp;
         }
         /* Empty items (">=1,,<2", a trailing comma) are skipped, as packaging does. */
