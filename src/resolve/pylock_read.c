@@ -425,8 +425,10 @@ static err_t *check_dist_name(const rd_t *r, const toml_value_t *t, const cx_t *
                               const pylock_package_t *p, const version_t *pv, bool wheel,
                               const char *fname)
 {
-    const toml_value_t *at = toml_get(t, "name") ? toml_get(t, "name") : t;
-    char *key = NULL, *why = NULL;
+    const toml_value_t *at = toml_get(t, "name");
+    if (!at)
+        at = t;
+    char *key = NULL, *why = NULL; /* key: the sdist's (owned); a wheel's is w->key */
     version_t fv = {0};
     bool ok;
     wheelname_t *w = NULL;
@@ -436,8 +438,6 @@ static err_t *check_dist_name(const rd_t *r, const toml_value_t *t, const cx_t *
         if (e) {
             why = xstrdup(e->msg);
             err_free(e);
-        } else {
-            key = xstrdup(w->key);
         }
     } else {
         ok = pylock_sdist_parse(fname, &key, &fv, &why);
@@ -446,8 +446,9 @@ static err_t *check_dist_name(const rd_t *r, const toml_value_t *t, const cx_t *
     if (!ok) {
         res = bad(r, at, ctx, "'%s' is not a valid %s name: %s", fname,
                   wheel ? "wheel" : "sdist", why);
-    } else if (strcmp(key, p->name) != 0) {
-        res = bad(r, at, ctx, "'%s' is a file of '%s', not of '%s'", fname, key, p->name);
+    } else if (strcmp(wheel ? w->key : key, p->name) != 0) {
+        res = bad(r, at, ctx, "'%s' is a file of '%s', not of '%s'", fname,
+                  wheel ? w->key : key, p->name);
     } else if (pv && version_cmp(wheel ? &w->version : &fv, pv) != 0) {
         char *fvs = version_str(wheel ? &w->version : &fv);
         res = bad(r, at, ctx, "'%s' is version %s, not the entry's %s", fname, fvs, p->version);

@@ -248,10 +248,12 @@ static err_t *choose(const sel_t *s, size_t i, pylock_pick_t *pk)
     }
     long best = -1, best_rank = -1;
     for (size_t w = 0; w < p->nwheels; w++) {
-        char *fname = pylock_file_name(&p->wheels[w]);
+        const pylock_file_t *f = &p->wheels[w];
+        char *made = f->name ? NULL : pylock_file_name(f); /* a read lock has f->name */
+        const char *fname = f->name ? f->name : made;
         wheelname_t *wn = NULL;
         err_t *e = fname ? wheelname_parse(fname, &wn) : NULL;
-        free(fname);
+        free(made);
         if (e || !wn) {
             err_free(e);
             continue;       /* (a read lock has none such) */
