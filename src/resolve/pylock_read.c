@@ -212,9 +212,10 @@ static err_t *get_strlist(const rd_t *r, const toml_value_t *t, const char *key,
         return NULL;
     if (!toml_is(a, TOML_ARRAY))
         return type_err(r, a, NULL, label, "an array of strings");
-    char **list = NULL, **keys = NULL;
-    uint32_t *khash = NULL; /* of each key: strcmp only when they match */
-    size_t n = 0, cap = 0, nk = 0, kcap = 0, hcap = 0;
+    char **list = NULL, **owned = NULL; /* owned: the normalized keys made */
+    const char **keys = NULL;           /* each name's normalized form (borrowed or owned) */
+    uint32_t *khash = NULL;             /* of each key: strcmp only when they match */
+    size_t n = 0, cap = 0, nk = 0, kcap = 0, hcap = 0, no = 0, ocap = 0;
     err_t *e = NULL;
     for (size_t i = 0; i < toml_len(a) && !e; i++) {
         const toml_value_t *v = toml_at(a, i);
@@ -236,26 +237,32 @@ static err_t *get_strlist(const rd_t *r, const toml_value_t *t, const char *key,
                 e = bad(r, v, ctx, "'%s' is not a valid name", s);
                 break;
             }
-            char *norm = pkg_name_normalize(s);
-            if (kind == NAMES_NORMALIZED && strcmp(norm, s) != 0)
+            /* a valid name is normalized exactly when it is its own normal form */
+            char *norm = pkg_name_is_normalized(s) ? NULL : pkg_name_normalize(s);
+            const char *k = norm ? norm : s;
+            if (kind == NAMES_NORMALIZED && norm)
                 e = bad(r, v, ctx, "'%s' is not normalized (write '%s')", s, norm);
             uint32_t h = 2166136261u;
-            for (const char *q = norm; *q; q++)
+            for (const char *q = k; *q; q++)
                 h = (h ^ (unsigned char)*q) * 16777619u;
             for (size_t j = 0; j < nk && !e; j++)
-                if (khash[j] == h && strcmp(keys[j], norm) == 0)
+                if (khash[j] == h && strcmp(keys[j], k) == 0)
                     e = bad(r, v, ctx, "'%s' is listed twice in '%s'", s, label);
             if (e) {
                 free(norm);
                 break;
             }
+            if (norm)
+                strv_push(&owned, &no, &ocap, norm);
             XGROW(khash, hcap, nk + 1);
+            XGROW(keys, kcap, nk + 1);
             khash[nk] = h;
-            strv_push(&keys, &nk, &kcap, norm);
+            keys[nk++] = k; /* s lives in the document, norm in owned */
         }
         strv_push(&list, &n, &cap, xstrdup(s));
     }
-    strv_free(keys);
+    free(keys);
+    strv_free(owned);
     free(khash);
     if (e) {
         strv_free(list);
