@@ -103,8 +103,19 @@ static bool key_is(const char *a, const char *k, size_t kl)
 
 /* Keys of table t must be in `allowed` (NULL-terminated): an error for lock-version 1.0, a
  * warning for a newer minor. */
+static err_t *check_keys_found(rd_t *r, const toml_value_t *t, const char *const *allowed,
+                               const cx_t *ctx, const toml_value_t **found);
+
 static err_t *check_keys(rd_t *r, const toml_value_t *t, const char *const *allowed,
                          const cx_t *ctx)
+{
+    return check_keys_found(r, t, allowed, ctx, NULL);
+}
+
+/* The same; found (when not NULL, one slot per allowed key, NULL-initialized) gets the value of
+ * each allowed key present, as toml_get would find it. */
+static err_t *check_keys_found(rd_t *r, const toml_value_t *t, const char *const *allowed,
+                               const cx_t *ctx, const toml_value_t **found)
 {
     for (size_t i = 0; i < toml_len(t); i++) {
         const char *k;
@@ -114,8 +125,11 @@ static err_t *check_keys(rd_t *r, const toml_value_t *t, const char *const *allo
         bool known = false;
         for (; allowed[n] && !known; n++)
             known = key_is(allowed[n], k, kl);
-        if (known)
+        if (known) {
+            if (found)
+                found[n - 1] = v;
             continue;
+        }
         buf_t m = BUF_INIT;
         if (strlen(k) == kl)
             buf_printf(&m, "unknown key '%s'", k);
@@ -178,16 +192,32 @@ static err_t *str_val(const rd_t *r, const toml_value_t *v, const cx_t *ctx, con
     return NULL;
 }
 
-/* The string under key in table t: *out NULL when absent; an error when required and absent. */
-static err_t *get_str(const rd_t *r, const toml_value_t *t, const char *key, const cx_t *ctx,
-                      bool required, const char **out)
+/* The string v, found under key in table t (NULL: absent): *out NULL when absent; an error when
+ * required and absent. */
+static err_t *get_str_at(const rd_t *r, const toml_value_t *t, const toml_value_t *v,
+                         const char *key, const cx_t *ctx, bool required, const char **out)
 {
     *out = NULL;
-    const toml_value_t *v = toml_get(t, key);
     if (!v)    /* (a missing top-level key has no position: the root's would be 1:1) */
         return required ? bad(r, t == r->root ? NULL : t, ctx, "missing required key '%s'", key)
                         : NULL;
     return str_val(r, v, ctx, key, out);
+}
+
+/* The string under key in table t (see get_str_at). */
+static err_t *get_str(const rd_t *r, const toml_value_t *t, const char *key, const cx_t *ctx,
+                      bool required, const char **out)
+{
+    return get_str_at(r, t, toml_get(t, key), key, ctx, required, out);
+}
+
+static err_t *get_dup_at(const rd_t *r, const toml_value_t *t, const toml_value_t *v,
+                         const char *key, const cx_t *ctx, bool required, char **out)
+{
+    const char *s;
+    err_t *e = get_str_at(r, t, v, key, ctx, required, &s);
+    *out = xstrdup(s);
+    return e;
 }
 
 static err_t *get_dup(const rd_t *r, const toml_value_t *t, const char *key, const cx_t *ctx,
@@ -282,10 +312,10 @@ static bool is_lower_hex(const char *s, size_t n)
     return true;
 }
 
-static err_t *read_hashes(const rd_t *r, const toml_value_t *t, const cx_t *ctx,
-                          pylock_file_t *f)
+/* The file table t's hashes, h (NULL: absent). */
+static err_t *read_hashes(const rd_t *r, const toml_value_t *t, const toml_value_t *h,
+                          const cx_t *ctx, pylock_file_t *f)
 {
-    const toml_value_t *h = toml_get(t, "hashes");
     if (!h)
         return bad(r, t, ctx, "missing required key 'hashes'");
     if (!toml_is(h, TOML_TABLE))
@@ -327,17 +357,22 @@ static const char *const ARCHIVE_KEYS[] = {"url", "path", "size", "upload-time",
 static err_t *read_file(rd_t *r, const toml_value_t *t, const cx_t *ctx, bool archive,
                         pylock_file_t *f)
 {
-    err_t *e = check_keys(r, t, archive ? ARCHIVE_KEYS : WHEEL_KEYS, ctx);
+    const toml_value_t *k[7] = {0}; /* the table's values, in the order of its key list */
+    err_t *e = check_keys_found(r, t, archive ? ARCHIVE_KEYS : WHEEL_KEYS, ctx, k);
     if (e)
         return e;
-    if (!archive && (e = get_dup(r, t, "name", ctx, false, &f->name)))
+    /* the two lists name the same keys (an archive has no name) in different orders */
+    const toml_value_t *vname = archive ? NULL : k[0], *vupload = k[archive ? 3 : 1],
+                       *vurl = k[archive ? 0 : 2], *vpath = k[archive ? 1 : 3],
+                       *vsize = k[archive ? 2 : 4], *vhashes = k[archive ? 4 : 5];
+    if (!archive && (e = get_dup_at(r, t, vname, "name", ctx, false, &f->name)))
         return e;
-    if ((e = get_dup(r, t, "url", ctx, false, &f->url)) ||
-        (e = get_dup(r, t, "path", ctx, false, &f->path)))
+    if ((e = get_dup_at(r, t, vurl, "url", ctx, false, &f->url)) ||
+        (e = get_dup_at(r, t, vpath, "path", ctx, false, &f->path)))
         return e;
     if (!f->url && !f->path)
         return bad(r, t, ctx, "give 'url' or 'path' (or both)");
-    const toml_value_t *v = toml_get(t, "size");
+    const toml_value_t *v = vsize;
     if (v) {
         if (!toml_is(v, TOML_INTEGER))
             return type_err(r, v, ctx, "size", "an integer");
@@ -345,7 +380,7 @@ static err_t *read_file(rd_t *r, const toml_value_t *t, const cx_t *ctx, bool ar
         if (f->size < 0)
             return bad(r, v, ctx, "'size' is negative");
     }
-    v = toml_get(t, "upload-time");
+    v = vupload;
     if (v) {
         if (!toml_is(v, TOML_DATETIME))
             return type_err(r, v, ctx, "upload-time",
@@ -357,7 +392,7 @@ static err_t *read_file(rd_t *r, const toml_value_t *t, const cx_t *ctx, bool ar
             return bad(r, v, ctx, "'upload-time' %s is not in UTC", dt);
         f->upload_time = xstrdup(dt);
     }
-    if ((e = read_hashes(r, t, ctx, f)))
+    if ((e = read_hashes(r, t, vhashes, ctx, f)))
         return e;
     if (!f->name) {
         f->name = pylock_file_name(f);
@@ -472,6 +507,9 @@ static const char *const PKG_KEYS[] = {"name", "version", "marker", "requires-py
                                        "dependencies", "vcs", "directory", "archive", "index",
                                        "sdist", "wheels", "attestation-identities", "tool",
                                        NULL};
+enum { PK_NAME, PK_VERSION, PK_MARKER, PK_REQUIRES_PYTHON, PK_DEPENDENCIES, PK_VCS,
+       PK_DIRECTORY, PK_ARCHIVE, PK_INDEX, PK_SDIST, PK_WHEELS, PK_ATTESTATIONS, PK_TOOL,
+       PK_COUNT };
 
 /* A table that must be an inline or a plain table. */
 static err_t *want_table(const rd_t *r, const toml_value_t *v, const cx_t *ctx, const char *key)
@@ -570,8 +608,9 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
     version_t pv = {0};
     bool have_pv = false;
     const char *s;
-    if ((e = check_keys(r, t, PKG_KEYS, ctx)) ||
-        (e = get_dup(r, t, "version", ctx, false, &p->version)))
+    const toml_value_t *k[PK_COUNT] = {0}; /* the entry's values, by key */
+    if ((e = check_keys_found(r, t, PKG_KEYS, ctx, k)) ||
+        (e = get_dup_at(r, t, k[PK_VERSION], "version", ctx, false, &p->version)))
         goto out;
     if (p->version) {
         if (!version_parse(p->version, &pv)) {
@@ -580,7 +619,7 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
         }
         have_pv = true;
     }
-    if ((e = get_str(r, t, "marker", ctx, false, &s)))
+    if ((e = get_str_at(r, t, k[PK_MARKER], "marker", ctx, false, &s)))
         goto out;
     if (s) {
         marker_t *m;
@@ -593,7 +632,7 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
         marker_free(m);
         p->marker = xstrdup(s);
     }
-    if ((e = get_str(r, t, "requires-python", ctx, false, &s)))
+    if ((e = get_str_at(r, t, k[PK_REQUIRES_PYTHON], "requires-python", ctx, false, &s)))
         goto out;
     if (s) {
         specset_t *ss;
@@ -607,15 +646,14 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
         p->requires_python = xstrdup(s);
     }
     const toml_value_t *v;
-    if ((v = toml_get(t, "dependencies")) && (e = read_deps(r, v, ctx, p)))
+    if ((v = k[PK_DEPENDENCIES]) && (e = read_deps(r, v, ctx, p)))
         goto out;
-    if ((e = get_dup(r, t, "index", ctx, false, &p->index)))
+    if ((e = get_dup_at(r, t, k[PK_INDEX], "index", ctx, false, &p->index)))
         goto out;
 
     /* sources */
-    const toml_value_t *vcs = toml_get(t, "vcs"), *dir = toml_get(t, "directory"),
-                       *arch = toml_get(t, "archive"), *sdist = toml_get(t, "sdist"),
-                       *wheels = toml_get(t, "wheels");
+    const toml_value_t *vcs = k[PK_VCS], *dir = k[PK_DIRECTORY], *arch = k[PK_ARCHIVE],
+                       *sdist = k[PK_SDIST], *wheels = k[PK_WHEELS];
     if ((vcs && (e = want_table(r, vcs, ctx, "vcs"))) ||
         (dir && (e = want_table(r, dir, ctx, "directory"))) ||
         (arch && (e = want_table(r, arch, ctx, "archive"))) ||
@@ -688,9 +726,9 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
     }
     if (e)
         goto out;
-    if ((v = toml_get(t, "attestation-identities")) && (e = read_attestations(r, v, ctx, p)))
+    if ((v = k[PK_ATTESTATIONS]) && (e = read_attestations(r, v, ctx, p)))
         goto out;
-    if ((v = toml_get(t, "tool")) && (e = want_table(r, v, ctx, "tool")))
+    if ((v = k[PK_TOOL]) && (e = want_table(r, v, ctx, "tool")))
         goto out;
 out:
     if (have_pv)
