@@ -44,8 +44,8 @@ static int read_num(const char *s, size_t n, size_t *i, long *out)
         return 0;
     for (; j < n && is_digit(s[j]); j++) {
         int d = s[j] - '0';
-        if (v > (LONG_MAX - d) / 10)
-            return -1;
+        if (v > LONG_MAX / 10 || (v == LONG_MAX / 10 && d > LONG_MAX % 10))
+            return -1; /* v * 10 + d would not fit (no division per digit) */
         v = v * 10 + d;
     }
     *i = j;
