@@ -257,6 +257,39 @@ err_t *lock_load(const lock_inputs_t *in, pylock_t **out)
     return NULL;
 }
 
+/* The pick of sel named key (normalized), or NULL; by bisection when the picks come in strcmp
+ * order of their names (`sorted`). Picks' names are unique. */
+static const pylock_pick_t *find_pick(const pylock_selection_t *sel, bool sorted,
+                                      const char *key)
+{
+    if (!sorted) {
+        for (size_t k = 0; k < sel->n; k++)
+            if (strcmp(sel->picks[k].pkg->name, key) == 0)
+                return &sel->picks[k];
+        return NULL;
+    }
+    size_t lo = 0, hi = sel->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(sel->picks[mid].pkg->name, key);
+        if (!c)
+            return &sel->picks[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static bool picks_sorted(const pylock_selection_t *sel)
+{
+    for (size_t k = 0; k + 1 < sel->n; k++)
+        if (strcmp(sel->picks[k].pkg->name, sel->picks[k + 1].pkg->name) > 0)
+            return false;
+    return true;
+}
+
 /* Whether the lock's selection for py meets every root requirement that applies to py: each
  * such package is selected, at a version its specifiers allow. A selection that fails is left
  * to lock_wants to report (true here). */
@@ -273,6 +306,7 @@ static bool meets_roots(const pylock_t *l, const lock_inputs_t *in, const interp
     memset(&sel, 0, sizeof sel);
     bool ok = true;
     err_t *e = pylock_select(l, &t, &sel);
+    bool sorted = !e && picks_sorted(&sel);
     for (size_t i = 0; !e && ok && i < in->nreqs; i++) {
         const req_t *r = in->reqs[i].req;
         bool applies = false;
@@ -281,10 +315,7 @@ static bool meets_roots(const pylock_t *l, const lock_inputs_t *in, const interp
             err_free(me);
             continue;
         }
-        const pylock_pick_t *pick = NULL;
-        for (size_t k = 0; k < sel.n && !pick; k++)
-            if (strcmp(sel.picks[k].pkg->name, r->key) == 0)
-                pick = &sel.picks[k];
+        const pylock_pick_t *pick = find_pick(&sel, sorted, r->key);
         ok = pick && (!pick->pkg->version ||
                       specset_contains_str(r->specs, pick->pkg->version, true));
     }
@@ -681,6 +712,20 @@ err_t *lock_resolve(lock_ctx_t *c, const char *env_name, const lock_inputs_t *in
 
 /* ---- installing ---------------------------------------------------------------------------- */
 
+/* A root requirement's name and position: sorted by both, a name's requirements are found by
+ * bisection, in the order they were written. */
+typedef struct keyed {
+    const char *key;
+    size_t i;
+} keyed_t;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
 err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want_set_t **out)
 {
     *out = NULL;
@@ -696,6 +741,10 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
     memset(&sel, 0, sizeof sel);
     err_t *e = pylock_select(l, &t, &sel);
     want_locked_t *items = xcalloc(sel.n + 1, sizeof(want_locked_t));
+    keyed_t *byname = xmalloc((in->nreqs + 1) * sizeof *byname);
+    for (size_t k = 0; k < in->nreqs; k++)
+        byname[k] = (keyed_t){in->reqs[k].req->key, k};
+    qsort(byname, in->nreqs, sizeof *byname, keyed_cmp);
     char **origins = NULL;
     size_t no = 0, ocap = 0;
     for (size_t i = 0; i < sel.n && !e; i++) {
@@ -712,12 +761,20 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
         }
         const char *direct = NULL;
         const char *origin = NULL;
-        for (size_t k = 0; k < in->nreqs; k++)
-            if (strcmp(in->reqs[k].req->key, p->pkg->name) == 0) {
-                origin = in->reqs[k].origin;
-                if (in->reqs[k].req->url)
-                    direct = in->reqs[k].req->url;
-            }
+        size_t lo = 0, hi = in->nreqs; /* the first of the name's, if any */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(byname[mid].key, p->pkg->name) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t k = lo; k < in->nreqs && strcmp(byname[k].key, p->pkg->name) == 0; k++) {
+            const rs_requirement_t *rq = &in->reqs[byname[k].i]; /* the last one written wins */
+            origin = rq->origin;
+            if (rq->req->url)
+                direct = rq->req->url;
+        }
         if (!origin) {
             strv_push(&origins, &no, &ocap,
                       p->pkg->line > 0 ? xasprintf("%s:%d", in->name, p->pkg->line)
@@ -726,7 +783,7 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
         }
         items[i] = (want_locked_t){p->pkg->name, p->pkg->version, p->location, p->is_local,
                                    kind == WANT_DIR ? NULL : pylock_file_hash(p->file, "sha256"),
-                                   p->requested || pylock_is_requested(l, p->pkg->name), origin,
+                                   p->requested, origin,
                                    direct, kind,
                                    kind == WANT_DIR && p->pkg->directory.editable};
     }
@@ -741,6 +798,7 @@ err_t *lock_wants(const pylock_t *l, lock_inputs_t *in, const interp_t *py, want
         e = want_from_lock(rf, &menv, items, sel.n, out);
     }
     free(items);
+    free(byname);
     strv_free(origins);
     pylock_selection_free(&sel);
     free(lock_dir);

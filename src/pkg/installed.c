@@ -95,13 +95,18 @@ static unsigned info_missing(int dfd, const char *name)
     unsigned m = 0;
     static const char *const files[] = {"METADATA", "RECORD"};
     static const unsigned bits[] = {DIST_MISSING_METADATA, DIST_MISSING_RECORD};
+    char small[256];
+    char *rel = n + sizeof "/METADATA" <= sizeof small ? small : xmalloc(n + sizeof "/METADATA");
+    memcpy(rel, name, n);
+    rel[n] = '/';
     for (int i = 0; i < 2; i++) {
-        char *rel = xasprintf("%s/%s", name, files[i]);
+        strcpy(rel + n + 1, files[i]);
         struct stat st;
         if (fstatat(dfd, rel, &st, 0) != 0 || !S_ISREG(st.st_mode))
             m |= bits[i];
-        free(rel);
     }
+    if (rel != small)
+        free(rel);
     return m;
 }
 

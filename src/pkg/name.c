@@ -37,9 +37,8 @@ bool pkg_name_valid(const char *s)
     return s && pkg_name_valid_n(s, strlen(s));
 }
 
-static char *normalize(const char *s, size_t n, char sep)
+static size_t normalize_into(const char *s, size_t n, char sep, char *out)
 {
-    char *out = xmalloc(n + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         if (is_namesep(s[i])) {
@@ -51,7 +50,19 @@ static char *normalize(const char *s, size_t n, char sep)
         }
     }
     out[o] = '\0';
+    return o;
+}
+
+static char *normalize(const char *s, size_t n, char sep)
+{
+    char *out = xmalloc(n + 1);
+    normalize_into(s, n, sep, out);
     return out;
+}
+
+size_t pkg_name_normalize_into(const char *s, size_t n, char *out)
+{
+    return normalize_into(s, n, '-', out);
 }
 
 char *pkg_name_normalize_n(const char *s, size_t n)

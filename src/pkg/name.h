@@ -24,6 +24,9 @@ bool pkg_name_valid_n(const char *s, size_t n);
  * (invalid names are normalized the same way; validate separately). */
 char *pkg_name_normalize(const char *s);
 char *pkg_name_normalize_n(const char *s, size_t n);
+/* The same into out (room for n + 1 bytes: normalizing never lengthens), NUL-terminated; returns
+ * its length. Allocates nothing. */
+size_t pkg_name_normalize_into(const char *s, size_t n, char *out);
 
 /* Whether s is a valid name already in normalized form (pkg_name_normalize(s) == s), without
  * allocating: lowercase letters and digits, single '-' between them. */

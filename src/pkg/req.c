@@ -124,9 +124,12 @@ static bool is_version_char(char c)
 }
 
 /* SPECS: one or more "op version" separated by commas. Appends the normalized text (no spaces)
- * to b, validating each specifier on its own for a precise error. */
-static bool parse_specs(rparser_t *p, buf_t *b)
+ * to b, validating each specifier on its own for a precise error. *single is the parsed set when
+ * there was exactly one specifier (the set b's text parses to), else NULL. */
+static bool parse_specs(rparser_t *p, buf_t *b, specset_t **single)
 {
+    size_t count = 0;
+    *single = NULL;
     for (;;) {
         size_t start = p->i, ol = op_len(p);
         if (!ol)
@@ -141,19 +144,31 @@ static bool parse_specs(rparser_t *p, buf_t *b)
                                                p->s[p->i] != ')' && p->s[p->i] != ','
                                          : is_version_char(p->s[p->i])))
             p->i++;
-        if (p->i == vstart)
+        if (p->i == vstart) {
+            specset_free(*single);
+            *single = NULL;
             return rfail(p, p->i, xasprintf("expected a version after '%.*s'", (int)ol,
                                             p->s + start));
-        char *one = xasprintf("%.*s%.*s", (int)ol, p->s + start, (int)(p->i - vstart),
-                              p->s + vstart);
+        }
+        size_t vl = p->i - vstart;
+        char *one = xmalloc(ol + vl + 1);
+        memcpy(one, p->s + start, ol);
+        memcpy(one + ol, p->s + vstart, vl);
+        one[ol + vl] = '\0';
         specset_t *set = NULL;
         char *why = NULL;
         bool ok = specset_parse(one, &set, &why);
-        specset_free(set);
+        specset_free(*single);
+        *single = NULL;
         if (!ok) {
+            specset_free(set);
             free(one);
             return rfail(p, start, why);
         }
+        if (++count == 1)
+            *single = set;
+        else
+            specset_free(set);
         if (b->len)
             buf_addc(b, ',');
         buf_adds(b, one);
@@ -210,26 +225,32 @@ static bool parse_req(rparser_t *p, req_t *r)
     }
 
     buf_t specs = BUF_INIT;
+    specset_t *single = NULL;
     if (p->i < p->n && p->s[p->i] == '(') {
         size_t open = p->i++;
         skip_ws(p);
-        if (p->i < p->n && p->s[p->i] != ')' && !parse_specs(p, &specs)) {
+        if (p->i < p->n && p->s[p->i] != ')' && !parse_specs(p, &specs, &single)) {
             buf_free(&specs);
             return false;
         }
         skip_ws(p);
         if (p->i >= p->n || p->s[p->i] != ')') {
+            specset_free(single);
             buf_free(&specs);
             return rfail(p, p->i, xasprintf("expected ')' to close the '(' at column %zu",
                                             open + 1));
         }
         p->i++;
-    } else if (op_len(p) && !parse_specs(p, &specs)) {
+    } else if (op_len(p) && !parse_specs(p, &specs, &single)) {
         buf_free(&specs);
         return false;
     }
     char *why = NULL;
-    bool ok = specset_parse(buf_cstr(&specs), &r->specs, &why);
+    bool ok = true;
+    if (single) /* the text of one specifier, parsed already */
+        r->specs = single;
+    else
+        ok = specset_parse(buf_cstr(&specs), &r->specs, &why);
     bool had_specs = specs.len > 0;
     buf_free(&specs);
     if (!ok) /* cannot happen: each item was validated */

@@ -224,6 +224,8 @@ void rf_each_line(const char *s, size_t n, rf_line_fn fn, void *ud)
 /* ${NAME} expansion, pip's ENV_VAR_RE = \$\{([A-Z0-9_]+)\}; unset/empty stays as written. */
 char *rf_expand_vars(const env_lookup_t *vars, const char *s)
 {
+    if (!strstr(s, "${"))
+        return xstrdup(s); /* nothing to expand: most lines */
     buf_t b = BUF_INIT;
     const char *p = s;
     while (*p) {

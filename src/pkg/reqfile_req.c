@@ -2,6 +2,7 @@
  * "Requirements are one of"): PEP 508 text, or a direct reference (a path, a URL, or
  * "name @ URL") classified as a wheel, an sdist or a local project directory, checked, and
  * turned into its PEP 508 "name @ URL" form, with the hashes of a URL's fragment. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -66,6 +67,9 @@ static const char *const OTHER_ARCHIVE_EXTS[] = {".tgz", ".tar.bz2", ".tbz", ".t
  * says whether it is one venvsync builds. */
 static const char *archive_ext(const char *s, size_t n, bool *sdist)
 {
+    /* every extension ends in one of these (most requirements end in a digit) */
+    if (!n || !strchr("zpra2", tolower((unsigned char)s[n - 1])))
+        return NULL;
     for (size_t k = 0; k < sizeof SDIST_EXTS / sizeof *SDIST_EXTS; k++)
         if (str_ends_with_ci(s, n, SDIST_EXTS[k])) {
             if (sdist)

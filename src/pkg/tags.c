@@ -2,7 +2,9 @@
  * compatibility_tags.get_supported(). */
 #include "pkg/tags.h"
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,11 +13,14 @@
 #include "util/xalloc.h"
 
 struct tagset {
-    char **tags;
-    uint32_t *hashes;   /* hash3 of each tag, for rehashing */
+    char *text;         /* every tag, NUL-terminated, one after the other */
+    size_t tlen, tcap;
+    uint32_t *offs;     /* where tag i starts in text */
+    uint32_t *hashes;   /* hash of each tag, for rehashing */
     size_t n, cap, hcap;
     char **plats;
-    size_t nplats, platcap;
+    uint32_t *phash;    /* part_hash of each platform */
+    size_t nplats, platcap, phcap;
     uint32_t *slots;    /* open addressing: tag index + 1, 0 = empty; nslots is a power of two */
     size_t nslots;
 };
@@ -28,6 +33,8 @@ static char lower(char c)
 /* ------------------------------------------------------------------------------------------ */
 /* Hash index                                                                                   */
 
+/* A tag's hash combines the hash of "interp-abi" with that of the platform, so that a run of
+ * tags sharing interp and abi hashes each platform name once, not once per tag. */
 #define FNV_OFFSET 2166136261u
 #define FNV_PRIME 16777619u
 
@@ -40,14 +47,18 @@ static uint32_t hash_part(uint32_t h, const char *s, size_t n)
     return h;
 }
 
-static uint32_t hash3(const char *a, size_t na, const char *b, size_t nb, const char *c,
-                      size_t nc)
+static uint32_t prefix_hash(const char *a, size_t na, const char *b, size_t nb)
 {
-    uint32_t h = hash_part(FNV_OFFSET, a, na);
-    h = hash_part(h, "-", 1);
-    h = hash_part(h, b, nb);
-    h = hash_part(h, "-", 1);
-    return hash_part(h, c, nc);
+    return hash_part(hash_part(hash_part(FNV_OFFSET, a, na), "-", 1), b, nb);
+}
+
+static uint32_t combine(uint32_t prefix, uint32_t plat)
+{
+    uint32_t h = prefix ^ (plat * 0x9e3779b1u);
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    return h;
 }
 
 /* Whether stored tag "x-y-z" equals the triple (case-insensitively). */
@@ -73,11 +84,12 @@ static long find(const tagset_t *t, const char *a, size_t na, const char *b, siz
     if (!t->nslots)
         return -1;
     size_t mask = t->nslots - 1;
-    for (size_t i = hash3(a, na, b, nb, c, nc) & mask;; i = (i + 1) & mask) {
+    uint32_t h = combine(prefix_hash(a, na, b, nb), hash_part(FNV_OFFSET, c, nc));
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
         uint32_t s = t->slots[i];
         if (!s)
             return -1;
-        if (tag_eq(t->tags[s - 1], a, na, b, nb, c, nc))
+        if (t->hashes[s - 1] == h && tag_eq(t->text + t->offs[s - 1], a, na, b, nb, c, nc))
             return (long)(s - 1);
     }
 }
@@ -91,56 +103,103 @@ static void insert_slot(tagset_t *t, size_t idx)
     t->slots[i] = (uint32_t)(idx + 1);
 }
 
-/* Adds interp-abi-plat (lowercased) unless present; the hash is computed once. */
-static void add_tag(tagset_t *t, const char *interp, const char *abi, const char *plat)
+/* The tags interp-abi-P for each platform P in plats[0..np) (lowercased) that are not there
+ * yet; phash[i] is part_hash of plats[i]. */
+static void add_tags(tagset_t *t, const char *interp, const char *abi, const char *const *plats,
+                     const uint32_t *phash, size_t np)
 {
-    size_t na = strlen(interp), nb = strlen(abi), nc = strlen(plat);
-    uint32_t h = hash3(interp, na, abi, nb, plat, nc);
-    if (t->nslots) {
-        size_t mask = t->nslots - 1;
-        for (size_t i = h & mask; t->slots[i]; i = (i + 1) & mask)
-            if (tag_eq(t->tags[t->slots[i] - 1], interp, na, abi, nb, plat, nc))
-                return;
+    size_t na = strlen(interp), nb = strlen(abi);
+    uint32_t ph = prefix_hash(interp, na, abi, nb);
+    XGROW(t->offs, t->cap, t->n + np);
+    XGROW(t->hashes, t->hcap, t->n + np);
+    for (size_t p = 0; p < np; p++) {
+        const char *plat = plats[p];
+        size_t nc = strlen(plat);
+        uint32_t h = combine(ph, phash[p]);
+        bool seen = false;
+        if (t->nslots) {
+            size_t mask = t->nslots - 1;
+            for (size_t i = h & mask; t->slots[i] && !seen; i = (i + 1) & mask)
+                seen = t->hashes[t->slots[i] - 1] == h &&
+                       tag_eq(t->text + t->offs[t->slots[i] - 1], interp, na, abi, nb, plat, nc);
+        }
+        if (seen)
+            continue;
+        if ((t->n + 1) * 2 > t->nslots) {
+            free(t->slots);
+            t->nslots = t->nslots ? t->nslots * 2 : 2048;
+            t->slots = xcalloc(t->nslots, sizeof *t->slots);
+            for (size_t i = 0; i < t->n; i++)
+                insert_slot(t, i);
+        }
+        size_t len = na + nb + nc + 3;
+        if (t->tlen + len > t->tcap)
+            XGROW(t->text, t->tcap, t->tlen + len * (np - p));
+        char *q = t->text + t->tlen;
+        for (size_t i = 0; i < na; i++)
+            *q++ = lower(interp[i]);
+        *q++ = '-';
+        for (size_t i = 0; i < nb; i++)
+            *q++ = lower(abi[i]);
+        *q++ = '-';
+        memcpy(q, plat, nc + 1);    /* platforms are lowercase already */
+        t->offs[t->n] = (uint32_t)t->tlen;
+        t->hashes[t->n] = h;
+        t->tlen += len;
+        insert_slot(t, t->n);
+        t->n++;
     }
-    if ((t->n + 1) * 2 > t->nslots) {
-        free(t->slots);
-        t->nslots = t->nslots ? t->nslots * 2 : 2048;
-        t->slots = xcalloc(t->nslots, sizeof *t->slots);
-        for (size_t i = 0; i < t->n; i++)
-            insert_slot(t, i);
-    }
-    char *tag = xmalloc(na + nb + nc + 3), *p = tag;
-    for (size_t i = 0; i < na; i++)
-        *p++ = lower(interp[i]);
-    *p++ = '-';
-    for (size_t i = 0; i < nb; i++)
-        *p++ = lower(abi[i]);
-    *p++ = '-';
-    for (size_t i = 0; i < nc; i++)
-        *p++ = lower(plat[i]);
-    *p = '\0';
-    XGROW(t->tags, t->cap, t->n + 1);
-    XGROW(t->hashes, t->hcap, t->n + 1);
-    t->tags[t->n] = tag;
-    t->hashes[t->n] = h;
-    insert_slot(t, t->n);
-    t->n++;
+}
+
+/* The tags interp-abi-P for every platform of t. */
+static void add_plat_tags(tagset_t *t, const char *interp, const char *abi)
+{
+    add_tags(t, interp, abi, (const char *const *)t->plats, t->phash, t->nplats);
+}
+
+/* The tag interp-abi-any. */
+static void add_any_tag(tagset_t *t, const char *interp, const char *abi)
+{
+    static const char *const any[] = {"any"};
+    uint32_t h = hash_part(FNV_OFFSET, "any", 3);
+    add_tags(t, interp, abi, any, &h, 1);
 }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Platforms                                                                                    */
 
-static void add_plat(tagset_t *t, char *owned)
+/* Adds the platform printf(fmt, ...) (lowercased) unless present. */
+static void add_plat(tagset_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_plat(tagset_t *t, const char *fmt, ...)
 {
-    for (char *p = owned; *p; p++)
+    char small[128];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    char *s = small;
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof small) {
+        s = xmalloc((size_t)n + 1);
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    for (char *p = s; *p; p++)
         *p = lower(*p);
-    for (size_t i = 0; i < t->nplats; i++)
-        if (strcmp(t->plats[i], owned) == 0) {
-            free(owned);
-            return;
-        }
-    XGROW(t->plats, t->platcap, t->nplats + 1);
-    t->plats[t->nplats++] = owned;
+    uint32_t h = hash_part(FNV_OFFSET, s, (size_t)n);
+    bool seen = false;
+    for (size_t i = 0; i < t->nplats && !seen; i++)
+        seen = t->phash[i] == h && strcmp(t->plats[i], s) == 0;
+    if (!seen) {
+        XGROW(t->plats, t->platcap, t->nplats + 1);
+        XGROW(t->phash, t->phcap, t->nplats + 1);
+        t->phash[t->nplats] = h;
+        t->plats[t->nplats++] = s == small ? xstrdup(s) : s;
+    } else if (s != small) {
+        free(s);
+    }
 }
 
 /* packaging's _normalize_string: '.', '-' and ' ' become '_'. malloc'd. */
@@ -201,7 +260,7 @@ static void manylinux_platforms(tagset_t *t, const char *const *archs, int gmaj,
             int max_minor = major == gmaj ? gmin : 50;
             int min_minor = major == too_old_major ? too_old_minor : -1;
             for (int minor = max_minor; minor > min_minor; minor--) {
-                add_plat(t, xasprintf("manylinux_%d_%d_%s", major, minor, archs[a]));
+                add_plat(t, "manylinux_%d_%d_%s", major, minor, archs[a]);
                 const char *legacy = NULL;
                 if (major == 2 && minor == 17)
                     legacy = "manylinux2014";
@@ -210,7 +269,7 @@ static void manylinux_platforms(tagset_t *t, const char *const *archs, int gmaj,
                 else if (major == 2 && minor == 5)
                     legacy = "manylinux1";
                 if (legacy)
-                    add_plat(t, xasprintf("%s_%s", legacy, archs[a]));
+                    add_plat(t, "%s_%s", legacy, archs[a]);
             }
         }
     }
@@ -241,9 +300,9 @@ static void linux_platforms(tagset_t *t, const tag_facts_t *f)
     if (have_version && f->libc && strcasecmp(f->libc, "musl") == 0)
         for (size_t a = 0; archs[a]; a++)
             for (int m = min; m >= 0; m--)
-                add_plat(t, xasprintf("musllinux_%d_%d_%s", maj, m, archs[a]));
+                add_plat(t, "musllinux_%d_%d_%s", maj, m, archs[a]);
     for (size_t a = 0; archs[a]; a++)
-        add_plat(t, xasprintf("linux_%s", archs[a]));
+        add_plat(t, "linux_%s", archs[a]);
     free(arch);
 }
 
@@ -288,7 +347,7 @@ static void mac_add(tagset_t *t, int major, int minor, const char *cpu)
     const char *formats[6];
     size_t n = mac_formats(major, minor, cpu, formats);
     for (size_t i = 0; i < n; i++)
-        add_plat(t, xasprintf("macosx_%d_%d_%s", major, minor, formats[i]));
+        add_plat(t, "macosx_%d_%d_%s", major, minor, formats[i]);
 }
 
 static void mac_platforms(tagset_t *t, const tag_facts_t *f)
@@ -314,7 +373,7 @@ static void mac_platforms(tagset_t *t, const tag_facts_t *f)
             if (strcmp(cpu, "x86_64") == 0)
                 mac_add(t, 10, m, cpu);
             else
-                add_plat(t, xasprintf("macosx_10_%d_universal2", m));
+                add_plat(t, "macosx_10_%d_universal2", m);
         }
     }
 }
@@ -327,7 +386,9 @@ static void platforms(tagset_t *t, const tag_facts_t *f)
     } else if (strcasecmp(sys, "darwin") == 0) {
         mac_platforms(t, f);
     } else if (f->platform && *f->platform) {
-        add_plat(t, normalize_string(f->platform));
+        char *plat = normalize_string(f->platform);
+        add_plat(t, "%s", plat);
+        free(plat);
     }
 }
 
@@ -386,7 +447,6 @@ tagset_t *tagset_new(const tag_facts_t *f)
     int M = f->major, m = f->minor;
     char *interp = xasprintf("%s%d%d", impl, M, m);
     bool cpython = strcmp(impl, "cp") == 0;
-    size_t np = t->nplats;
 
     if (cpython) {
         const char *flags = f->abiflags ? f->abiflags : "";
@@ -401,30 +461,24 @@ tagset_t *tagset_new(const tag_facts_t *f)
         if (newer38 && debug)
             abis[1] = xasprintf("cp%d%d%s", M, m, threading ? "t" : "");
         for (int a = 0; a < 2 && abis[a]; a++)
-            for (size_t p = 0; p < np; p++)
-                add_tag(t, interp, abis[a], t->plats[p]);
+            add_plat_tags(t, interp, abis[a]);
         bool abi3 = (M > 3 || (M == 3 && m >= 2)) && !threading;
         if (abi3)
-            for (size_t p = 0; p < np; p++)
-                add_tag(t, interp, "abi3", t->plats[p]);
-        for (size_t p = 0; p < np; p++)
-            add_tag(t, interp, "none", t->plats[p]);
+            add_plat_tags(t, interp, "abi3");
+        add_plat_tags(t, interp, "none");
         if (abi3)
             for (int k = m - 1; k > 1; k--) {
-                char *older = xasprintf("cp%d%d", M, k);
-                for (size_t p = 0; p < np; p++)
-                    add_tag(t, older, "abi3", t->plats[p]);
-                free(older);
+                char older[32];
+                snprintf(older, sizeof older, "cp%d%d", M, k);
+                add_plat_tags(t, older, "abi3");
             }
         free(abis[0]);
         free(abis[1]);
     } else {
         char *abi = generic_abi(f->soabi);
         if (abi && strcmp(abi, "none") != 0)
-            for (size_t p = 0; p < np; p++)
-                add_tag(t, interp, abi, t->plats[p]);
-        for (size_t p = 0; p < np; p++)
-            add_tag(t, interp, "none", t->plats[p]);
+            add_plat_tags(t, interp, abi);
+        add_plat_tags(t, interp, "none");
         free(abi);
     }
 
@@ -432,18 +486,18 @@ tagset_t *tagset_new(const tag_facts_t *f)
      * (pip passes impl+version as the interpreter), then the py range with "any". */
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1)
-            add_tag(t, interp, "none", "any");
+            add_any_tag(t, interp, "none");
         for (int k = -2; k < m; k++) {
             /* k = -2: pyXY, -1: pyX, then minors m-1 down to 0 */
-            char *py = k == -2 ? xasprintf("py%d%d", M, m)
-                     : k == -1 ? xasprintf("py%d", M)
-                               : xasprintf("py%d%d", M, m - 1 - (k));
-            if (pass == 0)
-                for (size_t p = 0; p < np; p++)
-                    add_tag(t, py, "none", t->plats[p]);
+            char py[32];
+            if (k == -1)
+                snprintf(py, sizeof py, "py%d", M);
             else
-                add_tag(t, py, "none", "any");
-            free(py);
+                snprintf(py, sizeof py, "py%d%d", M, k == -2 ? m : m - 1 - k);
+            if (pass == 0)
+                add_plat_tags(t, py, "none");
+            else
+                add_any_tag(t, py, "none");
         }
     }
     free(interp);
@@ -454,13 +508,13 @@ void tagset_free(tagset_t *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->n; i++)
-        free(t->tags[i]);
     for (size_t i = 0; i < t->nplats; i++)
         free(t->plats[i]);
-    free(t->tags);
+    free(t->text);
+    free(t->offs);
     free(t->hashes);
     free(t->plats);
+    free(t->phash);
     free(t->slots);
     free(t);
 }
@@ -472,7 +526,7 @@ size_t tagset_count(const tagset_t *t)
 
 const char *tagset_get(const tagset_t *t, size_t i)
 {
-    return i < t->n ? t->tags[i] : NULL;
+    return i < t->n ? t->text + t->offs[i] : NULL;
 }
 
 size_t tagset_platform_count(const tagset_t *t)

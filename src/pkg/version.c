@@ -44,8 +44,8 @@ static int read_num(const char *s, size_t n, size_t *i, long *out)
         return 0;
     for (; j < n && is_digit(s[j]); j++) {
         int d = s[j] - '0';
-        if (v > (LONG_MAX - d) / 10)
-            return -1;
+        if (v > LONG_MAX / 10 || (v == LONG_MAX / 10 && d > LONG_MAX % 10))
+            return -1; /* v * 10 + d would not fit (no division per digit) */
         v = v * 10 + d;
     }
     *i = j;
@@ -74,6 +74,8 @@ static int read_labelled(const char *s, size_t n, size_t *i, const char *const *
     size_t j = *i;
     if (j < n && is_sep(s[j]))
         j++;
+    if (j >= n || !((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z')))
+        return 0; /* every label starts with a letter */
     size_t len = 0;
     int k;
     for (k = 0; labels[k]; k++)
@@ -529,7 +531,13 @@ bool specset_parse(const char *s, specset_t **out, char **why)
                 specset_free(set);
                 return false;
             }
-            XGROW(set->items, cap, set->n + 1);
+            if (!set->items) {
+                /* one item at most per ','-separated part: allocated once, to size */
+                cap = 1;
+                for (const char *q = a; *q; q++)
+                    cap += *q == ',';
+                set->items = xmalloc(cap * sizeof *set->items);
+            }
             set->items[set->n++] = sp;
         }
         /* Empty items (">=1,,<2", a trailing comma) are skipped, as packaging does. */

@@ -9,35 +9,32 @@
 #include "util/url.h"
 #include "util/xalloc.h"
 
-static void free_strv(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
+/* A wheelname_t is one allocation: the structure, then the tag arrays, then every string. */
 
 void wheelname_free(wheelname_t *w)
 {
     if (!w)
         return;
-    free(w->filename);
-    free(w->name);
-    free(w->key);
-    free(w->version_text);
     version_free(&w->version);
-    free(w->build);
-    free(w->build_num);
-    free_strv(w->pythons, w->npythons);
-    free_strv(w->abis, w->nabis);
-    free_strv(w->platforms, w->nplatforms);
     free(w);
 }
 
-/* Splits a '.'-separated tag set into lowercased components; false on an empty component. */
-static bool split_set(const char *s, size_t n, char ***out, size_t *count)
+/* Copies s[0..n) and a NUL at *cur, which moves past them. */
+static char *put(char **cur, const char *s, size_t n)
 {
-    size_t cap = 0;
-    *out = NULL;
+    char *r = *cur;
+    memcpy(r, s, n);
+    r[n] = '\0';
+    *cur += n + 1;
+    return r;
+}
+
+/* Splits a '.'-separated tag set into lowercased components (the array at *ptrs, the strings
+ * at *cur; both move on); false on an empty component. */
+static bool split_set(const char *s, size_t n, char ***ptrs, char **cur, char ***out,
+                      size_t *count)
+{
+    *out = *ptrs;
     *count = 0;
     size_t i = 0;
     for (;;) {
@@ -46,12 +43,12 @@ static bool split_set(const char *s, size_t n, char ***out, size_t *count)
             i++;
         if (i == start)
             return false;
-        XGROW(*out, cap, *count + 1);
-        char *part = xstrndup(s + start, i - start);
+        char *part = put(cur, s + start, i - start);
         for (char *p = part; *p; p++)
             if (*p >= 'A' && *p <= 'Z')
                 *p = (char)(*p - 'A' + 'a');
         (*out)[(*count)++] = part;
+        (*ptrs)++;
         if (i == n)
             return true;
         i++;
@@ -68,13 +65,30 @@ static bool name_char_ok(unsigned char c)
 err_t *wheelname_parse(const char *filename, wheelname_t **out)
 {
     *out = NULL;
-    char *fn = url_decode(filename, strlen(filename), true);
-    if (!fn)
-        return err_new(EXIT_USAGE, "invalid wheel filename '%s': bad percent-escape", filename);
+    size_t n = strlen(filename);
+    char *decoded = NULL;
+    const char *src = filename;
+    if (memchr(filename, '%', n)) {
+        decoded = url_decode(filename, n, true);
+        if (!decoded)
+            return err_new(EXIT_USAGE, "invalid wheel filename '%s': bad percent-escape",
+                           filename);
+        src = decoded;
+        n = strlen(decoded);
+    }
+    /* room: a pointer per tag component (at most one per '.', plus one per field); the file
+     * name, then name, key, version, build and its number, and the tags: each a part of the
+     * file name, with its NUL, the name twice (as written and normalized) */
+    size_t nptrs = 3;
+    for (size_t i = 0; i < n; i++)
+        nptrs += src[i] == '.';
+    wheelname_t *w = xmalloc(sizeof *w + nptrs * sizeof(char *) + 4 * (n + 1));
+    memset(w, 0, sizeof *w);
+    char **ptrs = (char **)(w + 1);
+    char *cur = (char *)(ptrs + nptrs);
+    const char *fn = w->filename = put(&cur, src, n);
+    free(decoded);
     const char *why = NULL;
-    wheelname_t *w = xcalloc(1, sizeof *w);
-    w->filename = fn;
-    size_t n = strlen(fn);
     if (n < 4 || strcmp(fn + n - 4, ".whl") != 0) {
         why = "it does not end in .whl";
         goto fail;
@@ -110,10 +124,11 @@ err_t *wheelname_parse(const char *filename, wheelname_t **out)
         why = "the name holds '__'";
         goto fail;
     }
-    w->name = xstrndup(fn, nlen);
-    w->key = pkg_name_normalize(w->name);
+    w->name = put(&cur, fn, nlen);
+    w->key = cur;
+    cur += pkg_name_normalize_into(w->name, nlen, cur) + 1;
     /* version */
-    w->version_text = xstrndup(dash[0] + 1, (size_t)(dash[1] - dash[0] - 1));
+    w->version_text = put(&cur, dash[0] + 1, (size_t)(dash[1] - dash[0] - 1));
     if (!version_parse(w->version_text, &w->version) || !*w->version_text ||
         strpbrk(w->version_text, " \t\n\r\f\v")) {
         why = "the version is not a valid PEP 440 version";
@@ -121,7 +136,7 @@ err_t *wheelname_parse(const char *filename, wheelname_t **out)
     }
     size_t t = 1;
     if (ndash == 5) {
-        w->build = xstrndup(dash[1] + 1, (size_t)(dash[2] - dash[1] - 1));
+        w->build = put(&cur, dash[1] + 1, (size_t)(dash[2] - dash[1] - 1));
         if (!(w->build[0] >= '0' && w->build[0] <= '9')) {
             why = "the build tag must start with a digit";
             goto fail;
@@ -129,15 +144,16 @@ err_t *wheelname_parse(const char *filename, wheelname_t **out)
         size_t digits = strspn(w->build, "0123456789"), z = 0;
         while (z + 1 < digits && w->build[z] == '0')
             z++;
-        w->build_num = xstrndup(w->build + z, digits - z);
+        w->build_num = put(&cur, w->build + z, digits - z);
         w->build_rest = w->build + digits;
         t = 2;
     }
-    if (!split_set(dash[t] + 1, (size_t)(dash[t + 1] - dash[t] - 1), &w->pythons, &w->npythons) ||
-        !split_set(dash[t + 1] + 1, (size_t)(dash[t + 2] - dash[t + 1] - 1), &w->abis,
-                   &w->nabis) ||
-        !split_set(dash[t + 2] + 1, (size_t)(end - dash[t + 2] - 1), &w->platforms,
-                   &w->nplatforms)) {
+    if (!split_set(dash[t] + 1, (size_t)(dash[t + 1] - dash[t] - 1), &ptrs, &cur, &w->pythons,
+                   &w->npythons) ||
+        !split_set(dash[t + 1] + 1, (size_t)(dash[t + 2] - dash[t + 1] - 1), &ptrs, &cur,
+                   &w->abis, &w->nabis) ||
+        !split_set(dash[t + 2] + 1, (size_t)(end - dash[t + 2] - 1), &ptrs, &cur,
+                   &w->platforms, &w->nplatforms)) {
         why = "a compatibility tag is empty";
         goto fail;
     }

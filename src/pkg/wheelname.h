@@ -9,7 +9,7 @@
  * letters, digits, '_' and '.' (no "__"); the version must be valid PEP 440; a build tag must
  * start with a digit. Tag components are lowercased.
  *
- * A wheelname_t owns all its strings and arrays; wheelname_free() releases it.
+ * A wheelname_t owns all its strings and arrays (one allocation); wheelname_free() releases it.
  */
 #ifndef VENVSYNC_PKG_WHEELNAME_H
 #define VENVSYNC_PKG_WHEELNAME_H

@@ -227,6 +227,17 @@ static char *missing_reason(const dist_t *h)
                      dist_missing_text(h->missing));
 }
 
+/* Two version texts compared as PEP 440 versions (as text when either does not parse). */
+static int compare_versions(const char *x, const char *y)
+{
+    version_t a, b;
+    bool pa = version_parse(x, &a), pb = version_parse(y, &b);
+    int c = pa && pb ? version_cmp(&a, &b) : strcmp(x, y);
+    version_free(&a);
+    version_free(&b);
+    return c;
+}
+
 /* Package actions that make installed (NULL: a new, empty environment) hold exactly the wants
  * (with exact; otherwise extra packages stay; seeds stay always), after removing what killed
  * runs left in it. Returns how many actions were added. */
@@ -240,13 +251,14 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
     for (size_t i = 0; i < d->nwants; i++) {
         const pkg_want_t *w = &d->wants[i];
         const dist_t *have = installed ? dist_list_find(installed, w->key) : NULL;
-        char *why = xasprintf("pinned at %s", w->origin ? w->origin : "the manifest");
         char *broken = have && have->missing ? missing_reason(have) : NULL;
-        if (broken) {
-            char *both = xasprintf("%s; %s", why, broken);
-            free(why);
-            why = both;
-        }
+        /* why it is installed, upgraded or downgraded (made only then) */
+        int c = have && !w->source ? compare_versions(have->version, w->version) : 0;
+        char *why = NULL;
+        if (!have || c != 0)
+            why = broken ? xasprintf("pinned at %s; %s", w->origin ? w->origin : "the manifest",
+                                     broken)
+                         : xasprintf("pinned at %s", w->origin ? w->origin : "the manifest");
         if (!have) {
             add_pkg_action(p, ACT_INSTALL, w->name, NULL, w->version, why);
         } else if (w->source) {
@@ -260,9 +272,6 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
             else if (have->damage)
                 add_pkg_action(p, ACT_REINSTALL, w->name, have->version, NULL, have->damage);
         } else {
-            version_t a, b;
-            bool pa = version_parse(have->version, &a), pb = version_parse(w->version, &b);
-            int c = pa && pb ? version_cmp(&a, &b) : strcmp(have->version, w->version);
             if (c < 0)
                 add_pkg_action(p, ACT_UPGRADE, w->name, have->version, w->version, why);
             else if (c > 0)
@@ -271,17 +280,30 @@ static size_t plan_packages(env_plan_t *p, const desired_env_t *d, const dist_li
                 add_pkg_action(p, ACT_REINSTALL, w->name, NULL, w->version, broken);
             else if (have->damage)
                 add_pkg_action(p, ACT_REINSTALL, w->name, NULL, w->version, have->damage);
-            version_free(&a);
-            version_free(&b);
         }
         free(broken);
         free(why);
     }
     if (installed && d->env->exact) {
+        bool sorted = true; /* wants in key order (a want set's): found by bisection */
+        for (size_t k = 0; k + 1 < d->nwants && sorted; k++)
+            sorted = strcmp(d->wants[k].key, d->wants[k + 1].key) <= 0;
         for (size_t i = 0; i < installed->n; i++) {
             const dist_t *h = &installed->items[i];
             bool wanted = false;
-            for (size_t k = 0; k < d->nwants && !wanted; k++)
+            if (sorted) {
+                size_t lo = 0, hi = d->nwants;
+                while (lo < hi && !wanted) {
+                    size_t mid = lo + (hi - lo) / 2;
+                    int c = strcmp(d->wants[mid].key, h->key);
+                    wanted = c == 0;
+                    if (c < 0)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+            }
+            for (size_t k = 0; !sorted && k < d->nwants && !wanted; k++)
                 wanted = strcmp(d->wants[k].key, h->key) == 0;
             if (wanted || is_seed(d, h->key))
                 continue;

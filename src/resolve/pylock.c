@@ -192,6 +192,20 @@ void pylock_free(pylock_t *l)
     free(l);
 }
 
+/* XGROW from one element up: most packages have one wheel and a file one hash, and a lock of
+ * a hundred packages should not take eight of each (memory a no-op sync touches). */
+static void grow_from_one(void **arr, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 1;
+    while (c < need)
+        c *= 2;
+    *arr = xrealloc(*arr, c * size);
+    *cap = c;
+}
+#define GROW1(arr, cap, need) grow_from_one((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
 static void file_init(pylock_file_t *f)
 {
     memset(f, 0, sizeof(*f));
@@ -211,7 +225,7 @@ pylock_package_t *pylock_add_package(pylock_t *l, const char *name, const char *
 
 pylock_file_t *pylock_add_wheel(pylock_package_t *p)
 {
-    XGROW(p->wheels, p->wheels_cap, p->nwheels + 1);
+    GROW1(p->wheels, p->wheels_cap, p->nwheels + 1);
     pylock_file_t *f = &p->wheels[p->nwheels++];
     file_init(f);
     return f;
@@ -228,7 +242,7 @@ pylock_file_t *pylock_set_sdist(pylock_package_t *p)
 
 void pylock_add_hash(pylock_file_t *f, const char *algo, const char *hex)
 {
-    XGROW(f->hashes, f->hashes_cap, f->nhashes + 1);
+    GROW1(f->hashes, f->hashes_cap, f->nhashes + 1);
     f->hashes[f->nhashes].algo = xstrdup(algo);
     f->hashes[f->nhashes].hex = xstrdup(hex);
     f->nhashes++;

@@ -1,5 +1,6 @@
 /* pylock_read: the strict PEP 751 reader (see pylock.h, pylock_read()). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,18 +27,52 @@ typedef struct rd {
     size_t nwarnings, warnings_cap;
 } rd_t;
 
+/* Where a message is, built as the reader descends and rendered only when a message is made
+ * (a lock that reads has none): "packages[3] 'numpy': wheels[0]: hashes.sha256". A level with
+ * `up` renders as "UP: LEVEL"; max (when not 0) truncates the whole text to max - 1 bytes, as
+ * the fixed buffers of earlier versions did. */
+typedef enum { CX_TEXT, CX_INDEX, CX_PKG, CX_HASH } cx_kind_t;
+typedef struct cx {
+    const struct cx *up;
+    cx_kind_t kind;
+    const char *text;    /* CX_TEXT: the text; CX_INDEX: the label before "[i]"; CX_PKG: the
+                          * package's name; CX_HASH: the algorithm */
+    size_t idx;          /* CX_INDEX, CX_PKG */
+    size_t max;
+} cx_t;
+
+static void cx_render(const cx_t *c, buf_t *b)
+{
+    size_t start = b->len;
+    if (c->up) {
+        cx_render(c->up, b);
+        buf_adds(b, ": ");
+    }
+    switch (c->kind) {
+    case CX_TEXT: buf_adds(b, c->text); break;
+    case CX_INDEX: buf_printf(b, "%s[%zu]", c->text, c->idx); break;
+    case CX_PKG: buf_printf(b, "packages[%zu] '%s'", c->idx, c->text); break;
+    case CX_HASH: buf_printf(b, "hashes.%.40s", c->text); break;
+    }
+    if (c->max && b->len - start > c->max - 1)
+        buf_setlen(b, start + c->max - 1);
+}
+
 /* "CTX: <message>" at v (or at the document when v is NULL). */
-static err_t *bad(const rd_t *r, const toml_value_t *v, const char *ctx, const char *fmt, ...)
+static err_t *bad(const rd_t *r, const toml_value_t *v, const cx_t *ctx, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static err_t *bad(const rd_t *r, const toml_value_t *v, const char *ctx, const char *fmt, ...)
+static err_t *bad(const rd_t *r, const toml_value_t *v, const cx_t *ctx, const char *fmt, ...)
 {
     buf_t b = BUF_INIT;
+    if (ctx) {
+        cx_render(ctx, &b);
+        buf_adds(&b, ": ");
+    }
     va_list ap;
     va_start(ap, fmt);
     buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    err_t *e = ctx ? toml_err(r->d, v, "%s: %s", ctx, buf_cstr(&b))
-                   : toml_err(r->d, v, "%s", buf_cstr(&b));
+    err_t *e = toml_err(r->d, v, "%s", buf_cstr(&b));
     buf_free(&b);
     return e;
 }
@@ -57,10 +92,30 @@ static void warn(rd_t *r, const toml_value_t *v, const char *fmt, ...)
     buf_free(&b);
 }
 
+/* Whether the key k[0..kl) (which may hold a NUL) is the string a. */
+static bool key_is(const char *a, const char *k, size_t kl)
+{
+    size_t j = 0;
+    while (j < kl && a[j] && a[j] == k[j])
+        j++;
+    return j == kl && !a[j];
+}
+
 /* Keys of table t must be in `allowed` (NULL-terminated): an error for lock-version 1.0, a
  * warning for a newer minor. */
+static err_t *check_keys_found(rd_t *r, const toml_value_t *t, const char *const *allowed,
+                               const cx_t *ctx, const toml_value_t **found);
+
 static err_t *check_keys(rd_t *r, const toml_value_t *t, const char *const *allowed,
-                         const char *ctx)
+                         const cx_t *ctx)
+{
+    return check_keys_found(r, t, allowed, ctx, NULL);
+}
+
+/* The same; found (when not NULL, one slot per allowed key, NULL-initialized) gets the value of
+ * each allowed key present, as toml_get would find it. */
+static err_t *check_keys_found(rd_t *r, const toml_value_t *t, const char *const *allowed,
+                               const cx_t *ctx, const toml_value_t **found)
 {
     for (size_t i = 0; i < toml_len(t); i++) {
         const char *k;
@@ -68,10 +123,13 @@ static err_t *check_keys(rd_t *r, const toml_value_t *t, const char *const *allo
         const toml_value_t *v = toml_entry(t, i, &k, &kl);
         size_t n = 0;
         bool known = false;
-        for (; allowed[n]; n++)
-            known |= strlen(allowed[n]) == kl && memcmp(allowed[n], k, kl) == 0;
-        if (known)
+        for (; allowed[n] && !known; n++)
+            known = key_is(allowed[n], k, kl);
+        if (known) {
+            if (found)
+                found[n - 1] = v;
             continue;
+        }
         buf_t m = BUF_INIT;
         if (strlen(k) == kl)
             buf_printf(&m, "unknown key '%s'", k);
@@ -87,9 +145,13 @@ static err_t *check_keys(rd_t *r, const toml_value_t *t, const char *const *allo
             buf_free(&m);
             return e;
         }
-        if (ctx)
-            warn(r, v, "%s: %s: ignored (lock-version %s is newer than venvsync knows)", ctx,
-                 buf_cstr(&m), r->version);
+        if (ctx) {
+            buf_t c = BUF_INIT;
+            cx_render(ctx, &c);
+            warn(r, v, "%s: %s: ignored (lock-version %s is newer than venvsync knows)",
+                 buf_cstr(&c), buf_cstr(&m), r->version);
+            buf_free(&c);
+        }
         else
             warn(r, v, "%s: ignored (lock-version %s is newer than venvsync knows)",
                  buf_cstr(&m), r->version);
@@ -103,7 +165,7 @@ static const char *a_or_an(const toml_value_t *v)
     return strchr("aeiou", toml_type_name(v)[0]) ? "an" : "a";
 }
 
-static err_t *type_err(const rd_t *r, const toml_value_t *v, const char *ctx, const char *key,
+static err_t *type_err(const rd_t *r, const toml_value_t *v, const cx_t *ctx, const char *key,
                        const char *want)
 {
     if (key)
@@ -113,7 +175,7 @@ static err_t *type_err(const rd_t *r, const toml_value_t *v, const char *ctx, co
 }
 
 /* The string value v: a string, not empty, without a NUL inside. */
-static err_t *str_val(const rd_t *r, const toml_value_t *v, const char *ctx, const char *key,
+static err_t *str_val(const rd_t *r, const toml_value_t *v, const cx_t *ctx, const char *key,
                       const char **out)
 {
     *out = NULL;
@@ -130,19 +192,35 @@ static err_t *str_val(const rd_t *r, const toml_value_t *v, const char *ctx, con
     return NULL;
 }
 
-/* The string under key in table t: *out NULL when absent; an error when required and absent. */
-static err_t *get_str(const rd_t *r, const toml_value_t *t, const char *key, const char *ctx,
-                      bool required, const char **out)
+/* The string v, found under key in table t (NULL: absent): *out NULL when absent; an error when
+ * required and absent. */
+static err_t *get_str_at(const rd_t *r, const toml_value_t *t, const toml_value_t *v,
+                         const char *key, const cx_t *ctx, bool required, const char **out)
 {
     *out = NULL;
-    const toml_value_t *v = toml_get(t, key);
     if (!v)    /* (a missing top-level key has no position: the root's would be 1:1) */
         return required ? bad(r, t == r->root ? NULL : t, ctx, "missing required key '%s'", key)
                         : NULL;
     return str_val(r, v, ctx, key, out);
 }
 
-static err_t *get_dup(const rd_t *r, const toml_value_t *t, const char *key, const char *ctx,
+/* The string under key in table t (see get_str_at). */
+static err_t *get_str(const rd_t *r, const toml_value_t *t, const char *key, const cx_t *ctx,
+                      bool required, const char **out)
+{
+    return get_str_at(r, t, toml_get(t, key), key, ctx, required, out);
+}
+
+static err_t *get_dup_at(const rd_t *r, const toml_value_t *t, const toml_value_t *v,
+                         const char *key, const cx_t *ctx, bool required, char **out)
+{
+    const char *s;
+    err_t *e = get_str_at(r, t, v, key, ctx, required, &s);
+    *out = xstrdup(s);
+    return e;
+}
+
+static err_t *get_dup(const rd_t *r, const toml_value_t *t, const char *key, const cx_t *ctx,
                       bool required, char **out)
 {
     const char *s;
@@ -164,13 +242,14 @@ static err_t *get_strlist(const rd_t *r, const toml_value_t *t, const char *key,
         return NULL;
     if (!toml_is(a, TOML_ARRAY))
         return type_err(r, a, NULL, label, "an array of strings");
-    char **list = NULL, **keys = NULL;
-    size_t n = 0, cap = 0, nk = 0, kcap = 0;
+    char **list = NULL, **owned = NULL; /* owned: the normalized keys made */
+    const char **keys = NULL;           /* each name's normalized form (borrowed or owned) */
+    uint32_t *khash = NULL;             /* of each key: strcmp only when they match */
+    size_t n = 0, cap = 0, nk = 0, kcap = 0, hcap = 0, no = 0, ocap = 0;
     err_t *e = NULL;
     for (size_t i = 0; i < toml_len(a) && !e; i++) {
         const toml_value_t *v = toml_at(a, i);
-        char ctx[96];
-        snprintf(ctx, sizeof(ctx), "%s[%zu]", label, i);
+        const cx_t item = {.kind = CX_INDEX, .text = label, .idx = i, .max = 96}, *ctx = &item;
         const char *s;
         if ((e = str_val(r, v, ctx, NULL, &s)))
             break;
@@ -188,21 +267,33 @@ static err_t *get_strlist(const rd_t *r, const toml_value_t *t, const char *key,
                 e = bad(r, v, ctx, "'%s' is not a valid name", s);
                 break;
             }
-            char *norm = pkg_name_normalize(s);
-            if (kind == NAMES_NORMALIZED && strcmp(norm, s) != 0)
+            /* a valid name is normalized exactly when it is its own normal form */
+            char *norm = pkg_name_is_normalized(s) ? NULL : pkg_name_normalize(s);
+            const char *k = norm ? norm : s;
+            if (kind == NAMES_NORMALIZED && norm)
                 e = bad(r, v, ctx, "'%s' is not normalized (write '%s')", s, norm);
+            uint32_t h = 2166136261u;
+            for (const char *q = k; *q; q++)
+                h = (h ^ (unsigned char)*q) * 16777619u;
             for (size_t j = 0; j < nk && !e; j++)
-                if (strcmp(keys[j], norm) == 0)
+                if (khash[j] == h && strcmp(keys[j], k) == 0)
                     e = bad(r, v, ctx, "'%s' is listed twice in '%s'", s, label);
             if (e) {
                 free(norm);
                 break;
             }
-            strv_push(&keys, &nk, &kcap, norm);
+            if (norm)
+                strv_push(&owned, &no, &ocap, norm);
+            XGROW(khash, hcap, nk + 1);
+            XGROW(keys, kcap, nk + 1);
+            khash[nk] = h;
+            keys[nk++] = k; /* s lives in the document, norm in owned */
         }
         strv_push(&list, &n, &cap, xstrdup(s));
     }
-    strv_free(keys);
+    free(keys);
+    strv_free(owned);
+    free(khash);
     if (e) {
         strv_free(list);
         return e;
@@ -221,10 +312,10 @@ static bool is_lower_hex(const char *s, size_t n)
     return true;
 }
 
-static err_t *read_hashes(const rd_t *r, const toml_value_t *t, const char *ctx,
-                          pylock_file_t *f)
+/* The file table t's hashes, h (NULL: absent). */
+static err_t *read_hashes(const rd_t *r, const toml_value_t *t, const toml_value_t *h,
+                          const cx_t *ctx, pylock_file_t *f)
 {
-    const toml_value_t *h = toml_get(t, "hashes");
     if (!h)
         return bad(r, t, ctx, "missing required key 'hashes'");
     if (!toml_is(h, TOML_TABLE))
@@ -240,8 +331,7 @@ static err_t *read_hashes(const rd_t *r, const toml_value_t *t, const char *ctx,
         for (size_t j = 0; j < kl; j++)
             if (k[j] >= 'A' && k[j] <= 'Z')
                 return bad(r, v, ctx, "hash algorithm '%s' must be lowercase", k);
-        char hctx[128];
-        snprintf(hctx, sizeof(hctx), "%s: hashes.%.40s", ctx, k);
+        const cx_t hitem = {.up = ctx, .kind = CX_HASH, .text = k, .max = 128}, *hctx = &hitem;
         const char *hex;
         err_t *e = str_val(r, v, hctx, NULL, &hex);
         if (e)
@@ -264,20 +354,25 @@ static const char *const ARCHIVE_KEYS[] = {"url", "path", "size", "upload-time",
                                            "subdirectory", NULL};
 
 /* A file table (wheel, sdist, archive) into f. */
-static err_t *read_file(rd_t *r, const toml_value_t *t, const char *ctx, bool archive,
+static err_t *read_file(rd_t *r, const toml_value_t *t, const cx_t *ctx, bool archive,
                         pylock_file_t *f)
 {
-    err_t *e = check_keys(r, t, archive ? ARCHIVE_KEYS : WHEEL_KEYS, ctx);
+    const toml_value_t *k[7] = {0}; /* the table's values, in the order of its key list */
+    err_t *e = check_keys_found(r, t, archive ? ARCHIVE_KEYS : WHEEL_KEYS, ctx, k);
     if (e)
         return e;
-    if (!archive && (e = get_dup(r, t, "name", ctx, false, &f->name)))
+    /* the two lists name the same keys (an archive has no name) in different orders */
+    const toml_value_t *vname = archive ? NULL : k[0], *vupload = k[archive ? 3 : 1],
+                       *vurl = k[archive ? 0 : 2], *vpath = k[archive ? 1 : 3],
+                       *vsize = k[archive ? 2 : 4], *vhashes = k[archive ? 4 : 5];
+    if (!archive && (e = get_dup_at(r, t, vname, "name", ctx, false, &f->name)))
         return e;
-    if ((e = get_dup(r, t, "url", ctx, false, &f->url)) ||
-        (e = get_dup(r, t, "path", ctx, false, &f->path)))
+    if ((e = get_dup_at(r, t, vurl, "url", ctx, false, &f->url)) ||
+        (e = get_dup_at(r, t, vpath, "path", ctx, false, &f->path)))
         return e;
     if (!f->url && !f->path)
         return bad(r, t, ctx, "give 'url' or 'path' (or both)");
-    const toml_value_t *v = toml_get(t, "size");
+    const toml_value_t *v = vsize;
     if (v) {
         if (!toml_is(v, TOML_INTEGER))
             return type_err(r, v, ctx, "size", "an integer");
@@ -285,7 +380,7 @@ static err_t *read_file(rd_t *r, const toml_value_t *t, const char *ctx, bool ar
         if (f->size < 0)
             return bad(r, v, ctx, "'size' is negative");
     }
-    v = toml_get(t, "upload-time");
+    v = vupload;
     if (v) {
         if (!toml_is(v, TOML_DATETIME))
             return type_err(r, v, ctx, "upload-time",
@@ -297,7 +392,7 @@ static err_t *read_file(rd_t *r, const toml_value_t *t, const char *ctx, bool ar
             return bad(r, v, ctx, "'upload-time' %s is not in UTC", dt);
         f->upload_time = xstrdup(dt);
     }
-    if ((e = read_hashes(r, t, ctx, f)))
+    if ((e = read_hashes(r, t, vhashes, ctx, f)))
         return e;
     if (!f->name) {
         f->name = pylock_file_name(f);
@@ -309,7 +404,7 @@ static err_t *read_file(rd_t *r, const toml_value_t *t, const char *ctx, bool ar
 }
 
 /* subdirectory: relative, inside the tree. */
-static err_t *get_subdir(const rd_t *r, const toml_value_t *t, const char *ctx, char **out)
+static err_t *get_subdir(const rd_t *r, const toml_value_t *t, const cx_t *ctx, char **out)
 {
     err_t *e = get_dup(r, t, "subdirectory", ctx, false, out);
     if (e || !*out)
@@ -333,7 +428,7 @@ static const char *const VCS_KEYS[] = {"type", "url", "path", "requested-revisio
                                        "subdirectory", NULL};
 static const char *const DIR_KEYS[] = {"path", "editable", "subdirectory", NULL};
 
-static err_t *read_vcs(rd_t *r, const toml_value_t *t, const char *ctx, pylock_vcs_t *vc)
+static err_t *read_vcs(rd_t *r, const toml_value_t *t, const cx_t *ctx, pylock_vcs_t *vc)
 {
     err_t *e = check_keys(r, t, VCS_KEYS, ctx);
     if (e || (e = get_dup(r, t, "type", ctx, true, &vc->type)))
@@ -356,7 +451,7 @@ static err_t *read_vcs(rd_t *r, const toml_value_t *t, const char *ctx, pylock_v
     return get_subdir(r, t, ctx, &vc->subdirectory);
 }
 
-static err_t *read_dir(rd_t *r, const toml_value_t *t, const char *ctx, pylock_directory_t *dir)
+static err_t *read_dir(rd_t *r, const toml_value_t *t, const cx_t *ctx, pylock_directory_t *dir)
 {
     err_t *e = check_keys(r, t, DIR_KEYS, ctx);
     if (e || (e = get_dup(r, t, "path", ctx, true, &dir->path)))
@@ -367,25 +462,15 @@ static err_t *read_dir(rd_t *r, const toml_value_t *t, const char *ctx, pylock_d
     return get_subdir(r, t, ctx, &dir->subdirectory);
 }
 
-/* ctx for messages about package i: "packages[3] 'numpy'" (or without the name). */
-static char *pkg_ctx(size_t i, const char *name, const char *sub)
-{
-    if (name && sub)
-        return xasprintf("packages[%zu] '%s': %s", i, name, sub);
-    if (name)
-        return xasprintf("packages[%zu] '%s'", i, name);
-    if (sub)
-        return xasprintf("packages[%zu]: %s", i, sub);
-    return xasprintf("packages[%zu]", i);
-}
-
 /* Checks a wheel / sdist file name against the entry's name and version. */
-static err_t *check_dist_name(const rd_t *r, const toml_value_t *t, const char *ctx,
+static err_t *check_dist_name(const rd_t *r, const toml_value_t *t, const cx_t *ctx,
                               const pylock_package_t *p, const version_t *pv, bool wheel,
                               const char *fname)
 {
-    const toml_value_t *at = toml_get(t, "name") ? toml_get(t, "name") : t;
-    char *key = NULL, *why = NULL;
+    const toml_value_t *at = toml_get(t, "name");
+    if (!at)
+        at = t;
+    char *key = NULL, *why = NULL; /* key: the sdist's (owned); a wheel's is w->key */
     version_t fv = {0};
     bool ok;
     wheelname_t *w = NULL;
@@ -395,8 +480,6 @@ static err_t *check_dist_name(const rd_t *r, const toml_value_t *t, const char *
         if (e) {
             why = xstrdup(e->msg);
             err_free(e);
-        } else {
-            key = xstrdup(w->key);
         }
     } else {
         ok = pylock_sdist_parse(fname, &key, &fv, &why);
@@ -405,8 +488,9 @@ static err_t *check_dist_name(const rd_t *r, const toml_value_t *t, const char *
     if (!ok) {
         res = bad(r, at, ctx, "'%s' is not a valid %s name: %s", fname,
                   wheel ? "wheel" : "sdist", why);
-    } else if (strcmp(key, p->name) != 0) {
-        res = bad(r, at, ctx, "'%s' is a file of '%s', not of '%s'", fname, key, p->name);
+    } else if (strcmp(wheel ? w->key : key, p->name) != 0) {
+        res = bad(r, at, ctx, "'%s' is a file of '%s', not of '%s'", fname,
+                  wheel ? w->key : key, p->name);
     } else if (pv && version_cmp(wheel ? &w->version : &fv, pv) != 0) {
         char *fvs = version_str(wheel ? &w->version : &fv);
         res = bad(r, at, ctx, "'%s' is version %s, not the entry's %s", fname, fvs, p->version);
@@ -423,20 +507,24 @@ static const char *const PKG_KEYS[] = {"name", "version", "marker", "requires-py
                                        "dependencies", "vcs", "directory", "archive", "index",
                                        "sdist", "wheels", "attestation-identities", "tool",
                                        NULL};
+enum { PK_NAME, PK_VERSION, PK_MARKER, PK_REQUIRES_PYTHON, PK_DEPENDENCIES, PK_VCS,
+       PK_DIRECTORY, PK_ARCHIVE, PK_INDEX, PK_SDIST, PK_WHEELS, PK_ATTESTATIONS, PK_TOOL,
+       PK_COUNT };
 
 /* A table that must be an inline or a plain table. */
-static err_t *want_table(const rd_t *r, const toml_value_t *v, const char *ctx, const char *key)
+static err_t *want_table(const rd_t *r, const toml_value_t *v, const cx_t *ctx, const char *key)
 {
     return toml_is(v, TOML_TABLE) ? NULL : type_err(r, v, ctx, key, "a table");
 }
 
-static err_t *read_deps(rd_t *r, const toml_value_t *a, const char *ctx, pylock_package_t *p)
+static err_t *read_deps(rd_t *r, const toml_value_t *a, const cx_t *ctx, pylock_package_t *p)
 {
     if (!toml_is(a, TOML_ARRAY))
         return type_err(r, a, ctx, "dependencies", "an array of tables");
     for (size_t i = 0; i < toml_len(a); i++) {
         const toml_value_t *t = toml_at(a, i);
-        char *c = xasprintf("%s: dependencies[%zu]", ctx, i);
+        const cx_t item = {.up = ctx, .kind = CX_INDEX, .text = "dependencies", .idx = i},
+                   *c = &item;
         const char *name = NULL, *ver = NULL;
         err_t *e = want_table(r, t, c, NULL);
         if (!e)
@@ -451,7 +539,6 @@ static err_t *read_deps(rd_t *r, const toml_value_t *a, const char *ctx, pylock_
                 e = bad(r, toml_get(t, "version"), c, "'%s' is not a valid version", ver);
             version_free(&v);
         }
-        free(c);
         if (e)
             return e;
         /* other keys (a source, to tell entries apart) are allowed and not kept */
@@ -460,22 +547,21 @@ static err_t *read_deps(rd_t *r, const toml_value_t *a, const char *ctx, pylock_
     return NULL;
 }
 
-static err_t *read_attestations(rd_t *r, const toml_value_t *a, const char *ctx,
+static err_t *read_attestations(rd_t *r, const toml_value_t *a, const cx_t *ctx,
                                 pylock_package_t *p)
 {
     if (!toml_is(a, TOML_ARRAY))
         return type_err(r, a, ctx, "attestation-identities", "an array of tables");
     for (size_t i = 0; i < toml_len(a); i++) {
         const toml_value_t *t = toml_at(a, i);
-        char *c = xasprintf("%s: attestation-identities[%zu]", ctx, i);
+        const cx_t item = {.up = ctx, .kind = CX_INDEX, .text = "attestation-identities",
+                           .idx = i}, *c = &item;
         const char *kind = NULL;
         err_t *e = want_table(r, t, c, NULL);
         if (!e)
             e = get_str(r, t, "kind", c, true, &kind);
-        if (e) {
-            free(c);
+        if (e)
             return e;
-        }
         XGROW(p->attestations, p->attestations_cap, p->nattestations + 1);
         pylock_attestation_t *at = &p->attestations[p->nattestations++];
         memset(at, 0, sizeof(*at));
@@ -492,14 +578,15 @@ static err_t *read_attestations(rd_t *r, const toml_value_t *a, const char *ctx,
             at->keys[at->nkeys].value = xstrdup(s);
             at->nkeys++;
         }
-        free(c);
     }
     return NULL;
 }
 
 static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_package_t *p)
 {
-    char *ctx = pkg_ctx(idx, NULL, NULL);
+    const cx_t unnamed = {.kind = CX_INDEX, .text = "packages", .idx = idx};
+    cx_t named = {.kind = CX_PKG, .idx = idx};
+    const cx_t *ctx = &unnamed;
     err_t *e = want_table(r, t, ctx, NULL);
     if (!e)
         e = get_dup(r, t, "name", ctx, true, &p->name);
@@ -512,17 +599,18 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
                       p->name);
         free(norm);
     }
-    free(ctx);
     p->line = toml_line(t);
     if (e)
         return e;
-    ctx = pkg_ctx(idx, p->name, NULL);
+    named.text = p->name;
+    ctx = &named;
 
     version_t pv = {0};
     bool have_pv = false;
     const char *s;
-    if ((e = check_keys(r, t, PKG_KEYS, ctx)) ||
-        (e = get_dup(r, t, "version", ctx, false, &p->version)))
+    const toml_value_t *k[PK_COUNT] = {0}; /* the entry's values, by key */
+    if ((e = check_keys_found(r, t, PKG_KEYS, ctx, k)) ||
+        (e = get_dup_at(r, t, k[PK_VERSION], "version", ctx, false, &p->version)))
         goto out;
     if (p->version) {
         if (!version_parse(p->version, &pv)) {
@@ -531,7 +619,7 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
         }
         have_pv = true;
     }
-    if ((e = get_str(r, t, "marker", ctx, false, &s)))
+    if ((e = get_str_at(r, t, k[PK_MARKER], "marker", ctx, false, &s)))
         goto out;
     if (s) {
         marker_t *m;
@@ -544,7 +632,7 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
         marker_free(m);
         p->marker = xstrdup(s);
     }
-    if ((e = get_str(r, t, "requires-python", ctx, false, &s)))
+    if ((e = get_str_at(r, t, k[PK_REQUIRES_PYTHON], "requires-python", ctx, false, &s)))
         goto out;
     if (s) {
         specset_t *ss;
@@ -558,15 +646,14 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
         p->requires_python = xstrdup(s);
     }
     const toml_value_t *v;
-    if ((v = toml_get(t, "dependencies")) && (e = read_deps(r, v, ctx, p)))
+    if ((v = k[PK_DEPENDENCIES]) && (e = read_deps(r, v, ctx, p)))
         goto out;
-    if ((e = get_dup(r, t, "index", ctx, false, &p->index)))
+    if ((e = get_dup_at(r, t, k[PK_INDEX], "index", ctx, false, &p->index)))
         goto out;
 
     /* sources */
-    const toml_value_t *vcs = toml_get(t, "vcs"), *dir = toml_get(t, "directory"),
-                       *arch = toml_get(t, "archive"), *sdist = toml_get(t, "sdist"),
-                       *wheels = toml_get(t, "wheels");
+    const toml_value_t *vcs = k[PK_VCS], *dir = k[PK_DIRECTORY], *arch = k[PK_ARCHIVE],
+                       *sdist = k[PK_SDIST], *wheels = k[PK_WHEELS];
     if ((vcs && (e = want_table(r, vcs, ctx, "vcs"))) ||
         (dir && (e = want_table(r, dir, ctx, "directory"))) ||
         (arch && (e = want_table(r, arch, ctx, "archive"))) ||
@@ -602,33 +689,32 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
                 vcs ? "vcs" : "directory");
         goto out;
     }
-    char *c = NULL;
+    cx_t sub = {.up = ctx, .kind = CX_TEXT}, *c = &sub;
     if (vcs) {
         p->source = PYLOCK_VCS;
-        c = xasprintf("%s: vcs", ctx);
+        sub.text = "vcs";
         e = read_vcs(r, vcs, c, &p->vcs);
     } else if (dir) {
         p->source = PYLOCK_DIRECTORY;
-        c = xasprintf("%s: directory", ctx);
+        sub.text = "directory";
         e = read_dir(r, dir, c, &p->directory);
     } else if (arch) {
         p->source = PYLOCK_ARCHIVE;
-        c = xasprintf("%s: archive", ctx);
+        sub.text = "archive";
         e = read_file(r, arch, c, true, &p->archive.file);
         if (!e)
             e = get_subdir(r, arch, c, &p->archive.subdirectory);
     } else {
         p->source = PYLOCK_DIST;
         if (sdist) {
-            c = xasprintf("%s: sdist", ctx);
+            sub.text = "sdist";
             e = read_file(r, sdist, c, false, pylock_set_sdist(p));
             if (!e)
                 e = check_dist_name(r, sdist, c, p, have_pv ? &pv : NULL, false,
                                     p->sdist->name);
         }
         for (size_t i = 0; i < toml_len(wheels) && !e; i++) {
-            free(c);
-            c = xasprintf("%s: wheels[%zu]", ctx, i);
+            sub = (cx_t){.up = ctx, .kind = CX_INDEX, .text = "wheels", .idx = i};
             const toml_value_t *w = toml_at(wheels, i);
             if ((e = want_table(r, w, c, NULL)))
                 break;
@@ -638,17 +724,15 @@ static err_t *read_package(rd_t *r, const toml_value_t *t, size_t idx, pylock_pa
                 e = check_dist_name(r, w, c, p, have_pv ? &pv : NULL, true, f->name);
         }
     }
-    free(c);
     if (e)
         goto out;
-    if ((v = toml_get(t, "attestation-identities")) && (e = read_attestations(r, v, ctx, p)))
+    if ((v = k[PK_ATTESTATIONS]) && (e = read_attestations(r, v, ctx, p)))
         goto out;
-    if ((v = toml_get(t, "tool")) && (e = want_table(r, v, ctx, "tool")))
+    if ((v = k[PK_TOOL]) && (e = want_table(r, v, ctx, "tool")))
         goto out;
 out:
     if (have_pv)
         version_free(&pv);
-    free(ctx);
     return e;
 }
 
@@ -666,7 +750,7 @@ static err_t *read_tool(rd_t *r, const toml_value_t *tool, pylock_t *l)
         return e;
     if ((e = want_table(r, vs, NULL, "tool.venvsync")))
         return e;
-    const char *ctx = "tool.venvsync";
+    const cx_t tv = {.kind = CX_TEXT, .text = "tool.venvsync"}, *ctx = &tv;
     if ((e = get_dup(r, vs, "inputs", ctx, false, &l->inputs)))
         return e;
     char **list;

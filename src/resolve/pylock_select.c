@@ -18,7 +18,29 @@ typedef struct sel {
     const char *lock;       /* its name in messages */
     char *target;           /* the target in messages */
     char **extras, **groups;/* normalized */
+    bool requested_sorted;  /* l->requested is in strcmp order: names are found by bisection */
+    size_t nrequested;
 } sel_t;
+
+/* pylock_is_requested(s->l, name), by bisection when the list allows. */
+static bool is_requested(const sel_t *s, const char *name)
+{
+    char *const *r = s->l->requested;
+    if (!s->requested_sorted || !pkg_name_is_normalized(name))
+        return pylock_is_requested(s->l, name);
+    size_t lo = 0, hi = s->nrequested;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(r[mid], name);
+        if (!c)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
 
 static bool in_names(char *const *list, const char *name)
 {
@@ -197,7 +219,7 @@ static err_t *choose(const sel_t *s, size_t i, pylock_pick_t *pk)
     const pylock_package_t *p = &s->l->packages[i];
     pk->pkg = p;
     pk->index = i;
-    pk->requested = pylock_is_requested(s->l, p->name);
+    pk->requested = is_requested(s, p->name);
     if (!s->t->tags)
         return NULL; /* which versions apply, not which files */
     switch (p->source) {
@@ -226,10 +248,12 @@ static err_t *choose(const sel_t *s, size_t i, pylock_pick_t *pk)
     }
     long best = -1, best_rank = -1;
     for (size_t w = 0; w < p->nwheels; w++) {
-        char *fname = pylock_file_name(&p->wheels[w]);
+        const pylock_file_t *f = &p->wheels[w];
+        char *made = f->name ? NULL : pylock_file_name(f); /* a read lock has f->name */
+        const char *fname = f->name ? f->name : made;
         wheelname_t *wn = NULL;
         err_t *e = fname ? wheelname_parse(fname, &wn) : NULL;
-        free(fname);
+        free(made);
         if (e || !wn) {
             err_free(e);
             continue;       /* (a read lock has none such) */
@@ -289,11 +313,18 @@ err_t *pylock_select(const pylock_t *l, const pylock_target_t *t, pylock_selecti
                                        env->python_version ? env->python_version : "?",
                                        env->sys_platform ? env->sys_platform : "?",
                                        env->platform_machine ? env->platform_machine : "?");
+    s.nrequested = strv_len(l->requested);
+    s.requested_sorted = true;
+    for (size_t i = 0; i + 1 < s.nrequested && s.requested_sorted; i++)
+        s.requested_sorted = strcmp(l->requested[i], l->requested[i + 1]) <= 0;
     err_t *e = sets(&s);
     if (!e)
         e = check_lock(&s);
     size_t *chosen = xcalloc(l->npackages + 1, sizeof(*chosen));
     size_t nchosen = 0;
+    /* while the names chosen come in strcmp order (a lock venvsync wrote), a name chosen twice
+     * can only be the last one chosen */
+    bool in_order = true;
     for (size_t i = 0; i < l->npackages && !e; i++) {
         const pylock_package_t *p = &l->packages[i];
         bool ok = true;
@@ -322,7 +353,9 @@ err_t *pylock_select(const pylock_t *l, const pylock_target_t *t, pylock_selecti
                 break;
             }
         }
-        for (size_t j = 0; j < nchosen; j++) {
+        if (in_order && nchosen && strcmp(l->packages[chosen[nchosen - 1]].name, p->name) > 0)
+            in_order = false;
+        for (size_t j = in_order && nchosen ? nchosen - 1 : 0; j < nchosen; j++) {
             if (strcmp(l->packages[chosen[j]].name, p->name) != 0) /* normalized (pylock.h) */
                 continue;
             buf_t b = BUF_INIT;

@@ -46,8 +46,31 @@ char *path_joinv(const char *first, ...)
     return acc;
 }
 
+/* Whether p is absolute and path_normalize would return it as it is: no empty, "." or ".."
+ * component and no trailing '/' (except "/" itself). */
+static bool normal_absolute(const char *p)
+{
+    if (p[0] != '/')
+        return false;
+    if (!p[1])
+        return true;
+    for (const char *s = p; *s;) {
+        const char *c = s + 1; /* a component starts after each '/' */
+        const char *e = c;
+        while (*e && *e != '/')
+            e++;
+        size_t len = (size_t)(e - c);
+        if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+            return false;
+        s = e;
+    }
+    return true;
+}
+
 char *path_normalize(const char *p)
 {
+    if (normal_absolute(p))
+        return xstrdup(p);
     bool abs = p[0] == '/';
     /* Split into components; keep a stack of kept components. */
     size_t n = strlen(p);

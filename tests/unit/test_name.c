@@ -34,6 +34,26 @@ Test(name, normalize_and_escape)
     free(n);
 }
 
+Test(name, normalize_into_a_buffer)
+{
+    /* the same text as pkg_name_normalize, in the caller's n + 1 bytes, its length returned */
+    static const char *const names[] = {"Foo.Bar", "FOO-_.-bar", "requests", "a-", "A", ""};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t n = strlen(names[i]);
+        char out[32];
+        memset(out, 'x', sizeof out);
+        size_t len = pkg_name_normalize_into(names[i], n, out);
+        char *want = pkg_name_normalize(names[i]);
+        cr_expect_str_eq(out, want, "normalize_into(%s)", names[i]);
+        cr_expect_eq(len, strlen(want), "length of %s", names[i]);
+        cr_expect_eq(out[n + 1], 'x', "%s: nothing written past n + 1 bytes", names[i]);
+        free(want);
+    }
+    char out[8];
+    cr_expect_eq(pkg_name_normalize_into("Foo.Bar-1.0", 7, out), 7u);
+    cr_expect_str_eq(out, "foo-bar", "only the first n bytes");
+}
+
 Test(name, equality)
 {
     cr_expect(pkg_name_eq("Foo.Bar", "foo-bar"));
