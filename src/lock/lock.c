@@ -257,28 +257,21 @@ err_t *lock_load(const lock_inputs_t *in, pylock_t **out)
     return NULL;
 }
 
+static int key_vs_pick(const void *key, const void *pick)
+{
+    return strcmp(key, ((const pylock_pick_t *)pick)->pkg->name);
+}
+
 /* The pick of sel named key (normalized), or NULL; by bisection when the picks come in strcmp
  * order of their names (`sorted`). Picks' names are unique. */
 static const pylock_pick_t *find_pick(const pylock_selection_t *sel, bool sorted,
                                       const char *key)
 {
-    if (!sorted) {
-        for (size_t k = 0; k < sel->n; k++)
-            if (strcmp(sel->picks[k].pkg->name, key) == 0)
-                return &sel->picks[k];
-        return NULL;
-    }
-    size_t lo = 0, hi = sel->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(sel->picks[mid].pkg->name, key);
-        if (!c)
-            return &sel->picks[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    if (sorted)
+        return sel->n ? bsearch(key, sel->picks, sel->n, sizeof *sel->picks, key_vs_pick) : NULL;
+    for (size_t k = 0; k < sel->n; k++)
+        if (strcmp(sel->picks[k].pkg->name, key) == 0)
+            return &sel->picks[k];
     return NULL;
 }
 

@@ -150,11 +150,7 @@ static bool parse_specs(rparser_t *p, buf_t *b, specset_t **single)
             return rfail(p, p->i, xasprintf("expected a version after '%.*s'", (int)ol,
                                             p->s + start));
         }
-        size_t vl = p->i - vstart;
-        char *one = xmalloc(ol + vl + 1);
-        memcpy(one, p->s + start, ol);
-        memcpy(one + ol, p->s + vstart, vl);
-        one[ol + vl] = '\0';
+        char *one = xconcat(p->s + start, ol, p->s + vstart, p->i - vstart);
         specset_t *set = NULL;
         char *why = NULL;
         bool ok = specset_parse(one, &set, &why);

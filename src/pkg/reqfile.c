@@ -75,34 +75,11 @@ void reqfile_free(reqfile_t *rf)
     free(rf);
 }
 
-/* ":N" at p (room for 12 bytes); returns the end. */
-static char *put_num(char *p, int v)
-{
-    char digits[12];
-    size_t n = 0;
-    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-    do
-        digits[n++] = (char)('0' + u % 10);
-    while ((u /= 10) != 0);
-    *p++ = ':';
-    if (v < 0)
-        *p++ = '-';
-    while (n)
-        *p++ = digits[--n];
-    return p;
-}
-
 char *reqfile_origin(const rf_entry_t *e)
 {
-    /* "%s:%d:%d" (or "%s:%d" without a column), without printf: one per requirement */
-    size_t n = strlen(e->shown);
-    char *r = xmalloc(n + 2 * 12 + 1), *p = r;
-    memcpy(p, e->shown, n);
-    p = put_num(p + n, e->line);
     if (e->col > 0)
-        p = put_num(p, e->col);
-    *p = '\0';
-    return r;
+        return xasprintf("%s:%d:%d", e->shown, e->line, e->col);
+    return xasprintf("%s:%d", e->shown, e->line);
 }
 
 static void add_file(reqfile_t *rf, const char *abs)

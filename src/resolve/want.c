@@ -517,13 +517,8 @@ err_t *want_from_lock(reqfile_t *rf, const marker_env_t *env, const want_locked_
         p->editable = it->editable;
         /* The hashes the requirements give for it (every applicable entry that gives any must
          * allow the locked file), else the lock's own. */
-        char *lock_hash = NULL; /* "sha256:HEX" */
-        if (it->sha256) {
-            size_t hl = strlen(it->sha256);
-            lock_hash = xmalloc(sizeof "sha256:" + hl);
-            memcpy(lock_hash, "sha256:", 7);
-            memcpy(lock_hash + 7, it->sha256, hl + 1);
-        }
+        char *lock_hash = it->sha256 ? xconcat("sha256:", 7, it->sha256, strlen(it->sha256))
+                                     : NULL;
         size_t nh = 0, hcap = 0;
         for (size_t k = 0; k < rf->n; k++) {
             const rf_entry_t *e = &rf->entries[k];

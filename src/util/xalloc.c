@@ -40,6 +40,15 @@ char *xstrdup(const char *s)
     return s ? xstrndup(s, strlen(s)) : NULL;
 }
 
+char *xconcat(const char *a, size_t na, const char *b, size_t nb)
+{
+    char *p = xmalloc(na + nb + 1);
+    memcpy(p, a, na);
+    memcpy(p + na, b, nb);
+    p[na + nb] = '\0';
+    return p;
+}
+
 char *xstrndup(const char *s, size_t n)
 {
     size_t len = strnlen(s, n);

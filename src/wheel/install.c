@@ -204,8 +204,12 @@ static err_t *prepare_dest(ctx_t *c, const char *dest, bool member)
     free(dir);
     if (e)
         return e;
+    if (member && c->known_dir_fresh) {
+        strv_push(&c->created, &c->n_created, &c->cap_created, xstrdup(dest));
+        return NULL;
+    }
     struct stat st;
-    if (!(member && c->known_dir_fresh) && lstat(dest, &st) == 0) {
+    if (lstat(dest, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return err_new(EXIT_APPLY, "cannot install %s: a directory is in the way", dest);
         if (unlink(dest) != 0)
@@ -214,7 +218,7 @@ static err_t *prepare_dest(ctx_t *c, const char *dest, bool member)
             strv_push(&c->r->replaced, &c->r->n_replaced, &c->cap_replaced, xstrdup(dest));
         return NULL;
     }
-    if (!(member && c->known_dir_fresh) && errno != ENOENT)
+    if (errno != ENOENT)
         return err_sys(EXIT_APPLY, errno, "checking %s", dest);
     strv_push(&c->created, &c->n_created, &c->cap_created, xstrdup(dest));
     return NULL;
