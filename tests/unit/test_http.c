@@ -4,12 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "index/http.h"
 #include "index/simple.h"
 #include "util/url.h"
 #include "index_server.h"
 #include "util/hash.h"
+#include "util/path.h"
+#include "util/strv.h"
+#include "util/fs.h"
 
 static srv_t S;
 
@@ -447,6 +451,56 @@ Test(http, page_cache_revalidates_with_etag)
     cr_assert_eq(r.source, HTTP_FROM_NETWORK);
     http_page_req_clear(&r);
     free(first);
+    http_free(h);
+}
+
+/* The inode of the one cached page, 0 when there is none or more than one. */
+static ino_t cached_page_inode(void)
+{
+    char *d = path_join(S.cache, HTTP_PAGES_SUBDIR);
+    char **names = NULL;
+    err_free(fs_list_dir(d, &names));
+    ino_t ino = 0;
+    if (names && names[0] && !names[1]) {
+        char *p = path_join(d, names[0]);
+        struct stat st;
+        if (stat(p, &st) == 0)
+            ino = st.st_ino;
+        free(p);
+    }
+    strv_free(names);
+    free(d);
+    return ino;
+}
+
+Test(http, a_304_rewrites_the_cached_page_only_when_it_learns_something)
+{
+    srv_start(&S, WHEELS, NULL);
+    http_t *h = client(NULL);
+    http_page_req_t r;
+    get_page(h, "/a/simple/foo/", SIMPLE_ACCEPT, &r);
+    http_page_req_clear(&r);
+    http_free(h);
+    ino_t first = cached_page_inode();
+    cr_assert_neq(first, 0);
+    /* no max-age, same validators: the 304 leaves the file as it is (no new file per run) */
+    h = client(NULL);
+    get_page(h, "/a/simple/foo/", SIMPLE_ACCEPT, &r);
+    cr_assert_eq(r.source, HTTP_FROM_REVALIDATED);
+    http_page_req_clear(&r);
+    http_free(h);
+    cr_assert_eq(cached_page_inode(), first, "rewritten although nothing changed");
+    /* a 304 that brings a freshness lifetime is stored: the next look needs no request */
+    srv_write_config(&S, "{\"cache_control\": \"max-age=600\"}");
+    h = client(NULL);
+    get_page(h, "/a/simple/foo/", SIMPLE_ACCEPT, &r);
+    cr_assert_eq(r.source, HTTP_FROM_REVALIDATED);
+    http_page_req_clear(&r);
+    cr_assert_neq(cached_page_inode(), first, "the max-age was not stored");
+    get_page(h, "/a/simple/foo/", SIMPLE_ACCEPT, &r);
+    cr_assert_eq(r.source, HTTP_FROM_CACHE);
+    cr_assert_eq(srv_count(&S, "/a/simple/foo/", 304), 2);
+    http_page_req_clear(&r);
     http_free(h);
 }
 

@@ -34,6 +34,42 @@ Test(util, buf_grows_and_stays_terminated)
     free(s);
 }
 
+Test(util, xconcat_joins_two_slices_and_terminates)
+{
+    char *s = xconcat("sha256:xx", 7, "abc", 3);
+    cr_assert_str_eq(s, "sha256:abc");
+    free(s);
+    s = xconcat("", 0, "def", 2);
+    cr_assert_str_eq(s, "de", "only nb bytes of b");
+    free(s);
+    s = xconcat("x", 0, "", 0);
+    cr_assert_str_eq(s, "");
+    free(s);
+}
+
+Test(util, path_shown_is_relative_only_strictly_below_the_directory)
+{
+    const char *cases[][3] = {
+        {"/w/p/venv.yaml", "/w/p", "venv.yaml"},
+        {"/w/p/a/b", "/w/p", "a/b"},
+        {"/w/p", "/w/p", "/w/p"},          /* the directory itself */
+        {"/w/pq/x", "/w/p", "/w/pq/x"},    /* a name that only starts the same */
+        {"/w/x", "/w/p", "/w/x"},
+        {"/etc/x", "/", "/etc/x"},         /* "/" counts as no directory */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *r = path_shown_from(cases[i][0], cases[i][1]);
+        cr_assert_str_eq(r, cases[i][2], "%s from %s", cases[i][0], cases[i][1]);
+        free(r);
+    }
+    char *r = path_shown_from("/a/b", NULL);
+    cr_assert_str_eq(r, "/a/b");
+    free(r);
+    r = path_shown("rel/x");
+    cr_assert_str_eq(r, "rel/x", "a relative path is shown as given");
+    free(r);
+}
+
 Test(util, path_join_and_normalize)
 {
     struct { const char *a, *b, *want; } j[] = {
