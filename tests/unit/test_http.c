@@ -52,6 +52,13 @@ static http_config_t fast_cfg(void)
     return c;
 }
 
+/* Starts the index with WHEELS; sha and size of index a's foo-1.0 wheel. */
+static void start_with_foo(char sha[65], int64_t *size)
+{
+    srv_start(&S, WHEELS, NULL);
+    srv_file(&S, "a", "foo-1.0-py3-none-any.whl", sha, size);
+}
+
 static char *url_of(const char *path)
 {
     return xasprintf("%s%s", S.base, path);
@@ -227,10 +234,9 @@ static void download(http_t *h, const char *path, const char *fname, const char 
 
 Test(http, download_is_verified_and_cached_by_hash)
 {
-    srv_start(&S, WHEELS, NULL);
     char sha[65];
     int64_t size;
-    srv_file(&S, "a", "foo-1.0-py3-none-any.whl", sha, &size);
+    start_with_foo(sha, &size);
     http_t *h = client(NULL);
     http_download_t d;
     download(h, "/a/files/foo-1.0-py3-none-any.whl", "foo-1.0-py3-none-any.whl", sha, size, &d);
@@ -384,10 +390,9 @@ Test(http, slow_server_times_out)
 
 Test(http, wrong_content_length_fails_clean)
 {
-    srv_start(&S, WHEELS, NULL);
     char sha[65];
     int64_t size;
-    srv_file(&S, "a", "foo-1.0-py3-none-any.whl", sha, &size);
+    start_with_foo(sha, &size);
     /* longer than the body: the connection closes early (truncated) */
     char *cfg = xasprintf("{\"faults\": [{\"path\": \"/a/files/foo-1.0-py3-none-any.whl\", "
                           "\"content_length\": %lld}]}", (long long)size + 50);
@@ -542,10 +547,9 @@ Test(http, fresh_pages_need_no_request)
 
 Test(http, offline_uses_only_the_cache_and_lists_what_is_missing)
 {
-    srv_start(&S, WHEELS, NULL);
     char sha[65];
     int64_t size;
-    srv_file(&S, "a", "foo-1.0-py3-none-any.whl", sha, &size);
+    start_with_foo(sha, &size);
     http_t *h = client(NULL);
     http_page_req_t r;
     get_page(h, "/a/simple/foo/", SIMPLE_ACCEPT, &r);
@@ -967,10 +971,9 @@ Test(http, a_torn_cached_download_is_fetched_again)
 {
     /* Downloads are not flushed: a crash can leave a file with its final name but other bytes.
      * Its name is its sha256, so the next run notices, removes it and downloads it again. */
-    srv_start(&S, WHEELS, NULL);
     char sha[65];
     int64_t size;
-    srv_file(&S, "a", "foo-1.0-py3-none-any.whl", sha, &size);
+    start_with_foo(sha, &size);
     http_t *h = client(NULL);
     http_download_t d;
     download(h, "/a/files/foo-1.0-py3-none-any.whl", "foo-1.0-py3-none-any.whl", sha, size, &d);
